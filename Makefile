@@ -1,0 +1,37 @@
+# Two commands on a fresh machine (only Python 3.10+ needed):
+#   make demo   set up .venv, run qualkit on the bundled sample corpus
+#   make test   set up .venv with the test extra, run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   := out/demo.db
+CORPUS := corpora/niot_case_study
+
+.PHONY: demo test lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	@rm -f $(DEMO) $(DEMO)-wal $(DEMO)-shm && mkdir -p out
+	$(BIN)/qualkit -p $(DEMO) init
+	$(BIN)/qualkit -p $(DEMO) ingest $(CORPUS)/interviews $(CORPUS)/documents --cases $(CORPUS)/cases.csv
+	$(BIN)/qualkit -p $(DEMO) status
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check qualkit tests benchmarks
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,320 @@
+"""The ``qualkit`` command: parse options, call the library, print. Nothing else imports click.
+
+Heavy libraries (spaCy, pandas, python-docx, scikit-learn) are imported inside the library
+functions that need them, so ``qualkit --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+
+import click
+
+from qualkit import __version__
+from qualkit.errors import QualkitError
+
+FORMATS = ("table", "csv", "json")
+
+
+class _Group(click.Group):
+    """Turns every QualkitError into one ``Error: ...`` line and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QualkitError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _open(ctx):
+    from qualkit.project import Project
+
+    return Project.open(ctx.obj["project"])
+
+
+def _emit(rows: list[dict], fmt: str, *, widths: dict[str, int] | None = None) -> None:
+    """Print rows as an aligned table, CSV or JSON."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        if fmt == "csv":
+            return
+        click.echo("(nothing to show)")
+        return
+    columns = list(rows[0])
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    click.echo(_table(columns, [[row[c] for c in columns] for row in rows], widths or {}))
+
+
+def _cell(value, width: int | None) -> str:
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence], widths: dict[str, int]) -> str:
+    cells = [[_cell(v, widths.get(c)) for c, v in zip(columns, row)] for row in rows]
+    sizes = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(row[i], int) or row[i] is None for row in rows) for i in range(len(columns))]
+
+    def line(values):
+        return "  ".join(
+            v.rjust(size) if num else v.ljust(size) for v, size, num in zip(values, sizes, numeric)
+        ).rstrip()
+
+    return "\n".join([line(columns), line(["-" * s for s in sizes])] + [line(r) for r in cells])
+
+
+class _ProgressBar:
+    """A click progress bar on stderr, fed by the library's ``on_progress(done, total, label)``."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+
+    def __call__(self, done: int, total: int, item: str) -> None:
+        if not sys.stderr.isatty():
+            return  # no bar in logs and pipes; the summary line says what happened
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.bar is not None:
+            self.bar.__exit__(*exc_info)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project", "-p", metavar="PATH", envvar="QUALKIT_PROJECT", default="qualkit.db",
+    show_default=True, help="Project file (also QUALKIT_PROJECT).",
+)
+@click.version_option(__version__, prog_name="qualkit")
+@click.pass_context
+def cli(ctx, project):
+    """qualkit: batch qualitative coding for education research.
+
+    \b
+    Example:
+      qualkit init
+      qualkit ingest interviews/ --cases cases.csv
+      qualkit status
+    """
+    ctx.obj = {"project": project}
+
+
+@cli.command()
+@click.pass_context
+def init(ctx):
+    """Create a new, empty project file.
+
+    \b
+    Example:
+      qualkit -p study.db init
+    """
+    from qualkit.project import Project
+
+    project = Project.init(ctx.obj["project"])
+    click.echo(f"Created project {project.path} (schema {project.store.schema_version}).")
+    click.echo("Next: qualkit ingest PATH...")
+    project.close()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--kind", type=click.Choice(["auto", "transcript", "document", "survey"]), default="auto",
+    show_default=True, help="What the files are; auto finds 'Speaker: text' transcripts.",
+)
+@click.option(
+    "--unit", type=click.Choice(["turn", "paragraph", "row", "sentence"]), default=None,
+    help="Segment unit. Default: turn for transcripts, paragraph for documents, row for surveys.",
+)
+@click.option("--case", metavar="NAME", help="Put every document given into this case.")
+@click.option(
+    "--cases", "cases_file", type=click.Path(exists=True, dir_okay=False),
+    help="CSV 'document,case,attr1,...' assigning documents to cases with attributes.",
+)
+@click.option("--strict", is_flag=True, help="Stop at the first bad file and write nothing.")
+@click.option(
+    "--pdf-text", is_flag=True,
+    help="The .txt files were extracted from PDFs: repair ligatures, hyphens, page furniture.",
+)
+@click.option("--id-column", metavar="COLUMN", help="Survey files: the response id column.")
+@click.option("--text-column", metavar="COLUMN", help="Survey files: the response text column.")
+@click.pass_context
+def ingest(ctx, paths, kind, unit, case, cases_file, strict, pdf_text, id_column, text_column):
+    """Read transcripts, documents and surveys into the project. Folders are walked.
+
+    Formats: .txt .md .docx .pdf .vtt .srt (transcripts and documents),
+    .csv .xlsx (surveys: one response per row). Ingesting a file again is a no-op.
+
+    \b
+    Examples:
+      qualkit ingest interviews/ policy/ --cases cases.csv
+      qualkit ingest leader.docx --case "Brookfield Primary"
+      qualkit ingest strategy.txt --kind document --pdf-text
+      qualkit ingest responses.xlsx --id-column id --text-column answer
+    """
+    with _open(ctx) as project, _ProgressBar("Ingesting") as progress:
+        report = project.ingest(
+            list(paths), kind=kind, unit=unit, case=case, cases_file=cases_file,
+            strict=strict, pdf_text=pdf_text, id_column=id_column, text_column=text_column,
+            on_progress=progress,
+        )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for path, existing in report.duplicates:
+        click.echo(f"skipped {path}: already ingested as {', '.join(existing)}", err=True)
+    for path, reason in report.failures:
+        click.echo(f"error: {path}: {reason}", err=True)
+    for problem in report.case_problems:
+        click.echo(f"error: {problem}", err=True)
+    if report.rolled_back:
+        raise click.ClickException(
+            "--strict: nothing was written; fix the files above and run ingest again"
+        )
+    kinds: dict[str, int] = {}
+    for document in report.added:
+        kinds[document.kind.value] = kinds.get(document.kind.value, 0) + 1
+    by_kind = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
+    click.echo(
+        f"Ingested {len(report.added)} document(s){f' ({by_kind})' if by_kind else ''}: "
+        f"{sum(d.segments for d in report.added):,} segments, "
+        f"{sum(d.words for d in report.added):,} words. "
+        f"Already in the project: {len(report.duplicates)}. Failed: {len(report.failures)}."
+    )
+    if case or cases_file:
+        click.echo(f"Assigned {report.cases_assigned} document(s) to cases.")
+    if not report.ok:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("cases_file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def cases(ctx, cases_file, fmt):
+    """List cases with their attributes; with CASES_FILE, apply it first.
+
+    \b
+    Examples:
+      qualkit cases
+      qualkit cases corpora/niot_case_study/cases.csv
+    """
+    with _open(ctx) as project:
+        if cases_file:
+            assigned, problems = project.assign_cases(cases_file)
+            for problem in problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"Assigned {assigned} document(s) to cases.", err=True)
+        rows = [
+            {"case": name, "documents": n, **attributes}
+            for name, attributes, n in project.cases()
+        ]
+    _emit(rows, fmt)
+    if cases_file and problems:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.pass_context
+def status(ctx):
+    """Summarise the project: documents, segments and words by kind, case and unit.
+
+    \b
+    Example:
+      qualkit status
+    """
+    with _open(ctx) as project:
+        counts = project.status()
+        path, version = project.path, project.store.schema_version
+    total = counts["kind"]
+    documents = sum(r[1] for r in total)
+    click.echo(
+        f"Project {path} (schema {version}): {documents:,} documents, "
+        f"{sum(r[2] for r in total):,} segments, {sum(r[3] for r in total):,} words."
+    )
+    for column in ("kind", "case", "unit"):
+        click.echo("")
+        rows = [
+            [value if value is not None else "(none)", n_docs, n_segments, n_words]
+            for value, n_docs, n_segments, n_words in counts[column]
+        ]
+        click.echo(_table([column, "documents", "segments", "words"], rows, {}))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def documents(ctx, fmt):
+    """List the documents in the project.
+
+    \b
+    Example:
+      qualkit documents --format csv > documents.csv
+    """
+    with _open(ctx) as project:
+        rows = [
+            {
+                "name": d.name, "kind": d.kind.value, "unit": d.unit.value, "case": d.case,
+                "words": d.words, "segments": d.segments, "source": d.source_path,
+                "ingested_at": d.ingested_at,
+            }
+            for d in project.documents()
+        ]
+    _emit(rows, fmt, widths={"source": 40})
+
+
+@cli.command()
+@click.option("--document", "-d", "names", multiple=True, metavar="NAME", help="Only this document (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def segments(ctx, names, fmt):
+    """List segments with their offsets, speaker, time and text.
+
+    \b
+    Examples:
+      qualkit segments --document brookfield_leader.txt
+      qualkit segments --format json > segments.json
+    """
+    with _open(ctx) as project:
+        document_names = {d.id: d.name for d in project.documents()}
+        rows = [
+            {
+                "document": document_names[s.document_id], "segment": s.ordinal,
+                "start": s.start, "end": s.end, "unit": s.unit.value, "speaker": s.speaker,
+                "time": _clock(s.timestamp), "text": s.text,
+            }
+            for s in project.segments(documents=names or None)
+        ]
+    _emit(rows, fmt, widths={"text": 70, "document": 32})
+
+
+def _clock(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def main() -> None:
+    cli(prog_name="qualkit")

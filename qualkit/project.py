@@ -1,0 +1,278 @@
+"""Project: the facade a user scripts against.
+
+    from qualkit.project import Project
+    with Project.open("qualkit.db") as project:
+        report = project.ingest(["interviews/"], cases_file="cases.csv")
+        for segment in project.segments(document="brookfield_leader.txt"):
+            print(segment.speaker, segment.text)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qualkit.errors import IngestError, NotFoundError, QualkitError, did_you_mean
+from qualkit.records import DocumentInfo, DocumentKind, Segment, Unit
+from qualkit.store import Store
+
+DEFAULT_PROJECT = "qualkit.db"
+
+#: ``on_progress(done, total, item)``: called as long work moves on (for progress bars).
+Progress = Callable[[int, int, str], None]
+
+
+def default_project_path() -> Path:
+    return Path(os.environ.get("QUALKIT_PROJECT") or DEFAULT_PROJECT)
+
+
+@dataclass(frozen=True)
+class IngestedDocument:
+    name: str
+    kind: DocumentKind
+    unit: Unit
+    words: int
+    segments: int
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest run did: added, skipped as already there, refused, and why."""
+
+    added: tuple[IngestedDocument, ...] = ()
+    duplicates: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path, existing document names)
+    failures: tuple[tuple[str, str], ...] = ()  # (path, reason)
+    warnings: tuple[str, ...] = ()
+    cases_assigned: int = 0
+    case_problems: tuple[str, ...] = ()
+    rolled_back: bool = False  # --strict and something failed: nothing was written
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failures or self.case_problems)
+
+
+@dataclass
+class _IngestState:
+    added: list[IngestedDocument] = field(default_factory=list)
+    duplicates: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # every document the files given map to
+
+
+class _StrictFailure(Exception):
+    """Aborts a --strict ingest so its transaction rolls back."""
+
+
+class Project:
+    """An open qualkit project (one SQLite file)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    @classmethod
+    def init(cls, path: str | os.PathLike | None = None) -> Project:
+        return cls(Store.create(path or default_project_path()))
+
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None) -> Project:
+        return cls(Store.open(path or default_project_path()))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- ingest ----------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Sequence[str | os.PathLike],
+        *,
+        kind: str = "auto",
+        unit: Unit | str | None = None,
+        case: str | None = None,
+        cases_file: str | os.PathLike | None = None,
+        strict: bool = False,
+        pdf_text: bool = False,
+        id_column: str | None = None,
+        text_column: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> IngestReport:
+        """Read files and folders into documents and segments.
+
+        Each document is written in its own transaction, so a killed ingest never leaves half
+        a document. A file that cannot be read is reported and skipped; with ``strict=True``
+        the first failure rolls back everything this call wrote.
+        """
+        from qualkit.ingest import KINDS, ReadOptions, discover
+
+        if kind not in KINDS:
+            raise QualkitError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+        unit = Unit(unit) if unit else None
+        options = ReadOptions(
+            kind=kind, pdf_text=pdf_text, id_column=id_column, text_column=text_column
+        )
+        if cases_file:
+            from qualkit.cases import read_cases_file
+
+            read_cases_file(cases_file, [])  # a malformed cases file stops us before any write
+        started = _now()
+        files, problems = discover(paths)
+        state = _IngestState(failures=list(problems))
+        if strict and problems:
+            return _report(state, rolled_back=True)
+        cases_assigned, case_problems = 0, ()
+        try:
+            with self.store.transaction() if strict else contextlib.nullcontext():
+                for done, source in enumerate(files, start=1):
+                    self._ingest_file(source, options, unit, state, strict=strict)
+                    if on_progress:
+                        on_progress(done, len(files), source.name)
+                if case or cases_file:
+                    cases_assigned, case_problems = self._assign_cases(
+                        state.names, case=case, cases_file=cases_file
+                    )
+                    if strict and case_problems:
+                        raise _StrictFailure
+        except _StrictFailure:
+            return _report(
+                state, cases_assigned=0, case_problems=case_problems, rolled_back=True
+            )
+        report = _report(state, cases_assigned=cases_assigned, case_problems=case_problems)
+        self.store.record_run(
+            command="ingest",
+            parameters={
+                "paths": [str(p) for p in paths], "kind": kind, "unit": unit and unit.value,
+                "case": case, "cases_file": cases_file and str(cases_file), "strict": strict,
+                "pdf_text": pdf_text, "id_column": id_column, "text_column": text_column,
+            },
+            counts={
+                "added": len(report.added), "duplicates": len(report.duplicates),
+                "failures": len(report.failures), "cases_assigned": cases_assigned,
+            },
+            started_at=started,
+            finished_at=_now(),
+        )
+        return report
+
+    def _ingest_file(self, source, options, unit: Unit | None, state: _IngestState, *, strict: bool) -> None:
+        from qualkit.ingest import count_words, extract, file_sha256, read_bytes, text_sha256
+        from qualkit.segment import segment_blocks
+
+        try:
+            data = read_bytes(source.path)
+            existing = self.store.documents_with_source(file_sha256(data))
+            if existing:
+                state.duplicates.append((str(source.path), tuple(existing)))
+                state.names.extend(existing)
+                return
+            documents, warnings = extract(source, data, options)
+            state.warnings.extend(warnings)
+            for document in documents:
+                other = self.store.document_source(document.name)
+                if other is not None:
+                    raise IngestError(
+                        f"{source.path}: a different document named {document.name!r} is "
+                        f"already in the project (from {other}); rename the file or ingest "
+                        "it from another folder level"
+                    )
+            for document in documents:
+                doc_unit = unit or document.kind.natural_unit
+                segments = segment_blocks(document.text, document.blocks, doc_unit)
+                words = count_words(document.text)
+                self.store.insert_document(
+                    name=document.name, kind=document.kind, unit=doc_unit,
+                    source_path=document.source_path, source_sha256=document.source_sha256,
+                    sha256=text_sha256(document.text), reader=document.reader,
+                    text=document.text, words=words, metadata=document.metadata,
+                    attributes=document.attributes, segments=segments,
+                )
+                state.added.append(
+                    IngestedDocument(document.name, document.kind, doc_unit, words, len(segments))
+                )
+                state.names.append(document.name)
+        except IngestError as exc:
+            state.failures.append((str(source.path), _reason(exc, source.path)))
+            if strict:
+                raise _StrictFailure from exc
+
+    def _assign_cases(self, names: list[str], *, case: str | None, cases_file) -> tuple[int, tuple[str, ...]]:
+        from qualkit.cases import CasesPlan, read_cases_file
+
+        if cases_file:
+            plan = read_cases_file(cases_file, self.store.document_names())
+        else:
+            plan = CasesPlan(assignments=())
+        assignments = list(plan.assignments)
+        if case:
+            explicit = {document for document, _ in assignments}
+            assignments += [(name, case) for name in dict.fromkeys(names) if name not in explicit]
+        self.store.assign_cases(assignments, plan.case_attributes, plan.document_attributes)
+        return len(assignments), plan.problems
+
+    def assign_cases(self, cases_file: str | os.PathLike) -> tuple[int, tuple[str, ...]]:
+        """Apply a cases file to documents already in the project."""
+        return self._assign_cases([], case=None, cases_file=cases_file)
+
+    # -- looking at it ---------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents()
+
+    def document_id(self, name: str) -> int:
+        document_id = self.store.document_id(name)
+        if document_id is None:
+            names = self.store.document_names()
+            raise NotFoundError(
+                f"no document named {name!r} in {self.path}{did_you_mean(name, names)}; "
+                "`qualkit documents` lists them"
+            )
+        return document_id
+
+    def segments(self, *, documents: Iterable[str] | None = None) -> Iterator[Segment]:
+        ids = None if documents is None else [self.document_id(name) for name in documents]
+        return self.store.segments(ids)
+
+    def status(self) -> dict[str, list[tuple[str | None, int, int, int]]]:
+        """Counts of (documents, segments, words) by kind, by case and by unit."""
+        return {column: self.store.count_by(column) for column in ("kind", "case", "unit")}
+
+    def cases(self):
+        return self.store.cases()
+
+
+def _reason(exc: IngestError, path) -> str:
+    """The error message without the leading "path: " (the report prints the path)."""
+    message = str(exc)
+    prefix = f"{path}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _report(state: _IngestState, **extra) -> IngestReport:
+    added = () if extra.get("rolled_back") else tuple(state.added)
+    return IngestReport(
+        added=added,
+        duplicates=tuple(state.duplicates),
+        failures=tuple(state.failures),
+        warnings=tuple(state.warnings),
+        **extra,
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+

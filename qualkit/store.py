@@ -1,0 +1,410 @@
+"""The SQLite project file: schema, migrations and every SQL statement qualkit runs.
+
+One file per project. WAL journal so readers never block the single writer; foreign keys on;
+``PRAGMA user_version`` holds the schema version and :data:`MIGRATIONS` moves older files
+forward, each migration in its own transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from qualkit.errors import ProjectError
+from qualkit.records import Block, DocumentInfo, DocumentKind, Segment, Unit
+
+#: Marks a SQLite file as a qualkit project ("QKIT" in ASCII).
+APPLICATION_ID = 0x514B4954
+
+#: Forward migrations; the schema version of a file is the number of migrations applied.
+#: Never edit a released migration: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: corpus — documents, their segments, cases and attributes, run log, settings.
+    """
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE cases (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE case_attributes (
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        name    TEXT NOT NULL,
+        value   TEXT NOT NULL,
+        PRIMARY KEY (case_id, name)
+    );
+    CREATE TABLE documents (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL UNIQUE,
+        kind          TEXT NOT NULL CHECK (kind IN ('transcript', 'document', 'survey')),
+        unit          TEXT NOT NULL,
+        source_path   TEXT NOT NULL,
+        source_sha256 TEXT NOT NULL,          -- of the source file's bytes
+        sha256        TEXT NOT NULL,          -- of the stored plain text
+        reader        TEXT NOT NULL,
+        text          TEXT NOT NULL,
+        words         INTEGER NOT NULL,
+        metadata      TEXT NOT NULL DEFAULT '{}',
+        case_id       INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+        ingested_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE INDEX documents_source_sha256 ON documents(source_sha256);
+    CREATE INDEX documents_case ON documents(case_id);
+    CREATE TABLE document_attributes (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        PRIMARY KEY (document_id, name)
+    );
+    CREATE TABLE segments (
+        id          INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ordinal     INTEGER NOT NULL,
+        start       INTEGER NOT NULL,
+        "end"       INTEGER NOT NULL,
+        unit        TEXT NOT NULL,
+        speaker     TEXT,
+        timestamp   REAL,
+        CHECK (0 <= start AND start < "end"),
+        UNIQUE (document_id, ordinal)
+    );
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        command     TEXT NOT NULL,
+        parameters  TEXT NOT NULL DEFAULT '{}',
+        counts      TEXT NOT NULL DEFAULT '{}',
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
+    # what `transaction()` wraps and nothing commits behind our back.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+class Store:
+    """An open project file. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self._conn = conn
+        self.path = path
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | os.PathLike) -> Store:
+        path = Path(path)
+        if path.exists():
+            raise ProjectError(f"{path} already exists; open it, or choose another file name")
+        if not path.parent.exists():
+            raise ProjectError(f"cannot create {path}: folder {path.parent} does not exist")
+        conn = _connect(path)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        store = cls(conn, path)
+        store._migrate()
+        return store
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Store:
+        path = Path(path)
+        if not path.exists():
+            raise ProjectError(
+                f"no qualkit project at {path}; create one with `qualkit init` "
+                f"(or `qualkit -p PATH init`), or point to one with --project/-p or QUALKIT_PROJECT"
+            )
+        try:
+            conn = _connect(path)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{path} is not a qualkit project ({exc})") from None
+        if app_id != APPLICATION_ID:
+            conn.close()
+            raise ProjectError(
+                f"{path} is not a qualkit project (it is not a file `qualkit init` made)"
+            )
+        store = cls(conn, path)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise ProjectError(
+                f"{self.path} was written by a newer qualkit (schema {version}, this qualkit "
+                f"knows up to {SCHEMA_VERSION}); upgrade qualkit to open it"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    # -- transactions ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: commit on success, roll back on any exception (or kill)."""
+        if self._conn.in_transaction:
+            # Nested use joins the outer transaction: the outer one decides.
+            yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+
+    # -- settings --------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- documents -------------------------------------------------------------------------
+
+    def documents_with_source(self, source_sha256: str) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT name FROM documents WHERE source_sha256 = ? ORDER BY id", (source_sha256,)
+        )
+        return [row[0] for row in rows]
+
+    def document_source(self, name: str) -> str | None:
+        row = self._conn.execute(
+            "SELECT source_path FROM documents WHERE name = ?", (name,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def insert_document(
+        self,
+        *,
+        name: str,
+        kind: DocumentKind,
+        unit: Unit,
+        source_path: str,
+        source_sha256: str,
+        sha256: str,
+        reader: str,
+        text: str,
+        words: int,
+        metadata: dict,
+        attributes: dict[str, str],
+        segments: Iterable[Block],
+    ) -> int:
+        """Insert a document with its attributes and segments, in one transaction."""
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO documents (name, kind, unit, source_path, source_sha256, sha256, "
+                "reader, text, words, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name, kind.value, unit.value, source_path, source_sha256, sha256,
+                    reader, text, words, json.dumps(metadata, sort_keys=True),
+                ),
+            )
+            document_id = cur.lastrowid
+            self._conn.executemany(
+                "INSERT INTO document_attributes (document_id, name, value) VALUES (?, ?, ?)",
+                [(document_id, key, value) for key, value in attributes.items()],
+            )
+            self._conn.executemany(
+                'INSERT INTO segments (document_id, ordinal, start, "end", unit, speaker, '
+                "timestamp) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (document_id, ordinal, b.start, b.end, unit.value, b.speaker, b.timestamp)
+                    for ordinal, b in enumerate(segments)
+                ],
+            )
+        return document_id
+
+    def document_names(self) -> list[str]:
+        return [row[0] for row in self._conn.execute("SELECT name FROM documents ORDER BY id")]
+
+    def document_id(self, name: str) -> int | None:
+        row = self._conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def document_text(self, document_id: int) -> str:
+        return self._conn.execute(
+            "SELECT text FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()[0]
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self._conn.execute(
+            """
+            SELECT d.id, d.name, d.kind, d.source_path, d.sha256, d.unit, d.words,
+                   d.ingested_at, c.name AS case_name,
+                   (SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id) AS n_segments
+            FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+            ORDER BY d.id
+            """
+        )
+        return [
+            DocumentInfo(
+                id=r["id"], name=r["name"], kind=DocumentKind(r["kind"]),
+                source_path=r["source_path"], sha256=r["sha256"], unit=Unit(r["unit"]),
+                words=r["words"], segments=r["n_segments"], case=r["case_name"],
+                ingested_at=r["ingested_at"],
+            )
+            for r in rows
+        ]
+
+    def document_attributes(self) -> dict[int, dict[str, str]]:
+        attributes: dict[int, dict[str, str]] = {}
+        for row in self._conn.execute(
+            "SELECT document_id, name, value FROM document_attributes ORDER BY name"
+        ):
+            attributes.setdefault(row[0], {})[row[1]] = row[2]
+        return attributes
+
+    # -- segments --------------------------------------------------------------------------
+
+    def segments(self, document_ids: Iterable[int] | None = None) -> Iterator[Segment]:
+        """Segments in document and reading order, streamed (never all in memory at once)."""
+        query = (
+            'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, '
+            's.timestamp, substr(d.text, s.start + 1, s."end" - s.start) AS text '
+            "FROM segments s JOIN documents d ON d.id = s.document_id"
+        )
+        params: tuple = ()
+        if document_ids is not None:
+            ids = list(document_ids)
+            query += f" WHERE s.document_id IN ({','.join('?' * len(ids))})"
+            params = tuple(ids)
+        query += " ORDER BY s.document_id, s.ordinal"
+        for r in self._conn.execute(query, params):
+            yield Segment(
+                id=r["id"], document_id=r["document_id"], ordinal=r["ordinal"],
+                start=r["start"], end=r["end"], unit=Unit(r["unit"]), text=r["text"],
+                speaker=r["speaker"], timestamp=r["timestamp"],
+            )
+
+    # -- cases -----------------------------------------------------------------------------
+
+    def assign_cases(
+        self,
+        assignments: Iterable[tuple[str, str]],
+        case_attributes: dict[str, dict[str, str]],
+        document_attributes: dict[str, dict[str, str]],
+    ) -> None:
+        """Put documents (by name) into cases (by name) and set attributes, in one transaction."""
+        with self.transaction():
+            for case in sorted({case for _, case in assignments} | set(case_attributes)):
+                self._conn.execute("INSERT OR IGNORE INTO cases (name) VALUES (?)", (case,))
+            case_ids = {
+                row[1]: row[0] for row in self._conn.execute("SELECT id, name FROM cases")
+            }
+            for document, case in assignments:
+                self._conn.execute(
+                    "UPDATE documents SET case_id = ? WHERE name = ?", (case_ids[case], document)
+                )
+            for case, attributes in case_attributes.items():
+                self._conn.executemany(
+                    "INSERT INTO case_attributes (case_id, name, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT(case_id, name) DO UPDATE SET value = excluded.value",
+                    [(case_ids[case], key, value) for key, value in attributes.items()],
+                )
+            for document, attributes in document_attributes.items():
+                self._conn.executemany(
+                    "INSERT INTO document_attributes (document_id, name, value) "
+                    "SELECT id, ?, ? FROM documents WHERE name = ? "
+                    "ON CONFLICT(document_id, name) DO UPDATE SET value = excluded.value",
+                    [(key, value, document) for key, value in attributes.items()],
+                )
+
+    def cases(self) -> list[tuple[str, dict[str, str], int]]:
+        """(case name, attributes, number of documents) for every case."""
+        attributes: dict[int, dict[str, str]] = {}
+        for row in self._conn.execute(
+            "SELECT case_id, name, value FROM case_attributes ORDER BY name"
+        ):
+            attributes.setdefault(row[0], {})[row[1]] = row[2]
+        rows = self._conn.execute(
+            "SELECT c.id, c.name, (SELECT COUNT(*) FROM documents d WHERE d.case_id = c.id) "
+            "FROM cases c ORDER BY c.name"
+        )
+        return [(r[1], attributes.get(r[0], {}), r[2]) for r in rows]
+
+    # -- summaries -------------------------------------------------------------------------
+
+    def count_by(self, column: str) -> list[tuple[str | None, int, int, int]]:
+        """(value, documents, segments, words) grouped by a documents column or the case."""
+        group = {
+            "kind": "d.kind", "unit": "d.unit", "case": "c.name",
+        }[column]
+        rows = self._conn.execute(
+            f"""
+            SELECT {group} AS value, COUNT(*) AS n_documents,
+                   SUM((SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id)),
+                   SUM(d.words)
+            FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+            GROUP BY {group} ORDER BY {group}
+            """
+        )
+        return [(r[0], r[1], r[2] or 0, r[3] or 0) for r in rows]
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def record_run(
+        self, *, command: str, parameters: dict, counts: dict, started_at: str, finished_at: str
+    ) -> int:
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO runs (command, parameters, counts, started_at, finished_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    command, json.dumps(parameters, sort_keys=True, default=str),
+                    json.dumps(counts, sort_keys=True), started_at, finished_at,
+                ),
+            )
+        return cur.lastrowid
+
+    def runs(self) -> list[sqlite3.Row]:
+        return list(self._conn.execute("SELECT * FROM runs ORDER BY id"))
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit on its own)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,173 @@
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from qualkit.cli import cli
+from tests.conftest import VTT_SAMPLE, write_docx
+
+
+def invoke(runner, db, *args, **kwargs):
+    return runner.invoke(cli, ["-p", str(db), *args], catch_exceptions=False, **kwargs)
+
+
+@pytest.fixture
+def db(tmp_path, runner):
+    path = tmp_path / "study.db"
+    result = invoke(runner, path, "init")
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path):
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "teams.vtt").write_text(VTT_SAMPLE, encoding="utf-8")
+    write_docx(
+        folder / "leader.docx",
+        ["Interviewer: What PD do you offer?", "Headteacher: Coaching, mostly.",
+         "Interviewer: And NPQs?", "Headteacher: Two staff this year."],
+    )
+    return folder
+
+
+def test_init_reports_and_refuses_twice(runner, db):
+    result = invoke(runner, db, "init")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {db} already exists; open it, or choose another file name"
+
+
+def test_command_without_project_suggests_init(runner, tmp_path):
+    result = invoke(runner, tmp_path / "none.db", "status")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: no qualkit project at {tmp_path / 'none.db'}; create one with `qualkit init`")
+
+
+def test_project_from_environment(runner, db, folder):
+    result = runner.invoke(cli, ["ingest", str(folder)], env={"QUALKIT_PROJECT": str(db)})
+    assert result.exit_code == 0, result.output
+    assert "Ingested 2 document(s) (2 transcripts): 8 segments" in result.output
+
+
+def test_ingest_status_documents_segments(runner, db, folder, tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("document,case,phase\nteams.vtt,Fellside,primary\nleader,Fellside,primary\n")
+    result = invoke(runner, db, "ingest", str(folder), "--cases", str(cases))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-2:] == [
+        "Ingested 2 document(s) (2 transcripts): 8 segments, 60 words. Already in the project: 0. Failed: 0.",
+        "Assigned 2 document(s) to cases.",
+    ]
+    again = invoke(runner, db, "ingest", str(folder))
+    assert f"skipped {folder / 'leader.docx'}: already ingested as leader.docx" in again.output
+    assert "Ingested 0 document(s): 0 segments, 0 words. Already in the project: 2." in again.output
+
+    status = invoke(runner, db, "status").output
+    assert f"Project {db} (schema 1): 2 documents, 8 segments, 60 words." in status
+    assert "Fellside" in status and "turn" in status
+
+    documents = json.loads(invoke(runner, db, "documents", "--format", "json").output)
+    assert [(d["name"], d["case"], d["segments"]) for d in documents] == [
+        ("leader.docx", "Fellside", 4), ("teams.vtt", "Fellside", 4)
+    ]
+    csv_out = invoke(runner, db, "segments", "-d", "teams.vtt", "--format", "csv").output
+    lines = csv_out.splitlines()
+    assert lines[0] == "document,segment,start,end,unit,speaker,time,text"
+    assert lines[2].startswith("teams.vtt,1,") and ",Sarah Wilson,00:00:04," in lines[2]
+    table = invoke(runner, db, "segments").output
+    assert "Coaching, mostly." in table
+
+    cases_out = invoke(runner, db, "cases").output
+    assert "Fellside" in cases_out and "primary" in cases_out
+
+
+def test_segments_unknown_document_suggests(runner, db, folder):
+    invoke(runner, db, "ingest", str(folder))
+    result = invoke(runner, db, "segments", "-d", "leader.dox")
+    assert result.exit_code == 1
+    assert "Error: no document named 'leader.dox'" in result.output
+    assert "(did you mean 'leader.docx'?)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "the file is empty (no text to ingest)"),
+        ("fake.docx", b"PK\x03\x04 not really", "not a valid Word (.docx) file"),
+        ("latin.txt", b"\x81\x8d\x8f", "text is not valid UTF-8"),
+        ("locked.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "password-protected"),
+        ("notes.odt", b"whatever", "unsupported format '.odt'"),
+    ],
+    ids=["empty", "corrupt-docx", "bad-encoding", "encrypted", "unsupported"],
+)
+def test_ingest_bad_file_one_line_and_rest_ingested(runner, db, folder, name, content, reason):
+    bad = folder.parent / name
+    bad.write_bytes(content)
+    result = invoke(runner, db, "ingest", str(folder), str(bad))
+    assert result.exit_code == 1
+    error_lines = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1
+    assert error_lines[0].startswith(f"error: {bad}: {reason}")
+    assert "Ingested 2 document(s)" in result.output
+
+
+def test_ingest_strict_writes_nothing(runner, db, folder):
+    (folder / "zz.txt").write_bytes(b"")
+    result = invoke(runner, db, "ingest", str(folder), "--strict")
+    assert result.exit_code == 1
+    assert "Error: --strict: nothing was written" in result.output
+    assert json.loads(invoke(runner, db, "documents", "--format", "json").output) == []
+
+
+def test_ingest_survey_missing_column(runner, db, tmp_path):
+    survey = tmp_path / "survey.csv"
+    survey.write_text("id,answer\n1,Coaching helps.\n")
+    result = invoke(runner, db, "ingest", str(survey), "--text-column", "response")
+    assert result.exit_code == 1
+    assert f"error: {survey}: no column 'response' for --text-column; columns are: id, answer" in result.output
+
+
+def test_ingest_cases_naming_unknown_documents(runner, db, folder, tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("document,case\nleader.docx,A\nteems.vtt,A\n")
+    result = invoke(runner, db, "ingest", str(folder), "--cases", str(cases))
+    assert result.exit_code == 1
+    assert (
+        f"error: {cases}:3: document 'teems.vtt' is not in the project (did you mean 'teams.vtt'?)"
+        in result.output
+    )
+    assert "Assigned 1 document(s) to cases." in result.output
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", list(_commands(cli)), ids=lambda p: " ".join(p))
+def test_every_command_has_help_with_an_example(runner, path):
+    result = runner.invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert "qualkit " in result.output.split("Example", 1)[1]
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from qualkit.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'spacy', 'sklearn', 'pandas', 'docx', 'pypdf', 'webvtt', 'numpy'} & set(sys.modules)\n"
+        "print(sorted(heavy))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert output.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_python_dash_m_qualkit():
+    result = subprocess.run([sys.executable, "-m", "qualkit", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("qualkit, version ")
