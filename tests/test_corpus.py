@@ -1,0 +1,40 @@
+"""The bundled sample corpus is what its README says it is, and ingests cleanly."""
+
+from collections import Counter
+
+from qualkit.records import DocumentKind
+from tests.conftest import CORPUS
+
+
+def test_bundled_corpus_ingests_with_cases(project):
+    report = project.ingest(
+        [CORPUS / "interviews", CORPUS / "documents"], cases_file=CORPUS / "cases.csv"
+    )
+    assert report.ok and not report.warnings
+    transcripts = [d for d in report.added if d.kind is DocumentKind.TRANSCRIPT]
+    documents = [d for d in report.added if d.kind is DocumentKind.DOCUMENT]
+    assert len(transcripts) == 18 and len(documents) == 2
+    assert {d.name.rsplit(".", 1)[1] for d in transcripts} == {"txt", "docx", "vtt"}
+    assert {d.name.rsplit(".", 1)[1] for d in documents} == {"docx", "pdf"}
+    cases = project.cases()
+    assert len(cases) == 6 and all(n == 3 for _, _, n in cases)
+    assert {a["rurality"] for _, a, _ in cases} == {"rural", "urban"}
+    assert {a["disadvantage"] for _, a, _ in cases} == {"high", "low"}
+    assert len({a["phase"] for _, a, _ in cases}) >= 3
+    roles = Counter(a["role"] for a in project.store.document_attributes().values())
+    assert roles == {"school leader": 6, "PD lead": 6, "PD participant": 6}
+
+
+def test_each_interview_is_1000_to_2500_words_of_speech(project):
+    from qualkit.ingest import count_words
+
+    project.ingest([CORPUS / "interviews"])
+    words: Counter[str] = Counter()
+    speakers: dict[str, set] = {}
+    names = {d.id: d.name for d in project.documents()}
+    for segment in project.segments():
+        words[names[segment.document_id]] += count_words(segment.text)
+        speakers.setdefault(names[segment.document_id], set()).add(segment.speaker)
+    assert len(words) == 18
+    assert all(1000 <= n <= 2500 for n in words.values()), words
+    assert all("Interviewer" in s and len(s) == 2 for s in speakers.values()), speakers
