@@ -70,7 +70,7 @@ def read_cases_file(path: str | Path, document_names: list[str]) -> CasesPlan:
             raise CasesError(
                 f"{path}:{line_number}: {len(row)} fields where the header has {len(header)}"
             )
-        record = {column: cell.strip() for column, cell in zip(header, row)}
+        record = {column: cell.strip() for column, cell in zip(header, row, strict=True)}
         given, case = record["document"], record["case"]
         if not case:
             problems.append(f"{path}:{line_number}: document {given!r} has an empty case")

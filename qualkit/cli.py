@@ -67,13 +67,13 @@ def _cell(value, width: int | None) -> str:
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence], widths: dict[str, int]) -> str:
-    cells = [[_cell(v, widths.get(c)) for c, v in zip(columns, row)] for row in rows]
+    cells = [[_cell(v, widths.get(c)) for c, v in zip(columns, row, strict=True)] for row in rows]
     sizes = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     numeric = [all(isinstance(row[i], int) or row[i] is None for row in rows) for i in range(len(columns))]
 
     def line(values):
         return "  ".join(
-            v.rjust(size) if num else v.ljust(size) for v, size, num in zip(values, sizes, numeric)
+            v.rjust(size) if num else v.ljust(size) for v, size, num in zip(values, sizes, numeric, strict=True)
         ).rstrip()
 
     return "\n".join([line(columns), line(["-" * s for s in sizes])] + [line(r) for r in cells])

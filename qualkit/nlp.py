@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def blank_pipeline():
     """English tokenizer + sentencizer; cached, so every caller shares one pipeline."""
     import spacy

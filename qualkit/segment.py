@@ -25,7 +25,7 @@ def segment_blocks(
     nlp = blank_pipeline()
     segments: list[Block] = []
     spans = [text[block.start:block.end] for block in blocks]
-    for block, doc in zip(blocks, nlp.pipe(spans, batch_size=batch_size)):
+    for block, doc in zip(blocks, nlp.pipe(spans, batch_size=batch_size), strict=True):
         for sentence in doc.sents:
             start = block.start + sentence.start_char
             end = block.start + sentence.end_char

@@ -43,7 +43,8 @@ def test_init_reports_and_refuses_twice(runner, db):
 def test_command_without_project_suggests_init(runner, tmp_path):
     result = invoke(runner, tmp_path / "none.db", "status")
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: no qualkit project at {tmp_path / 'none.db'}; create one with `qualkit init`")
+    expected = f"Error: no qualkit project at {tmp_path / 'none.db'}; create one with `qualkit init`"
+    assert result.output.startswith(expected)
 
 
 def test_project_from_environment(runner, db, folder):

@@ -52,10 +52,10 @@ def speaker_turns(text: str) -> tuple[Block, ...]:
     document but belongs to no turn.
     """
     candidates = []
-    for start, end, line in _lines(text):
+    for start, _end, line in _lines(text):
         match = _SPEAKER_LINE.match(line)
         if match:
-            candidates.append((start, end, match))
+            candidates.append((start, _end, match))
     counts = Counter(m["speaker"] for _, _, m in candidates)
     turn_starts = {
         start: match
@@ -64,7 +64,7 @@ def speaker_turns(text: str) -> tuple[Block, ...]:
     }
     turns: list[Block] = []
     current: dict | None = None
-    for start, end, line in _lines(text):
+    for start, _end, line in _lines(text):
         match = turn_starts.get(start)
         if match:
             if current:

@@ -55,7 +55,7 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
     raws: list[RawText] = []
     empty = 0
     for index, row in enumerate(frame.itertuples(index=False)):
-        record = dict(zip(columns, row))
+        record = dict(zip(columns, row, strict=True))
         line = first_data_line + index
         response_id = str(record[options.id_column]).strip() if options.id_column else str(line)
         if not response_id:

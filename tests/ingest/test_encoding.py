@@ -10,7 +10,7 @@ from qualkit.ingest.encoding import decode_text
     ("data", "expected"),
     [
         ("Pupils’ wellbeing – café".encode(), "Pupils’ wellbeing – café"),
-        (codecs.BOM_UTF8 + "Hello\r\nWorld".encode(), "Hello\nWorld"),
+        (codecs.BOM_UTF8 + b"Hello\r\nWorld", "Hello\nWorld"),
         (codecs.BOM_UTF16_LE + "Zoë\r\n".encode("utf-16-le"), "Zoë\n"),
     ],
     ids=["utf8", "utf8-bom-crlf", "utf16-bom"],
