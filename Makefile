@@ -28,6 +28,7 @@ demo: $(VENV)/.installed
 	$(BIN)/qualkit -p $(DEMO) status
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check qualkit tests
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test

@@ -236,21 +236,30 @@ def cases(ctx, cases_file, fmt):
 
 
 @cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context
-def status(ctx):
+def status(ctx, fmt):
     """Summarise the project: documents, segments and words by kind, case and unit.
 
     \b
-    Example:
+    Examples:
       qualkit status
+      qualkit status --format json
     """
     with _open(ctx) as project:
         counts = project.status()
         path, version = project.path, project.store.schema_version
+    if fmt != "table":
+        rows = [
+            {"by": column, "value": value, "documents": n_docs, "segments": n_segments, "words": n_words}
+            for column in ("kind", "case", "unit")
+            for value, n_docs, n_segments, n_words in counts[column]
+        ]
+        _emit(rows, fmt)
+        return
     total = counts["kind"]
-    documents = sum(r[1] for r in total)
     click.echo(
-        f"Project {path} (schema {version}): {documents:,} documents, "
+        f"Project {path} (schema {version}): {sum(r[1] for r in total):,} documents, "
         f"{sum(r[2] for r in total):,} segments, {sum(r[3] for r in total):,} words."
     )
     for column in ("kind", "case", "unit"):

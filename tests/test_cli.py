@@ -69,6 +69,8 @@ def test_ingest_status_documents_segments(runner, db, folder, tmp_path):
     status = invoke(runner, db, "status").output
     assert f"Project {db} (schema 1): 2 documents, 8 segments, 60 words." in status
     assert "Fellside" in status and "turn" in status
+    status_rows = json.loads(invoke(runner, db, "status", "--format", "json").output)
+    assert {"by": "case", "value": "Fellside", "documents": 2, "segments": 8, "words": 60} in status_rows
 
     documents = json.loads(invoke(runner, db, "documents", "--format", "json").output)
     assert [(d["name"], d["case"], d["segments"]) for d in documents] == [
