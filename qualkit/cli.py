@@ -318,6 +318,205 @@ def segments(ctx, names, fmt):
     _emit(rows, fmt, widths={"text": 70, "document": 32})
 
 
+@cli.group()
+def codebook():
+    """Check, load and show codebooks.
+
+    \b
+    Example:
+      qualkit codebook check codebooks/niot_coherent_offer.yaml
+    """
+
+
+def _codebook_summary(cb) -> str:
+    themes = sum(1 for c in cb.codes if c.parent is None)
+    patterns = sum(len(c.patterns) for c in cb.codable)
+    excludes = sum(len(c.exclude_patterns) for c in cb.codable)
+    return (
+        f"Codebook {cb.name!r} version {cb.version}: {len(cb.codes)} codes ({themes} themes, "
+        f"{len(cb.codable)} codable), {patterns} patterns, {excludes} exclude patterns, "
+        f"{len(cb.links)} theory-of-change links, {len(cb.stages)} stages; hash {cb.sha256[:12]}."
+    )
+
+
+@codebook.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+def codebook_check(file):
+    """Validate a codebook file and compile its patterns; print a summary.
+
+    Errors name the file, line and code key. No project is needed.
+
+    \b
+    Example:
+      qualkit codebook check codebooks/niot_coherent_offer.yaml
+    """
+    from qualkit.codebook import load_codebook
+
+    cb, warnings = load_codebook(file)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"OK: {_codebook_summary(cb)}")
+
+
+@codebook.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def codebook_load(ctx, file):
+    """Store a codebook in the project. An edited file becomes a new version; old ones are kept.
+
+    \b
+    Example:
+      qualkit codebook load codebooks/niot_coherent_offer.yaml
+    """
+    with _open(ctx) as project:
+        cb, codebook_id, created, warnings = project.load_codebook(file)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if created:
+        click.echo(f"Loaded as codebook version {codebook_id}. {_codebook_summary(cb)}")
+    else:
+        click.echo(f"Already loaded: same content as codebook version {codebook_id}; nothing changed.")
+
+
+@codebook.command("show")
+@click.option("--version", "codebook_id", type=int, help="A stored version (default: the latest).")
+@click.pass_context
+def codebook_show(ctx, codebook_id):
+    """Print the code tree of a stored codebook, with stages and pattern counts.
+
+    \b
+    Examples:
+      qualkit codebook show
+      qualkit codebook show --version 1
+    """
+    with _open(ctx) as project:
+        codebook_id, cb = project.codebook(codebook_id)
+    click.echo(f"{cb.name} (version {cb.version}, stored as {codebook_id}, hash {cb.sha256[:12]})")
+
+    def show(parent, depth):
+        for code in cb.children(parent):
+            detail = f"{len(code.patterns)} patterns" if code.codable else "theme, not codable"
+            stage = f" [{code.stage}]" if code.stage and depth == 0 else ""
+            click.echo(f"{'  ' * (depth + 1)}{code.key}  {code.name}{stage}  ({detail})")
+            show(code.key, depth + 1)
+
+    show(None, 0)
+    if cb.links:
+        click.echo("Theory of change:")
+        for link in cb.links:
+            arrow = f"{link.source} -> {link.target}" if link.target else (
+                f"{link.source} moderates {link.moderates[0]} -> {link.moderates[1]}"
+            )
+            click.echo(f"  {arrow}{f'  ({link.label})' if link.label else ''}")
+
+
+@codebook.command("versions")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def codebook_versions(ctx, fmt):
+    """List every stored codebook version.
+
+    \b
+    Example:
+      qualkit codebook versions
+    """
+    with _open(ctx) as project:
+        rows = [
+            {
+                "version": r["id"], "name": r["name"], "declared": r["version"], "codes": r["n_codes"],
+                "suggestions": r["n_suggestions"], "hash": r["sha256"][:12], "file": r["source_path"],
+                "loaded_at": r["loaded_at"],
+            }
+            for r in project.store.codebooks()
+        ]
+    _emit(rows, fmt)
+
+
+@cli.command()
+@click.option(
+    "--codebook", "codebook_file", type=click.Path(dir_okay=False),
+    help="Load this codebook first (a new version if changed).",
+)
+@click.option("--document", "-d", "names", multiple=True, metavar="NAME", help="Only this document (repeatable).")
+@click.option("--include-interviewer", is_flag=True, help="Also propose codes for interviewer turns.")
+@click.pass_context
+def code(ctx, codebook_file, names, include_interviewer):
+    """Propose codes for every segment from the codebook's patterns.
+
+    Suggestions are proposals for review, never codings. Re-running adds nothing twice.
+    Interviewer turns are context and are skipped unless --include-interviewer.
+
+    \b
+    Examples:
+      qualkit code --codebook codebooks/niot_coherent_offer.yaml
+      qualkit code --document brookfield_leader.txt
+    """
+    with _open(ctx) as project, _ProgressBar("Coding") as progress:
+        report = project.code(
+            codebook_path=codebook_file, documents=names or None,
+            include_interviewer=include_interviewer, on_progress=progress,
+        )
+    rows = [[c.key, c.name, c.found, c.new] for c in report.counts]
+    click.echo(_table(["code", "name", "segments", "new"], rows, {"name": 40}))
+    click.echo(
+        f"Coded {report.segments} segments with codebook {report.codebook_name!r} "
+        f"version {report.codebook_version} (hash {report.codebook_sha256[:12]}): "
+        f"{report.found} suggestions, {report.new} new; "
+        f"{report.segments_without} segments with none; "
+        f"{report.context_segments} interviewer turns skipped as context. Run {report.run_id}."
+    )
+
+
+@cli.command()
+@click.option("--code", "codes", multiple=True, metavar="KEY", help="Only this code or theme (repeatable).")
+@click.option("--document", "-d", "names", multiple=True, metavar="NAME", help="Only this document (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def suggestions(ctx, codes, names, fmt):
+    """List suggested codes with their evidence.
+
+    \b
+    Examples:
+      qualkit suggestions --code culture.trust
+      qualkit suggestions --document harbour_leader.vtt --format csv
+    """
+    with _open(ctx) as project:
+        rows = project.suggestions(codes=codes or None, documents=names or None)
+    if fmt == "table":
+        rows = [
+            {k: row[k] for k in ("id", "document", "segment", "speaker", "code", "score", "evidence", "text")}
+            for row in rows
+        ]
+    _emit(rows, fmt, widths={"text": 60, "evidence": 40, "document": 28})
+
+
+@cli.group()
+def export():
+    """Export tables from the project.
+
+    \b
+    Example:
+      qualkit export suggestions out/suggestions.xlsx
+    """
+
+
+@export.command("suggestions")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--code", "codes", multiple=True, metavar="KEY", help="Only this code or theme (repeatable).")
+@click.option("--document", "-d", "names", multiple=True, metavar="NAME", help="Only this document (repeatable).")
+@click.pass_context
+def export_suggestions(ctx, out, codes, names):
+    """Write suggestions to OUT (.csv, .xlsx, .json or .parquet), one row per suggestion.
+
+    \b
+    Example:
+      qualkit export suggestions out/suggestions.xlsx --code offer
+    """
+    with _open(ctx) as project:
+        count = project.export_suggestions(out, codes=codes or None, documents=names or None)
+    click.echo(f"Wrote {count} suggestions to {out}.")
+
+
 def _clock(seconds: float | None) -> str | None:
     if seconds is None:
         return None

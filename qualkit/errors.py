@@ -29,3 +29,7 @@ def did_you_mean(value: str, choices) -> str:
 
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class CodebookError(QualkitError):
+    """A codebook file is invalid; the message lists every problem with file, line and key."""

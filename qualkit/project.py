@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from qualkit.records import DocumentInfo, DocumentKind, Segment, Unit
 from qualkit.store import Store
 
 DEFAULT_PROJECT = "qualkit.db"
+
+#: Speaker labels treated as the interviewer: their turns are context, not data, by default.
+DEFAULT_INTERVIEWERS = ("Interviewer", "INT", "I", "Researcher", "Facilitator", "Moderator")
 
 #: ``on_progress(done, total, item)``: called as long work moves on (for progress bars).
 Progress = Callable[[int, int, str], None]
@@ -54,6 +58,37 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not (self.failures or self.case_problems)
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    key: str
+    name: str
+    found: int  # segments this run proposed the code for
+    new: int  # of those, not already proposed by an earlier run
+
+
+@dataclass(frozen=True)
+class CodeReport:
+    """What one `code` run did."""
+
+    codebook_id: int
+    codebook_name: str
+    codebook_version: str
+    codebook_sha256: str
+    run_id: int
+    segments: int  # segments looked at
+    context_segments: int  # interviewer turns skipped as context
+    segments_without: int  # segments looked at that got no suggestion
+    counts: tuple[CodeCount, ...]
+
+    @property
+    def found(self) -> int:
+        return sum(c.found for c in self.counts)
+
+    @property
+    def new(self) -> int:
+        return sum(c.new for c in self.counts)
 
 
 @dataclass
@@ -228,6 +263,174 @@ class Project:
         """Apply a cases file to documents already in the project."""
         return self._assign_cases([], case=None, cases_file=cases_file)
 
+    # -- codebooks -----------------------------------------------------------------------
+
+    def load_codebook(self, path: str | os.PathLike):
+        """Validate and store a codebook file. Returns (codebook, id, is_new_version, warnings).
+
+        Loading unchanged content again is a no-op; an edited file becomes a new version and
+        the old one is kept.
+        """
+        from qualkit.codebook import load_codebook
+
+        codebook, warnings = load_codebook(path)
+        codebook_id, created = self.store.save_codebook(codebook)
+        return codebook, codebook_id, created, warnings
+
+    def codebook(self, codebook_id: int | None = None):
+        """(id, Codebook) of a stored version; the latest loaded when no id is given."""
+        from qualkit.codebook import parse_codebook
+        from qualkit.errors import CodebookError
+
+        versions = self.store.codebooks()
+        if not versions:
+            raise CodebookError(
+                f"no codebook in {self.path}; load one with `qualkit codebook load FILE` "
+                "(e.g. codebooks/niot_coherent_offer.yaml)"
+            )
+        if codebook_id is None:
+            codebook_id = versions[-1]["id"]
+        elif codebook_id not in {row["id"] for row in versions}:
+            raise NotFoundError(
+                f"no codebook version {codebook_id} in {self.path}; "
+                f"versions: {', '.join(str(row['id']) for row in versions)}"
+            )
+        source, source_path = self.store.codebook_source(codebook_id)
+        codebook, _ = parse_codebook(source, path=source_path, compile_patterns=False)
+        return codebook_id, codebook
+
+    def interviewer_speakers(self) -> tuple[str, ...]:
+        stored = self.store.get_setting("interviewer_speakers")
+        return tuple(json.loads(stored)) if stored else DEFAULT_INTERVIEWERS
+
+    def set_interviewer_speakers(self, names: Sequence[str]) -> None:
+        self.store.set_setting("interviewer_speakers", json.dumps(list(names)))
+
+    # -- coding ----------------------------------------------------------------------------
+
+    def code(
+        self,
+        *,
+        codebook_path: str | os.PathLike | None = None,
+        documents: Sequence[str] | None = None,
+        include_interviewer: bool = False,
+        batch_size: int = 512,
+        on_progress: Progress | None = None,
+    ) -> CodeReport:
+        """Run the codebook's rules over segments and store what they propose.
+
+        Idempotent: a suggestion already proposed (same segment, code and source) is not added
+        again, so re-running with the same codebook adds nothing, and a new codebook version
+        adds only what is new. Suggestions are written page by page, each page in one
+        transaction, so a killed run leaves whole pages and can simply be run again.
+        """
+        from qualkit.suggest.rules import RuleSuggester
+
+        if codebook_path:
+            _, codebook_id, _, _ = self.load_codebook(codebook_path)
+            codebook_id, codebook = self.codebook(codebook_id)
+        else:
+            codebook_id, codebook = self.codebook()
+        document_ids = None if documents is None else [self.document_id(name) for name in documents]
+        suggester = RuleSuggester(codebook)
+        context = {name.casefold() for name in self.interviewer_speakers()}
+        started = _now()
+        parameters = {
+            "codebook_sha256": codebook.sha256, "codebook_id": codebook_id,
+            "codebook_version": str(codebook.version), "documents": list(documents or []),
+            "include_interviewer": include_interviewer, "sources": ["rule"],
+        }
+        run_id = self.store.start_run(command="code", parameters=parameters, started_at=started)
+        total = self.store.count_segments(document_ids)
+        found: dict[str, int] = {}
+        new_by_code: dict[str, int] = {}
+        looked = skipped = without = done = 0
+        for page in self.store.segment_pages(document_ids):
+            data = [
+                segment for segment in page
+                if include_interviewer or not _is_interviewer(segment.speaker, context)
+            ]
+            skipped += len(page) - len(data)
+            batch = []
+            for _segment, suggestions in suggester.pipe(data, batch_size=batch_size):
+                looked += 1
+                without += not suggestions
+                batch.extend(suggestions)
+                for suggestion in suggestions:
+                    found[suggestion.code] = found.get(suggestion.code, 0) + 1
+            for code, new in self._insert_counting(batch, codebook_id, run_id).items():
+                new_by_code[code] = new_by_code.get(code, 0) + new
+            done += len(page)
+            if on_progress:
+                on_progress(done, total, f"{done} segments")
+        counts = tuple(
+            CodeCount(code.key, code.name, found.get(code.key, 0), new_by_code.get(code.key, 0))
+            for code in codebook.codable
+        )
+        self.store.finish_run(
+            run_id,
+            counts={
+                "segments": looked, "context_segments": skipped, "segments_without": without,
+                "suggestions": sum(found.values()), "new": sum(new_by_code.values()),
+            },
+            finished_at=_now(),
+        )
+        return CodeReport(
+            codebook_id=codebook_id, codebook_name=codebook.name,
+            codebook_version=str(codebook.version), codebook_sha256=codebook.sha256,
+            run_id=run_id, segments=looked, context_segments=skipped, segments_without=without,
+            counts=counts,
+        )
+
+    def _insert_counting(self, suggestions, codebook_id: int, run_id: int) -> dict[str, int]:
+        """Insert a page of suggestions in one transaction; new ones counted per code."""
+        by_code: dict[str, list] = {}
+        for suggestion in suggestions:
+            by_code.setdefault(suggestion.code, []).append(suggestion)
+        with self.store.transaction():
+            return {
+                code: self.store.insert_suggestions(items, codebook_id=codebook_id, run_id=run_id)
+                for code, items in by_code.items()
+            }
+
+    def suggestions(self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None):
+        """Suggestions as dicts ready for a table: one per suggestion, in document order."""
+        if codes:
+            _, codebook = self.codebook()
+            for code in codes:
+                if code not in codebook.keys:
+                    raise NotFoundError(
+                        f"no code {code!r} in codebook {codebook.name!r}"
+                        f"{did_you_mean(code, codebook.keys)}; `qualkit codebook show` lists them"
+                    )
+        document_ids = None if documents is None else [self.document_id(name) for name in documents]
+        rows = self.store.suggestion_rows(codes=codes, document_ids=document_ids)
+        names: dict[str, str] = {}
+        if rows:
+            _, codebook = self.codebook()
+            names = {code.key: code.name for code in codebook.codes}
+        return [
+            {
+                "id": row["id"], "document": row["document"], "case": row["case_name"],
+                "segment": row["segment"], "start": row["start"], "end": row["end"],
+                "speaker": row["speaker"], "code": row["code"], "code_name": names.get(row["code"], ""),
+                "source": row["source"], "score": row["score"], "status": "pending",
+                "evidence": "; ".join(
+                    f"{pattern} @{start}-{end}" for start, end, pattern in json.loads(row["evidence"])
+                ),
+                "codebook_version": row["codebook_id"], "text": row["text"],
+            }
+            for row in rows
+        ]
+
+    def export_suggestions(self, path: str | os.PathLike, **filters) -> int:
+        """Write suggestions to .csv or .xlsx; returns the number of rows."""
+        from qualkit.export.tables import write_table
+
+        rows = self.suggestions(**filters)
+        write_table(rows, path, sheet="suggestions")
+        return len(rows)
+
     # -- looking at it ---------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
@@ -253,6 +456,14 @@ class Project:
 
     def cases(self):
         return self.store.cases()
+
+
+def _is_interviewer(speaker: str | None, names: set[str]) -> bool:
+    """'Interviewer', 'interviewer 2' and 'INT1' are interviewers when 'Interviewer'/'INT' are."""
+    if not speaker:
+        return False
+    label = speaker.casefold().rstrip("0123456789 ")
+    return label in names
 
 
 def _reason(exc: IngestError, path) -> str:

@@ -91,3 +91,31 @@ class DocumentInfo:
     segments: int
     case: str | None
     ingested_at: str
+
+
+class Source(str, enum.Enum):
+    """Where a suggestion came from."""
+
+    RULE = "rule"
+    MODEL = "model"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a code was proposed: a matched span (document offsets) and the pattern that fired."""
+
+    start: int
+    end: int
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A proposal that ``code`` applies to a segment; only a reviewer turns it into a coding."""
+
+    segment_id: int
+    code: str
+    source: Source
+    score: float
+    evidence: tuple[Evidence, ...] = ()

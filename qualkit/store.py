@@ -83,6 +83,47 @@ MIGRATIONS: tuple[str, ...] = (
         finished_at TEXT
     );
     """,
+    # 2: codebooks (every loaded version kept), their codes, and suggestions.
+    """
+    CREATE TABLE codebooks (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        sha256      TEXT NOT NULL UNIQUE,      -- content hash: same content, same codebook
+        source_path TEXT NOT NULL,
+        source      TEXT NOT NULL,             -- the YAML as loaded
+        loaded_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE codes (
+        id          INTEGER PRIMARY KEY,
+        codebook_id INTEGER NOT NULL REFERENCES codebooks(id) ON DELETE CASCADE,
+        ordinal     INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        parent_key  TEXT,
+        stage       TEXT,
+        codable     INTEGER NOT NULL,
+        definition  TEXT NOT NULL,
+        color       TEXT,
+        details     TEXT NOT NULL DEFAULT '{}',  -- include, exclude, examples, patterns
+        UNIQUE (codebook_id, key)
+    );
+    CREATE TABLE suggestions (
+        id            INTEGER PRIMARY KEY,
+        segment_id    INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_key      TEXT NOT NULL,
+        source        TEXT NOT NULL CHECK (source IN ('rule', 'model', 'manual')),
+        score         REAL NOT NULL,
+        evidence      TEXT NOT NULL DEFAULT '[]',
+        codebook_id   INTEGER NOT NULL REFERENCES codebooks(id),
+        run_id        INTEGER REFERENCES runs(id),
+        model_version TEXT,
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        UNIQUE (segment_id, code_key, source)
+    );
+    CREATE INDEX suggestions_code ON suggestions(code_key);
+    CREATE INDEX suggestions_codebook ON suggestions(codebook_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -376,6 +417,148 @@ class Store:
         )
         return [(r[0], r[1], r[2] or 0, r[3] or 0) for r in rows]
 
+    # -- codebooks -------------------------------------------------------------------------
+
+    def save_codebook(self, codebook) -> tuple[int, bool]:
+        """Store a codebook version with its codes; (id, False) if this content is already there."""
+        row = self._conn.execute(
+            "SELECT id FROM codebooks WHERE sha256 = ?", (codebook.sha256,)
+        ).fetchone()
+        if row:
+            return row[0], False
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO codebooks (name, version, sha256, source_path, source) VALUES (?, ?, ?, ?, ?)",
+                (codebook.name, str(codebook.version), codebook.sha256, codebook.path, codebook.source),
+            )
+            codebook_id = cur.lastrowid
+            self._conn.executemany(
+                "INSERT INTO codes (codebook_id, ordinal, key, name, parent_key, stage, codable, "
+                "definition, color, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        codebook_id, ordinal, code.key, code.name, code.parent, code.stage,
+                        int(code.codable), code.definition, code.color,
+                        json.dumps(
+                            {
+                                "include": code.include, "exclude": code.exclude,
+                                "examples": code.examples,
+                                "patterns": [p.label for p in code.patterns],
+                                "exclude_patterns": [p.label for p in code.exclude_patterns],
+                            },
+                            ensure_ascii=False,
+                        ),
+                    )
+                    for ordinal, code in enumerate(codebook.codes)
+                ],
+            )
+        return codebook_id, True
+
+    def codebooks(self) -> list[sqlite3.Row]:
+        """Every stored codebook version, oldest first, with its number of codes."""
+        return list(
+            self._conn.execute(
+                "SELECT b.id, b.name, b.version, b.sha256, b.source_path, b.loaded_at, "
+                "(SELECT COUNT(*) FROM codes c WHERE c.codebook_id = b.id) AS n_codes, "
+                "(SELECT COUNT(*) FROM suggestions s WHERE s.codebook_id = b.id) AS n_suggestions "
+                "FROM codebooks b ORDER BY b.id"
+            )
+        )
+
+    def codebook_source(self, codebook_id: int) -> tuple[str, str]:
+        row = self._conn.execute(
+            "SELECT source, source_path FROM codebooks WHERE id = ?", (codebook_id,)
+        ).fetchone()
+        return row[0], row[1]
+
+    # -- suggestions -----------------------------------------------------------------------
+
+    def count_segments(self, document_ids: list[int] | None = None) -> int:
+        query, params = "SELECT COUNT(*) FROM segments", ()
+        if document_ids is not None:
+            query += f" WHERE document_id IN ({','.join('?' * len(document_ids))})"
+            params = tuple(document_ids)
+        return self._conn.execute(query, params).fetchone()[0]
+
+    def segment_pages(self, document_ids: list[int] | None = None, *, page_size: int = 2000) -> Iterator[list[Segment]]:
+        """Segments in pages by id, each page a finished query, so writes may happen between pages."""
+        after = 0
+        while True:
+            query = (
+                'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, '
+                's.timestamp, substr(d.text, s.start + 1, s."end" - s.start) AS text '
+                "FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id > ?"
+            )
+            params: tuple = (after,)
+            if document_ids is not None:
+                query += f" AND s.document_id IN ({','.join('?' * len(document_ids))})"
+                params += tuple(document_ids)
+            query += " ORDER BY s.id LIMIT ?"
+            rows = self._conn.execute(query, (*params, page_size)).fetchall()
+            if not rows:
+                return
+            yield [
+                Segment(
+                    id=r["id"], document_id=r["document_id"], ordinal=r["ordinal"], start=r["start"],
+                    end=r["end"], unit=Unit(r["unit"]), text=r["text"], speaker=r["speaker"],
+                    timestamp=r["timestamp"],
+                )
+                for r in rows
+            ]
+            after = rows[-1]["id"]
+
+    def insert_suggestions(self, suggestions: Iterable, *, codebook_id: int, run_id: int | None,
+                           model_version: str | None = None) -> int:
+        """Insert suggestions not already there (same segment, code, source); returns how many were new."""
+        with self.transaction():
+            cur = self._conn.executemany(
+                "INSERT OR IGNORE INTO suggestions (segment_id, code_key, source, score, evidence, "
+                "codebook_id, run_id, model_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        s.segment_id, s.code, s.source.value, s.score,
+                        json.dumps([[e.start, e.end, e.pattern] for e in s.evidence], ensure_ascii=False),
+                        codebook_id, run_id, model_version,
+                    )
+                    for s in suggestions
+                ],
+            )
+        return cur.rowcount
+
+    def suggestion_rows(
+        self, *, codes: Iterable[str] | None = None, document_ids: Iterable[int] | None = None
+    ) -> list[sqlite3.Row]:
+        """Suggestions joined with their segment, document and case, in document order.
+
+        A code filter matches the code and everything under it ("culture" → "culture.trust").
+        """
+        query = """
+            SELECT g.id, d.name AS document, c.name AS case_name, s.ordinal AS segment,
+                   s.start, s."end", s.speaker, s.timestamp, g.code_key AS code, g.source,
+                   g.score, g.evidence, g.codebook_id, g.created_at,
+                   substr(d.text, s.start + 1, s."end" - s.start) AS text
+            FROM suggestions g
+            JOIN segments s ON s.id = g.segment_id
+            JOIN documents d ON d.id = s.document_id
+            LEFT JOIN cases c ON c.id = d.case_id
+        """
+        where, params = [], []
+        if codes:
+            codes = list(codes)
+            where.append(
+                "(" + " OR ".join("g.code_key = ? OR substr(g.code_key, 1, ?) = ?" for _ in codes) + ")"
+            )
+            for code in codes:
+                params += [code, len(code) + 1, code + "."]
+        if document_ids is not None:
+            ids = list(document_ids)
+            where.append(f"s.document_id IN ({','.join('?' * len(ids))})")
+            params += ids
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        query += " ORDER BY d.id, s.ordinal, g.code_key, g.source"
+        return list(self._conn.execute(query, params))
+
     # -- runs ------------------------------------------------------------------------------
 
     def record_run(
@@ -391,6 +574,21 @@ class Store:
                 ),
             )
         return cur.lastrowid
+
+    def start_run(self, *, command: str, parameters: dict, started_at: str) -> int:
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO runs (command, parameters, started_at) VALUES (?, ?, ?)",
+                (command, json.dumps(parameters, sort_keys=True, default=str), started_at),
+            )
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, *, counts: dict, finished_at: str) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE runs SET counts = ?, finished_at = ? WHERE id = ?",
+                (json.dumps(counts, sort_keys=True), finished_at, run_id),
+            )
 
     def runs(self) -> list[sqlite3.Row]:
         return list(self._conn.execute("SELECT * FROM runs ORDER BY id"))

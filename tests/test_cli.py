@@ -6,6 +6,7 @@ import click
 import pytest
 
 from qualkit.cli import cli
+from qualkit.store import SCHEMA_VERSION
 from tests.conftest import VTT_SAMPLE, write_docx
 
 
@@ -67,7 +68,7 @@ def test_ingest_status_documents_segments(runner, db, folder, tmp_path):
     assert "Ingested 0 document(s): 0 segments, 0 words. Already in the project: 2." in again.output
 
     status = invoke(runner, db, "status").output
-    assert f"Project {db} (schema 1): 2 documents, 8 segments, 60 words." in status
+    assert f"Project {db} (schema {SCHEMA_VERSION}): 2 documents, 8 segments, 60 words." in status
     assert "Fellside" in status and "turn" in status
     status_rows = json.loads(invoke(runner, db, "status", "--format", "json").output)
     assert {"by": "case", "value": "Fellside", "documents": 2, "segments": 8, "words": 60} in status_rows

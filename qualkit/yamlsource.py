@@ -1,0 +1,79 @@
+"""Safe YAML loading that remembers where every value came from.
+
+``yaml.safe_load`` constructs only plain data (no arbitrary objects) but forgets line numbers
+and silently keeps the last of two duplicate keys. Here the same text is also composed into
+nodes so every value's line is known and duplicate keys are an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+KeyPath = tuple  # a path into the data: ("codes", 0, "children", 2, "definition")
+
+
+class YamlSourceError(ValueError):
+    """Invalid YAML; ``line`` is 1-based."""
+
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class YamlSource:
+    """Parsed data plus the 1-based line of every mapping key, list item and value."""
+
+    data: object
+    lines: dict[KeyPath, int]
+
+    def line(self, path: KeyPath) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+
+def load_yaml(text: str) -> YamlSource:
+    if "\t" in text:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if "\t" in line[: len(line) - len(line.lstrip())]:
+                raise YamlSourceError("a tab in the indentation; YAML indents with spaces only", number)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or str(exc)
+        if "\t" in problem or "'\\t'" in problem:
+            problem = "a tab character; YAML indents with spaces only"
+        raise YamlSourceError(f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise YamlSourceError(f"not valid YAML: {exc}", None) from None
+    lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return YamlSource(data=data, lines=lines)
+
+
+def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise YamlSourceError(
+                    f"duplicate key {key!r} (first on line {seen[key]}); keep one of them", line
+                )
+            seen[key] = line
+            lines[(*path, key)] = line
+            _walk(value_node, (*path, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines)
