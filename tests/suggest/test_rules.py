@@ -1,0 +1,129 @@
+import pytest
+
+from qualkit.codebook import parse_codebook
+from qualkit.records import Segment, Source, Unit
+from qualkit.suggest.patterns import CompiledPatterns, check_regex
+from qualkit.suggest.rules import RuleSuggester, rule_score
+
+CODEBOOK = """\
+name: Rules
+version: 1
+codes:
+  - key: offer
+    name: Offer
+    children:
+      - key: offer.npq
+        name: NPQs
+        definition: National professional qualifications.
+        patterns: [NPQ, NPQs, "national professional qualification*"]
+      - key: offer.ecte
+        name: Early career
+        definition: Early career entitlement.
+        patterns: [mentor*, "early career framework", {tokens: [{LOWER: ect}, {LOWER: "s", OP: "?"}]}]
+  - key: culture
+    name: Culture
+    children:
+      - key: culture.trust
+        name: Trust
+        definition: Trust, autonomy, accountability.
+        patterns: [trust, autonomy, accountab*, {regex: "\\\\bKS[1-5]\\\\b"}]
+        exclude_patterns: [multi-academy trust, "the trust's", trust-wide]
+"""
+
+
+@pytest.fixture(scope="module")
+def suggester():
+    codebook, _ = parse_codebook(CODEBOOK, path="rules.yaml")
+    return RuleSuggester(codebook)
+
+
+def run(suggester, text, offset=0):
+    segment = Segment(id=7, document_id=1, ordinal=0, start=offset, end=offset + len(text), unit=Unit.TURN, text=text)
+    return {s.code: s for s in suggester(segment)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Two staff are on an NPQ this year.", {"offer.npq": ["NPQ"]}),
+        ("She is doing her npq in leading teaching.", {"offer.npq": ["npq"]}),
+        ("Our head did the NPQH years ago.", {}),
+        ("The National Professional Qualifications help.", {"offer.npq": ["National Professional Qualifications"]}),
+        ("Mentoring and mentors matter; mentality does not.", {"offer.ecte": ["Mentoring", "mentors"]}),
+        ("Every ECT and all ECTs have one.", {"offer.ecte": ["ECT"]}),
+        ("Our multi-academy trust runs the training.", {}),
+        ("The trust's CPD offer is trust-wide.", {}),
+        ("I trust my team, even though the multi-academy trust is big.", {"culture.trust": ["trust"]}),
+        ("Accountability and autonomy in KS2.", {"culture.trust": ["Accountability", "autonomy", "KS2"]}),
+    ],
+    ids=["phrase", "case-insensitive", "npqh-is-not-npq", "wildcard-in-phrase", "prefix-wildcard",
+         "token-pattern", "exclude-org-trust", "exclude-possessive", "exclude-only-overlap", "regex"],
+)
+def test_rule_suggestions(suggester, text, expected):
+    found = run(suggester, text)
+    assert {code: [text[e.start:e.end] for e in s.evidence] for code, s in found.items()} == expected
+
+
+def test_evidence_offsets_are_document_offsets(suggester):
+    text = "Two staff are on an NPQ."
+    [evidence] = run(suggester, text, offset=100)["offer.npq"].evidence
+    assert (evidence.start, evidence.end, evidence.pattern) == (120, 123, "NPQ")
+
+
+def test_score_grows_with_evidence(suggester):
+    one = run(suggester, "Autonomy matters.")["culture.trust"]
+    three = run(suggester, "Autonomy, accountability and trust.")["culture.trust"]
+    assert one.score == rule_score(1) == 0.5
+    assert three.score == rule_score(3) == 0.875
+    assert one.source is Source.RULE
+
+
+def test_pipe_keeps_segments_and_order(suggester):
+    texts = ["NPQ", "nothing", "mentor", "trust"] * 300
+    segments = [Segment(i, 1, i, 0, len(t), Unit.TURN, t) for i, t in enumerate(texts)]
+    out = list(suggester.pipe(segments, batch_size=64))
+    assert [seg.id for seg, _ in out] == list(range(len(texts)))
+    assert [[s.code for s in suggestions] for _, suggestions in out[:4]] == [
+        ["offer.npq"], [], ["offer.ecte"], ["culture.trust"]
+    ]
+
+
+def test_wildcard_prefixes_that_overlap():
+    codebook, _ = parse_codebook(
+        """
+name: Overlap
+codes:
+  - key: a
+    name: A
+    definition: short prefix
+    patterns: ["profession*"]
+  - key: b
+    name: B
+    definition: longer prefix
+    patterns: ["professional develop*"]
+""",
+        path="x.yaml",
+    )
+    suggester = RuleSuggester(codebook)
+    found = run(suggester, "Professionalism and professional development, professionally developed.")
+    text = "Professionalism and professional development, professionally developed."
+    assert [text[e.start:e.end] for e in found["a"].evidence] == ["Professionalism", "professional", "professionally"]
+    assert [text[e.start:e.end] for e in found["b"].evidence] == ["professional development"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ok"),
+    [(r"\bKS[1-5]\b", True), (r"(a+)+$", False), (r"(\w+\s?)*x", False), (r"(ab|cd){2,5}", True), (r"[", False)],
+    ids=["simple", "nested-plus", "nested-star", "bounded-alternation", "unbalanced"],
+)
+def test_check_regex(pattern, ok):
+    assert (check_regex(pattern) is None) is ok
+
+
+def test_compiled_patterns_raise_on_bad_pattern():
+    from qualkit.codebook import Code, PatternSpec
+    from qualkit.errors import CodebookError
+
+    code = Code("x", "X", "d", None, None, True, patterns=(PatternSpec("tokens", [{"NOPE": 1}], 3),))
+    with pytest.raises(CodebookError, match="line 3: code 'x': token pattern does not compile"):
+        CompiledPatterns([code])

@@ -1,0 +1,152 @@
+import json
+
+import pytest
+
+from qualkit.cli import cli
+from qualkit.errors import CodebookError
+from tests.conftest import DATA
+
+MINI = DATA / "mini_codebook.yaml"
+TRANSCRIPT = (
+    "[00:00:01] Interviewer: Do your staff feel trusted? Tell me about NPQs and mentors.\n\n"
+    "[00:00:09] Headteacher: Our multi-academy trust pays for the NPQ, and mentoring is weekly.\n\n"
+    "[00:00:30] Interviewer: And autonomy?\n\n"
+    "[00:00:35] Headteacher: Nothing to add there really.\n\n"
+    "[00:00:50] Headteacher: Accountability is lighter now; I trust my team.\n"
+)
+
+
+@pytest.fixture
+def coded(project, tmp_path):
+    path = tmp_path / "leader.txt"
+    path.write_text(TRANSCRIPT, encoding="utf-8")
+    project.ingest([path])
+    return project
+
+
+def test_code_proposes_on_data_turns_only(coded):
+    report = coded.code(codebook_path=MINI)
+    rows = coded.suggestions()
+    assert [(r["segment"], r["code"], r["speaker"]) for r in rows] == [
+        (1, "offer.ecte", "Headteacher"),
+        (1, "offer.npq", "Headteacher"),
+        (4, "culture.trust", "Headteacher"),
+    ]
+    assert report.context_segments == 2 and report.segments == 3 and report.segments_without == 1
+    assert {c.key: (c.found, c.new) for c in report.counts} == {
+        "offer.npq": (1, 1), "offer.ecte": (1, 1), "culture.trust": (1, 1)
+    }
+    text = coded.store.document_text(coded.documents()[0].id)
+    accountability, trust = text.index("Accountability"), text.index("trust my")
+    assert rows[2]["evidence"] == (
+        f"accountab* @{accountability}-{accountability + 14}; trust @{trust}-{trust + 5}"
+    )
+    run = coded.store.runs()[-1]
+    assert run["command"] == "code" and json.loads(run["parameters"])["codebook_sha256"] == report.codebook_sha256
+    assert json.loads(run["counts"])["new"] == 3
+
+
+def test_code_include_interviewer(coded):
+    coded.code(codebook_path=MINI, include_interviewer=True)
+    assert {(r["segment"], r["code"]) for r in coded.suggestions()} >= {(0, "offer.npq"), (2, "culture.trust")}
+
+
+def test_recode_is_idempotent_and_new_version_adds_only_new(coded, tmp_path):
+    first = coded.code(codebook_path=MINI)
+    again = coded.code()
+    assert again.new == 0 and again.found == first.found
+    assert len(coded.suggestions()) == 3
+
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(MINI.read_text().replace("patterns: [NPQ, NPQs", "patterns: [NPQ, NPQs, weekly"))
+    third = coded.code(codebook_path=edited)
+    assert third.new == 0  # 'weekly' is in a segment that already has offer.npq
+    versions = coded.store.codebooks()
+    assert len(versions) == 2 and versions[0]["sha256"] != versions[1]["sha256"]
+
+    edited.write_text(MINI.read_text().replace("patterns: [trust,", "patterns: [nothing to add, trust,"))
+    fourth = coded.code(codebook_path=edited)
+    assert fourth.new == 1
+    rows = coded.suggestions()
+    assert [r["codebook_version"] for r in rows if r["segment"] == 3] == [3]
+    assert all(r["codebook_version"] == 1 for r in rows if r["segment"] != 3)
+
+
+def test_bad_codebook_stores_nothing(coded, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINI.read_text().replace("definition: ECF.", "defintion: ECF."))
+    with pytest.raises(CodebookError, match=r"bad\.yaml:\d+: code 'offer\.ecte': unknown field 'defintion'"):
+        coded.code(codebook_path=bad)
+    assert coded.store.codebooks() == [] and coded.suggestions() == []
+
+
+def test_code_without_codebook_says_how(coded):
+    with pytest.raises(CodebookError, match="no codebook in .*; load one with `qualkit codebook load FILE`"):
+        coded.code()
+
+
+def test_export_suggestions_csv_and_xlsx(coded, tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    coded.code(codebook_path=MINI)
+    assert coded.export_suggestions(tmp_path / "s.csv") == 3
+    frame = pd.read_csv(tmp_path / "s.csv")
+    for column in ["id", "document", "case", "segment", "start", "end", "speaker", "code", "source",
+                   "score", "status", "evidence", "text"]:
+        assert column in frame.columns
+    assert set(frame["status"]) == {"pending"}
+    text = coded.store.document_text(coded.documents()[0].id)
+    assert all(text[r.start:r.end] == r.text for r in frame.itertuples())
+
+    coded.export_suggestions(tmp_path / "s.xlsx", codes=["offer"])
+    sheet = openpyxl.load_workbook(tmp_path / "s.xlsx").active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    codes = [row[7] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert codes == ["offer.ecte", "offer.npq"]
+
+
+def test_cli_codebook_and_code_flow(runner, tmp_path):
+    db = tmp_path / "p.db"
+    (tmp_path / "leader.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    invoke = lambda *args: runner.invoke(cli, ["-p", str(db), *args])  # noqa: E731
+    assert invoke("init").exit_code == 0
+    assert invoke("ingest", str(tmp_path / "leader.txt")).exit_code == 0
+
+    check = invoke("codebook", "check", str(MINI))
+    assert check.exit_code == 0
+    assert check.output.startswith("OK: Codebook 'Test' version 1: 5 codes (2 themes, 3 codable), 10 patterns")
+
+    load = invoke("codebook", "load", str(MINI))
+    assert load.output.startswith("Loaded as codebook version 1.")
+    assert invoke("codebook", "load", str(MINI)).output.startswith("Already loaded")
+
+    show = invoke("codebook", "show").output
+    assert "    culture.trust  Trust  (4 patterns)" in show and "  offer -> culture" in show
+
+    result = invoke("code")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1].startswith(
+        "Coded 3 segments with codebook 'Test' version 1 (hash "
+    )
+    assert "3 suggestions, 3 new; 1 segments with none; 2 interviewer turns skipped as context." in result.output
+
+    listing = json.loads(invoke("suggestions", "--code", "culture", "--format", "json").output)
+    assert [row["code"] for row in listing] == ["culture.trust"]
+    unknown = invoke("suggestions", "--code", "culture.trsut")
+    assert unknown.exit_code == 1
+    assert "Error: no code 'culture.trsut' in codebook 'Test' (did you mean 'culture.trust'?)" in unknown.output
+
+    out = tmp_path / "s.xlsx"
+    assert invoke("export", "suggestions", str(out)).output == f"Wrote 3 suggestions to {out}.\n"
+    bad_suffix = invoke("export", "suggestions", str(tmp_path / "s.docx"))
+    assert bad_suffix.exit_code == 1 and "cannot write .docx" in bad_suffix.output
+
+
+def test_cli_codebook_check_error_exit(runner, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ncodes:\n  - key: a\n    name: A\n    defintion: d\n")
+    result = runner.invoke(cli, ["codebook", "check", str(bad)])
+    assert result.exit_code == 1
+    expected = f"Error: {bad}:5: code 'a': unknown field 'defintion' in a code (did you mean 'definition'?)"
+    assert result.output.startswith(expected)
