@@ -334,24 +334,10 @@ class Store:
     # -- segments --------------------------------------------------------------------------
 
     def segments(self, document_ids: Iterable[int] | None = None) -> Iterator[Segment]:
-        """Segments in document and reading order, streamed (never all in memory at once)."""
-        query = (
-            'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, '
-            's.timestamp, substr(d.text, s.start + 1, s."end" - s.start) AS text '
-            "FROM segments s JOIN documents d ON d.id = s.document_id"
-        )
-        params: tuple = ()
-        if document_ids is not None:
-            ids = list(document_ids)
-            query += f" WHERE s.document_id IN ({','.join('?' * len(ids))})"
-            params = tuple(ids)
-        query += " ORDER BY s.document_id, s.ordinal"
-        for r in self._conn.execute(query, params):
-            yield Segment(
-                id=r["id"], document_id=r["document_id"], ordinal=r["ordinal"],
-                start=r["start"], end=r["end"], unit=Unit(r["unit"]), text=r["text"],
-                speaker=r["speaker"], timestamp=r["timestamp"],
-            )
+        """Segments in document and reading order, streamed a page at a time."""
+        ids = None if document_ids is None else list(document_ids)
+        for page in self.segment_pages(ids):
+            yield from page
 
     # -- cases -----------------------------------------------------------------------------
 

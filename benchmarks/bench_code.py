@@ -1,0 +1,161 @@
+"""Benchmark `qualkit ingest` and `qualkit code` on a generated corpus of any size.
+
+    python benchmarks/bench_code.py --words 2000000
+    python benchmarks/bench_code.py --words 200000 --json
+
+The corpus is generated from the bundled sample interviews (turns re-sampled into new
+transcripts, speakers kept) and, when ../shared is present, paragraphs of the real policy
+texts (as documents). Each stage runs as its own `qualkit` process so its peak memory is its
+own. The yardstick is bare spaCy tokenization (`spacy.blank("en")`, `nlp.pipe`) of exactly the
+texts `code` looks at, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpora" / "niot_case_study"
+CODEBOOK = ROOT / "codebooks" / "niot_coherent_offer.yaml"
+POLICY = Path(os.environ.get("QUALKIT_SHARED", ROOT.parent / "shared")) / "corpora" / "policy"
+TRANSCRIPT_WORDS = 2000
+
+
+def _source_material():
+    """(turns, paragraphs): (speaker, text) turns of the sample interviews; policy paragraphs."""
+    sys.path.insert(0, str(ROOT))
+    from qualkit.project import Project
+
+    with tempfile.TemporaryDirectory() as folder:
+        with Project.init(Path(folder) / "source.db") as project:
+            project.ingest([CORPUS / "interviews"])
+            turns = [(s.speaker, s.text) for s in project.segments()]
+            paragraphs: list[str] = []
+            if POLICY.is_dir():
+                project.ingest([POLICY], pdf_text=True)
+                names = [d.name for d in project.documents() if d.kind.value == "document"]
+                paragraphs = [s.text for s in project.segments(documents=names) if len(s.text) > 80]
+    return turns, paragraphs
+
+
+def generate(folder: Path, words: int, *, seed: int = 13) -> int:
+    """Write transcripts (80%) and documents (20%) totalling about ``words`` words."""
+    rng = random.Random(seed)
+    turns, paragraphs = _source_material()
+    interviewer = [t for s, t in turns if s == "Interviewer"]
+    answers = [t for s, t in turns if s != "Interviewer"]
+    written = number = 0
+    while written < words:
+        number += 1
+        if paragraphs and number % 5 == 0:
+            body = []
+            size = 0
+            while size < TRANSCRIPT_WORDS:
+                paragraph = rng.choice(paragraphs)
+                body.append(paragraph)
+                size += len(paragraph.split())
+            (folder / f"policy_{number:06d}.txt").write_text("\n\n".join(body), encoding="utf-8")
+        else:
+            lines, size, clock = [], 0, 0
+            while size < TRANSCRIPT_WORDS:
+                question, answer = rng.choice(interviewer), rng.choice(answers)
+                lines.append(f"[{clock // 3600:02d}:{clock % 3600 // 60:02d}:{clock % 60:02d}] Interviewer: {question}")
+                clock += 20
+                lines.append(f"[{clock // 3600:02d}:{clock % 3600 // 60:02d}:{clock % 60:02d}] Participant: {answer}")
+                clock += len(answer.split()) * 60 // 150
+                size += len(question.split()) + len(answer.split())
+            (folder / f"interview_{number:06d}.txt").write_text("\n\n".join(lines), encoding="utf-8")
+        written += size
+    return written
+
+
+def _timed(args: list[str]) -> tuple[float, float, str]:
+    """(seconds, peak RSS MiB, stdout) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024, result.stdout
+
+
+_TOKENIZE = """
+import sqlite3, sys, time, resource, json
+import spacy
+db = sys.argv[1]
+conn = sqlite3.connect(db)
+texts = [row[0] for row in conn.execute(
+    'SELECT substr(d.text, s.start + 1, s."end" - s.start) FROM segments s '
+    'JOIN documents d ON d.id = s.document_id '
+    "WHERE s.speaker IS NULL OR s.speaker != 'Interviewer' ORDER BY s.id")]
+nlp = spacy.blank("en")
+start = time.perf_counter()
+tokens = 0
+for doc in nlp.pipe(texts, batch_size=512):
+    tokens += len(doc)
+seconds = time.perf_counter() - start
+words = sum(len(t.split()) for t in texts)
+print(json.dumps({"seconds": seconds, "words": words, "tokens": tokens}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--words", type=int, default=2_000_000, help="corpus size in words")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--keep", type=Path, help="keep the generated corpus and project in this folder")
+    options = parser.parse_args()
+
+    qualkit = [sys.executable, "-m", "qualkit"]
+    with tempfile.TemporaryDirectory() as scratch:
+        work = options.keep or Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        corpus = work / "corpus"
+        corpus.mkdir(exist_ok=True)
+        generated = generate(corpus, options.words)
+        db = work / "bench.db"
+        db.unlink(missing_ok=True)
+        subprocess.run([*qualkit, "-p", str(db), "init"], check=True, capture_output=True)
+        ingest_s, ingest_mb, _ = _timed([*qualkit, "-p", str(db), "ingest", str(corpus)])
+        subprocess.run([*qualkit, "-p", str(db), "codebook", "load", str(CODEBOOK)], check=True, capture_output=True)
+        code_s, code_mb, code_out = _timed([*qualkit, "-p", str(db), "code"])
+        _, tokenize_mb, tokenize_out = _timed([sys.executable, "-c", _TOKENIZE, str(db)])
+        bare = json.loads(tokenize_out)
+        summary = code_out.strip().splitlines()[-1]
+    coded_words = bare["words"]
+    result = {
+        "words": generated,
+        "coded_words": coded_words,
+        "ingest_s": round(ingest_s, 2),
+        "ingest_words_per_s": round(generated / ingest_s),
+        "ingest_peak_rss_mb": round(ingest_mb),
+        "code_s": round(code_s, 2),
+        "words_per_s": round(coded_words / code_s),
+        "tokenize_s": round(bare["seconds"], 2),
+        "tokenize_words_per_s": round(coded_words / bare["seconds"]),
+        "ratio": round((coded_words / code_s) / (coded_words / bare["seconds"]), 3),
+        "peak_rss_mb": round(code_mb),
+        "code_summary": summary,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    if options.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>22}: {value}")
+
+
+if __name__ == "__main__":
+    main()
