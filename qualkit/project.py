@@ -393,8 +393,20 @@ class Project:
                 for code, items in by_code.items()
             }
 
-    def suggestions(self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None):
-        """Suggestions as dicts ready for a table: one per suggestion, in document order."""
+    def suggestions(
+        self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+        consensus: str = "any", reviewer: str | None = None,
+    ):
+        """Suggestions as dicts ready for a table: one per suggestion, in document order.
+
+        ``status`` is the consensus status under ``consensus`` (any, majority, all,
+        adjudicator:NAME), or ``reviewer``'s own status when a reviewer is given; each reviewer
+        who decided anything gets a ``reviewer:NAME`` column with their status.
+        """
+        from qualkit.review.actions import statuses, verdicts_by_suggestion
+        from qualkit.review.decisions import ConsensusRule
+
+        rule = ConsensusRule.parse(consensus)
         if codes:
             _, codebook = self.codebook()
             for code in codes:
@@ -409,16 +421,26 @@ class Project:
         if rows:
             _, codebook = self.codebook()
             names = {code.key: code.name for code in codebook.codes}
+        verdicts = verdicts_by_suggestion(self.store)
+        reviewers = self.store.reviewers()
         return [
             {
                 "id": row["id"], "document": row["document"], "case": row["case_name"],
                 "segment": row["segment"], "start": row["start"], "end": row["end"],
                 "speaker": row["speaker"], "code": row["code"], "code_name": names.get(row["code"], ""),
-                "source": row["source"], "score": row["score"], "status": "pending",
+                "source": row["source"], "score": row["score"],
+                "status": statuses(verdicts.get(row["id"], {}), rule=rule, reviewer=reviewer).value,
+                "reviewers": "; ".join(
+                    f"{name}:{verdict.value}" for name, verdict in sorted(verdicts.get(row["id"], {}).items())
+                ),
                 "evidence": "; ".join(
                     f"{pattern} @{start}-{end}" for start, end, pattern in json.loads(row["evidence"])
                 ),
                 "codebook_version": row["codebook_id"], "text": row["text"],
+                **{
+                    f"reviewer:{name}": statuses(verdicts.get(row["id"], {}), reviewer=name).value
+                    for name in reviewers
+                },
             }
             for row in rows
         ]
@@ -430,6 +452,84 @@ class Project:
         rows = self.suggestions(**filters)
         write_table(rows, path, sheet="suggestions")
         return len(rows)
+
+    # -- review ----------------------------------------------------------------------------
+
+    @property
+    def project_id(self) -> str:
+        """A random id minted once per project; review sheets carry it so they go back home."""
+        import uuid
+
+        value = self.store.get_setting("project_id")
+        if value is None:
+            value = str(uuid.uuid4())
+            self.store.set_setting("project_id", value)
+        return value
+
+    def decide(self, reviewer: str, *, accept: Sequence[int] = (), reject: Sequence[int] = (), note=None):
+        from qualkit.review.actions import decide
+
+        return decide(self.store, reviewer, accept=accept, reject=reject, note=note)
+
+    def undo(self, reviewer: str):
+        from qualkit.review.actions import undo_last
+
+        return undo_last(self.store, reviewer)
+
+    def add_code(self, reviewer: str, *, document: str, segment: int, code: str, note: str | None = None) -> int:
+        """Code a segment by hand (source 'manual'), accepted by ``reviewer``."""
+        from qualkit.review.actions import add_manual_code
+
+        segment_id = self.store.segment_id_at(self.document_id(document), segment)
+        if segment_id is None:
+            raise NotFoundError(f"document {document!r} has no segment {segment}; `qualkit segments` lists them")
+        suggestion_id, _ = add_manual_code(self, reviewer, segment_id=segment_id, code=code, note=note)
+        return suggestion_id
+
+    def accept_all(self, reviewer: str, *, code: str, min_score: float, documents: Sequence[str] | None = None):
+        from qualkit.review.actions import accept_all
+
+        _, codebook = self.codebook()
+        if code not in codebook.keys:
+            raise NotFoundError(f"no code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codebook.keys)}")
+        ids = [self.document_id(n) for n in documents] if documents else None
+        return accept_all(self.store, reviewer, code=code, min_score=min_score, document_ids=ids)
+
+    def review_session(self, reviewer: str, **options):
+        from qualkit.review.session import ReviewSession
+
+        return ReviewSession(self, reviewer, **options)
+
+    def export_review(self, path: str | os.PathLike, reviewer: str, **filters) -> int:
+        from qualkit.review.sheet import export_sheet
+
+        return export_sheet(self, path, reviewer, **filters)
+
+    def import_review(self, path: str | os.PathLike, *, reviewer: str | None = None):
+        from qualkit.review.sheet import import_sheet
+
+        return import_sheet(self, path, reviewer=reviewer)
+
+    def review_status(self) -> list[dict]:
+        """Per reviewer (and the consensus) and code: pending, accepted, rejected."""
+        from qualkit.review.actions import statuses, verdicts_by_suggestion
+        from qualkit.review.decisions import DEFAULT_RULE
+
+        verdicts = verdicts_by_suggestion(self.store)
+        rows = self.store.suggestion_rows()
+        reviewers = self.store.reviewers()
+        table: dict[tuple[str, str], dict[str, int]] = {}
+        for row in rows:
+            theirs = verdicts.get(row["id"], {})
+            for who in [*reviewers, None]:
+                status = statuses(theirs, rule=DEFAULT_RULE, reviewer=who).value
+                key = (who or "(consensus: any)", row["code"])
+                counts = table.setdefault(key, {"pending": 0, "accepted": 0, "rejected": 0, "disputed": 0})
+                counts[status] += 1
+        return [
+            {"reviewer": who, "code": code, **counts}
+            for (who, code), counts in sorted(table.items())
+        ]
 
     # -- looking at it ---------------------------------------------------------------------
 

@@ -124,6 +124,33 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX suggestions_code ON suggestions(code_key);
     CREATE INDEX suggestions_codebook ON suggestions(codebook_id);
     """,
+    # 3: decisions, appended and never updated; an undo is a decision that reverses another.
+    #    Suggestions may cover a narrower span than their segment (codings from elsewhere).
+    """
+    ALTER TABLE suggestions ADD COLUMN span_start INTEGER;
+    ALTER TABLE suggestions ADD COLUMN span_end INTEGER;
+    CREATE TABLE decisions (
+        id                 INTEGER PRIMARY KEY,
+        suggestion_id      INTEGER NOT NULL REFERENCES suggestions(id) ON DELETE CASCADE,
+        reviewer           TEXT NOT NULL,
+        verdict            TEXT NOT NULL CHECK (verdict IN ('accept', 'reject', 'undo')),
+        reverses           INTEGER REFERENCES decisions(id),
+        note               TEXT,
+        via                TEXT NOT NULL DEFAULT 'review',  -- review, decide, accept-all, import, manual
+        seen_source        TEXT,
+        seen_score         REAL,
+        seen_codebook_id   INTEGER,
+        seen_model_version TEXT,
+        decided_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        CHECK ((verdict = 'undo') = (reverses IS NOT NULL))
+    );
+    CREATE INDEX decisions_suggestion ON decisions(suggestion_id, reviewer);
+    CREATE INDEX decisions_reviewer ON decisions(reviewer);
+    CREATE TRIGGER decisions_append_only_update BEFORE UPDATE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are append-only; undo appends a reversal'); END;
+    CREATE TRIGGER decisions_append_only_delete BEFORE DELETE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are append-only; undo appends a reversal'); END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -544,6 +571,170 @@ class Store:
             query += " WHERE " + " AND ".join(where)
         query += " ORDER BY d.id, s.ordinal, g.code_key, g.source"
         return list(self._conn.execute(query, params))
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def suggestion_ids_existing(self, ids: Iterable[int]) -> set[int]:
+        ids = list(ids)
+        found: set[int] = set()
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            found |= {
+                row[0] for row in self._conn.execute(
+                    f"SELECT id FROM suggestions WHERE id IN ({','.join('?' * len(part))})", part
+                )
+            }
+        return found
+
+    def suggestion(self, suggestion_id: int) -> sqlite3.Row | None:
+        return self._conn.execute(
+            "SELECT g.*, s.document_id, s.ordinal FROM suggestions g "
+            "JOIN segments s ON s.id = g.segment_id WHERE g.id = ?",
+            (suggestion_id,),
+        ).fetchone()
+
+    def find_suggestion(self, segment_id: int, code: str, source: str | None = None) -> sqlite3.Row | None:
+        query = "SELECT * FROM suggestions WHERE segment_id = ? AND code_key = ?"
+        params: list = [segment_id, code]
+        if source:
+            query += " AND source = ?"
+            params.append(source)
+        return self._conn.execute(query + " ORDER BY id LIMIT 1", params).fetchone()
+
+    def segment_id_at(self, document_id: int, ordinal: int) -> int | None:
+        row = self._conn.execute(
+            "SELECT id FROM segments WHERE document_id = ? AND ordinal = ?", (document_id, ordinal)
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_manual_suggestion(self, segment_id: int, code: str, codebook_id: int) -> int:
+        """The 'manual' suggestion a hand-added code hangs its decisions on (made once)."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT OR IGNORE INTO suggestions (segment_id, code_key, source, score, evidence, "
+                "codebook_id) VALUES (?, ?, 'manual', 1.0, '[]', ?)",
+                (segment_id, code, codebook_id),
+            )
+            return self.find_suggestion(segment_id, code, "manual")["id"]
+
+    def insert_decision(
+        self, *, suggestion_id: int, reviewer: str, verdict: str, note: str | None = None,
+        via: str = "review", reverses: int | None = None,
+    ) -> int:
+        """Append one decision, recording what the reviewer saw (source, score, codebook, model)."""
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO decisions (suggestion_id, reviewer, verdict, reverses, note, via, "
+                "seen_source, seen_score, seen_codebook_id, seen_model_version) "
+                "SELECT id, ?, ?, ?, ?, ?, source, score, codebook_id, model_version "
+                "FROM suggestions WHERE id = ?",
+                (reviewer, verdict, reverses, note, via, suggestion_id),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(suggestion_id)
+            return cur.lastrowid
+
+    def decisions(
+        self, *, reviewer: str | None = None, suggestion_ids: Iterable[int] | None = None
+    ) -> list[sqlite3.Row]:
+        query, params = "SELECT * FROM decisions", []
+        where = []
+        if reviewer is not None:
+            where.append("reviewer = ?")
+            params.append(reviewer)
+        if suggestion_ids is not None:
+            ids = list(suggestion_ids)
+            where.append(f"suggestion_id IN ({','.join('?' * len(ids))})")
+            params += ids
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        return list(self._conn.execute(query + " ORDER BY id", params))
+
+    def reviewers(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT reviewer FROM decisions ORDER BY reviewer")]
+
+    def last_decision_in_force(self, reviewer: str) -> sqlite3.Row | None:
+        """The reviewer's most recent accept/reject that no undo has reversed."""
+        return self._conn.execute(
+            "SELECT * FROM decisions d WHERE d.reviewer = ? AND d.verdict != 'undo' "
+            "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id) "
+            "ORDER BY d.id DESC LIMIT 1",
+            (reviewer,),
+        ).fetchone()
+
+    _IN_FORCE = (
+        "SELECT 1 FROM decisions x WHERE x.suggestion_id = g.id AND x.reviewer = ? "
+        "AND x.verdict != 'undo' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = x.id)"
+    )
+    _ORDERS = {
+        "document": "d.id, s.ordinal, g.code_key, g.source",
+        "score": "g.score DESC, d.id, s.ordinal, g.code_key",
+        "uncertainty": "ABS(g.score - 0.5), d.id, s.ordinal, g.code_key",
+    }
+
+    def _pending_filter(self, reviewer, codes, document_ids, case, exclude) -> tuple[str, list]:
+        # reviewer None: every suggestion in the filter, decided or not
+        where = f"WHERE NOT EXISTS ({self._IN_FORCE})" if reviewer is not None else "WHERE 1"
+        params: list = [reviewer] if reviewer is not None else []
+        if codes:
+            codes = list(codes)
+            where += " AND (" + " OR ".join("g.code_key = ? OR substr(g.code_key, 1, ?) = ?" for _ in codes) + ")"
+            for code in codes:
+                params += [code, len(code) + 1, code + "."]
+        if document_ids is not None:
+            ids = list(document_ids)
+            where += f" AND s.document_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        if case is not None:
+            where += " AND c.name = ?"
+            params.append(case)
+        excluded = list(exclude)
+        if excluded:
+            where += f" AND g.id NOT IN ({','.join('?' * len(excluded))})"
+            params += excluded
+        return where, params
+
+    _PENDING_FROM = (
+        "FROM suggestions g JOIN segments s ON s.id = g.segment_id "
+        "JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = d.case_id "
+    )
+
+    def pending_suggestions(
+        self, reviewer: str, *, codes: Iterable[str] | None = None,
+        document_ids: Iterable[int] | None = None, case: str | None = None,
+        order: str = "document", limit: int | None = None, exclude: Iterable[int] = (),
+    ) -> list[sqlite3.Row]:
+        """Suggestions the reviewer has no decision in force on, in review order."""
+        where, params = self._pending_filter(reviewer, codes, document_ids, case, exclude)
+        query = (
+            'SELECT g.id, g.segment_id, g.code_key, g.source, g.score, g.evidence, g.codebook_id, '
+            'g.model_version, s.document_id, s.ordinal, s.start, s."end", s.speaker, s.timestamp, '
+            'd.name AS document, c.name AS case_name, '
+            'substr(d.text, s.start + 1, s."end" - s.start) AS text '
+            + self._PENDING_FROM + where + f" ORDER BY {self._ORDERS[order]}"
+        )
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(limit)
+        return list(self._conn.execute(query, params))
+
+    def count_pending(
+        self, reviewer: str | None, *, codes: Iterable[str] | None = None,
+        document_ids: Iterable[int] | None = None, case: str | None = None, exclude: Iterable[int] = (),
+    ) -> int:
+        where, params = self._pending_filter(reviewer, codes, document_ids, case, exclude)
+        return self._conn.execute("SELECT COUNT(*) " + self._PENDING_FROM + where, params).fetchone()[0]
+
+    def neighbours(self, document_id: int, ordinal: int, *, before: int = 1, after: int = 1) -> list[sqlite3.Row]:
+        """Segments around one, for context (interviewer turns included)."""
+        return list(
+            self._conn.execute(
+                'SELECT s.ordinal, s.speaker, substr(d.text, s.start + 1, s."end" - s.start) AS text '
+                "FROM segments s JOIN documents d ON d.id = s.document_id "
+                "WHERE s.document_id = ? AND s.ordinal BETWEEN ? AND ? ORDER BY s.ordinal",
+                (document_id, ordinal - before, ordinal + after),
+            )
+        )
 
     # -- runs ------------------------------------------------------------------------------
 

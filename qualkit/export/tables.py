@@ -18,8 +18,10 @@ MAX_WIDTH = 60
 
 
 def write_table(
-    rows: Sequence[dict], path: str | os.PathLike, *, sheet: str = "data", columns: Sequence[str] | None = None
+    rows: Sequence[dict], path: str | os.PathLike, *, sheet: str = "data", columns: Sequence[str] | None = None,
+    choices: dict[str, Sequence[str]] | None = None,
 ) -> None:
+    """Write rows; in .xlsx, ``choices`` restricts a column to a drop-down list of values."""
     import pandas as pd
 
     path = Path(path)
@@ -43,14 +45,15 @@ def write_table(
                     f"{path}: writing Parquet needs pyarrow; `pip install pyarrow` or use .csv/.xlsx"
                 ) from None
         else:
-            _write_xlsx(frame, partial, sheet)
+            _write_xlsx(frame, partial, sheet, choices or {})
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
 
 
-def _write_xlsx(frame, path: Path, sheet: str) -> None:
+def _write_xlsx(frame, path: Path, sheet: str, choices: dict[str, Sequence[str]]) -> None:
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     with _excel_writer(path) as writer:
         frame.to_excel(writer, sheet_name=sheet, index=False)
@@ -62,6 +65,15 @@ def _write_xlsx(frame, path: Path, sheet: str) -> None:
             values = [str(column)] + [str(v) for v in frame[column].head(200).tolist()]
             width = min(MAX_WIDTH, max(len(v) for v in values) + 2)
             worksheet.column_dimensions[get_column_letter(index)].width = width
+            if column in choices:
+                letter = get_column_letter(index)
+                validation = DataValidation(
+                    type="list", formula1='"' + ",".join(choices[column]) + '"', allow_blank=True,
+                    showErrorMessage=True, errorTitle="Not allowed",
+                    error=f"Choose one of: {', '.join(choices[column])}",
+                )
+                validation.add(f"{letter}2:{letter}{max(2, len(frame) + 1)}")
+                worksheet.add_data_validation(validation)
 
 
 def _excel_writer(path: Path):

@@ -1,0 +1,1 @@
+"""Review: reviewers' decisions on suggestions, the review queue, and the spreadsheet round trip."""

@@ -1,0 +1,176 @@
+"""An interactive review session's state, without any terminal code (the CLI draws it).
+
+One suggestion at a time, in the chosen order, among those this reviewer has not decided.
+Every accept/reject/undo is committed the moment it is made, so quitting or a kill loses at
+most the keypress being typed, and starting again resumes where the reviewer left off.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qualkit.review.actions import add_manual_code, check_reviewer, decide, undo_last
+
+ORDERS = ("document", "score", "uncertainty")
+
+
+@dataclass(frozen=True)
+class Context:
+    ordinal: int
+    speaker: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """Everything a reviewer needs to decide one suggestion."""
+
+    suggestion_id: int
+    segment_id: int
+    document: str
+    case: str | None
+    ordinal: int
+    speaker: str | None
+    timestamp: float | None
+    text: str
+    evidence: tuple[tuple[int, int, str], ...]  # (start, end, pattern), offsets into ``text``
+    code: str
+    code_name: str
+    definition: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    source: str
+    score: float
+    before: tuple[Context, ...]
+    after: tuple[Context, ...]
+
+    @property
+    def why(self) -> str:
+        if self.source == "rule":
+            patterns = sorted({pattern for _, _, pattern in self.evidence})
+            return f"rule: matched {', '.join(repr(p) for p in patterns)} (score {self.score:.2f})"
+        if self.source == "model":
+            terms = ", ".join(pattern for _, _, pattern in self.evidence[:8])
+            return f"model: probability {self.score:.2f}" + (f"; top terms {terms}" if terms else "")
+        return f"{self.source} (score {self.score:.2f})"
+
+
+class ReviewSession:
+    """Review state for one reviewer and one filter."""
+
+    def __init__(
+        self, project, reviewer: str, *, codes: Sequence[str] | None = None,
+        documents: Sequence[str] | None = None, case: str | None = None, order: str = "document",
+    ):
+        if order not in ORDERS:
+            raise ValueError(order)
+        self.project, self.store = project, project.store
+        self.reviewer = check_reviewer(reviewer)
+        self.codes = list(codes) if codes else None
+        self.document_ids = [project.document_id(name) for name in documents] if documents else None
+        self.case = case
+        self.order = order
+        self.skipped: list[int] = []
+        self.decided_here = 0
+        _, self.codebook = project.codebook()
+        self._codes = {code.key: code for code in self.codebook.codes}
+        self._pending_note: str | None = None
+        self._revisit: int | None = None  # a suggestion brought back by undo
+
+    # -- what is shown ---------------------------------------------------------------------
+
+    def _filter(self) -> dict:
+        return {"codes": self.codes, "document_ids": self.document_ids, "case": self.case}
+
+    def current(self) -> ReviewItem | None:
+        rows = []
+        if self._revisit is not None:
+            rows = [
+                row for row in self.store.pending_suggestions(self.reviewer, **self._filter())
+                if row["id"] == self._revisit
+            ]
+        if not rows:
+            rows = self.store.pending_suggestions(
+                self.reviewer, **self._filter(), order=self.order, limit=1, exclude=self.skipped
+            )
+        return self._item(rows[0]) if rows else None
+
+    def progress(self) -> tuple[int, int]:
+        """(decided by this reviewer in this filter, still pending in it)."""
+        pending = self.store.count_pending(self.reviewer, **self._filter())
+        total = self.store.count_pending(None, **self._filter())
+        return total - pending, pending
+
+    def _item(self, row) -> ReviewItem:
+        code = self._codes.get(row["code_key"])
+        evidence = tuple(
+            (start - row["start"], end - row["start"], pattern)
+            for start, end, pattern in json.loads(row["evidence"])
+        )
+        context_items = [
+            Context(r["ordinal"], r["speaker"], r["text"])
+            for r in self.store.neighbours(row["document_id"], row["ordinal"])
+        ]
+        return ReviewItem(
+            suggestion_id=row["id"], segment_id=row["segment_id"], document=row["document"],
+            case=row["case_name"], ordinal=row["ordinal"], speaker=row["speaker"],
+            timestamp=row["timestamp"], text=row["text"], evidence=evidence, code=row["code_key"],
+            code_name=code.name if code else row["code_key"],
+            definition=code.definition if code else "(not in the current codebook)",
+            include=code.include if code else (), exclude=code.exclude if code else (),
+            source=row["source"], score=row["score"],
+            before=tuple(around for around in context_items if around.ordinal < row["ordinal"]),
+            after=tuple(around for around in context_items if around.ordinal > row["ordinal"]),
+        )
+
+    # -- what the reviewer does ------------------------------------------------------------
+
+    def note(self, text: str) -> None:
+        """A note for the next decision on the current item."""
+        self._pending_note = text.strip() or None
+
+    def accept(self, item: ReviewItem) -> None:
+        self._decide(item, accept=True)
+
+    def reject(self, item: ReviewItem) -> None:
+        self._decide(item, accept=False)
+
+    def _decide(self, item: ReviewItem, *, accept: bool) -> None:
+        ids = [item.suggestion_id]
+        decide(
+            self.store, self.reviewer, accept=ids if accept else [], reject=[] if accept else ids,
+            note=self._pending_note, via="review",
+        )
+        self._pending_note = None
+        self._revisit = None
+        self.decided_here += 1
+
+    def skip(self, item: ReviewItem) -> None:
+        self.skipped.append(item.suggestion_id)
+        self._pending_note = None
+        self._revisit = None
+
+    def undo(self) -> str | None:
+        """Reverse the reviewer's last decision and show that suggestion again."""
+        undone = undo_last(self.store, self.reviewer)
+        if undone is None:
+            return None
+        self._revisit = undone.suggestion_id
+        if undone.suggestion_id in self.skipped:
+            self.skipped.remove(undone.suggestion_id)
+        self.decided_here = max(0, self.decided_here - 1)
+        return f"undid {undone.verdict.value} of suggestion {undone.suggestion_id}"
+
+    def complete_code(self, prefix: str) -> list[str]:
+        """Codable keys starting with ``prefix`` (for completion)."""
+        return [c.key for c in self.codebook.codable if c.key.startswith(prefix)]
+
+    def add_code(self, item: ReviewItem, key: str) -> int:
+        """Add another code to the current segment by hand (source 'manual')."""
+        suggestion_id, _ = add_manual_code(
+            self.project, self.reviewer, segment_id=item.segment_id, code=key, note=self._pending_note
+        )
+        self._pending_note = None
+        return suggestion_id

@@ -1,0 +1,184 @@
+"""The spreadsheet round trip: export pending suggestions, import reviewers' decisions.
+
+Two kinds of file are read back:
+
+* a sheet exported by ``qualkit review export`` (or any file with an ``id`` column): rows name
+  suggestions by id, and ``project_id``, when present, must be this project's;
+* a portable decisions file with ``document``, ``segment`` and ``code`` columns (and
+  ``reviewer``): rows name suggestions by document name, segment position and code, so the
+  file loads into any project built from the same corpus. A row accepting a code no rule
+  proposed adds it by hand (source ``manual``).
+
+Every row is checked; the good ones are recorded and each refused one is reported with its
+line and reason. Importing the same file again records nothing new.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qualkit.errors import QualkitError
+from qualkit.review.actions import add_manual_code, check_reviewer, decide
+
+VERDICT_WORDS = {"accept": "accept", "accepted": "accept", "a": "accept", "yes": "accept",
+                 "reject": "reject", "rejected": "reject", "r": "reject", "no": "reject"}
+
+
+@dataclass
+class ImportReport:
+    recorded: int = 0
+    unchanged: int = 0
+    blank: int = 0
+    manual: int = 0
+    refused: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+
+
+def export_sheet(project, path: str | os.PathLike, reviewer: str, **filters) -> int:
+    """Write the reviewer's pending suggestions with a drop-down decision column."""
+    from qualkit.export.tables import write_table
+
+    reviewer = check_reviewer(reviewer)
+    document_ids = None
+    if filters.get("documents"):
+        document_ids = [project.document_id(n) for n in filters["documents"]]
+    rows = project.store.pending_suggestions(
+        reviewer, codes=filters.get("codes"), document_ids=document_ids, case=filters.get("case")
+    )
+    _, codebook = project.codebook()
+    codes = {code.key: code for code in codebook.codes}
+    project_id = project.project_id
+    table = [
+        {
+            "id": row["id"], "project_id": project_id, "reviewer": reviewer,
+            "document": row["document"], "case": row["case_name"], "segment": row["ordinal"],
+            "speaker": row["speaker"], "code": row["code_key"],
+            "code_name": codes[row["code_key"]].name if row["code_key"] in codes else "",
+            "definition": codes[row["code_key"]].definition if row["code_key"] in codes else "",
+            "source": row["source"], "score": row["score"], "text": row["text"],
+            "decision": "", "note": "",
+        }
+        for row in rows
+    ]
+    columns = ["id", "project_id", "reviewer", "document", "case", "segment", "speaker", "code",
+               "code_name", "definition", "source", "score", "text", "decision", "note"]
+    write_table(table, path, sheet="review", columns=columns, choices={"decision": ["accept", "reject"]})
+    return len(table)
+
+
+def _read(path: Path):
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, sheet_name=0).fillna("")
+        elif suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        else:
+            raise QualkitError(f"{path}: review files are .xlsx or .csv")
+    except FileNotFoundError:
+        raise QualkitError(f"{path}: no such file") from None
+    except QualkitError:
+        raise
+    except Exception as exc:
+        raise QualkitError(f"{path}: cannot read it as a spreadsheet ({exc})") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame
+
+
+def import_sheet(project, path: str | os.PathLike, *, reviewer: str | None = None) -> ImportReport:
+    path = Path(path)
+    frame = _read(path)
+    columns = set(frame.columns)
+    if "decision" not in columns:
+        raise QualkitError(f"{path}: no 'decision' column; columns are: {', '.join(frame.columns)}")
+    by_id = "id" in columns
+    if not by_id and not {"document", "segment", "code"} <= columns:
+        raise QualkitError(
+            f"{path}: rows must name suggestions by 'id' (an exported review sheet) or by "
+            "'document', 'segment' and 'code' (a portable decisions file)"
+        )
+    if reviewer is None and "reviewer" not in columns:
+        raise QualkitError(f"{path}: no 'reviewer' column; give the reviewer with --reviewer NAME")
+    report = ImportReport()
+    project_id = project.project_id
+    document_ids: dict[str, int | None] = {}
+    for index, record in enumerate(frame.to_dict("records")):
+        line = index + 2  # line 1 is the header
+        word = str(record.get("decision", "")).strip().lower()
+        if not word:
+            report.blank += 1
+            continue
+        verdict = VERDICT_WORDS.get(word)
+        if verdict is None:
+            report.refused.append((line, f"decision {record['decision']!r} is not accept or reject"))
+            continue
+        name = reviewer or str(record.get("reviewer", "")).strip()
+        if not name:
+            report.refused.append((line, "no reviewer on this row"))
+            continue
+        note = str(record.get("note", "")).strip() or None
+        if by_id:
+            if record.get("project_id") and record["project_id"] != project_id:
+                report.refused.append(
+                    (line, f"exported from another project ({record['project_id']}), not {project_id}")
+                )
+                continue
+            try:
+                suggestion_id = int(str(record["id"]).strip())
+            except ValueError:
+                report.refused.append((line, f"id {record['id']!r} is not a number"))
+                continue
+            row = project.store.suggestion(suggestion_id)
+            if row is None:
+                report.refused.append((line, f"no suggestion with id {suggestion_id} in this project"))
+                continue
+            if record.get("code") and record["code"] != row["code_key"]:
+                report.refused.append(
+                    (line, f"code {record['code']!r} does not match suggestion {suggestion_id} "
+                           f"({row['code_key']}); was the row edited?")
+                )
+                continue
+        else:
+            document = str(record["document"]).strip()
+            if document not in document_ids:
+                document_ids[document] = project.store.document_id(document)
+            if document_ids[document] is None:
+                report.refused.append((line, f"no document {document!r} in this project"))
+                continue
+            try:
+                ordinal = int(str(record["segment"]).strip())
+            except ValueError:
+                report.refused.append((line, f"segment {record['segment']!r} is not a number"))
+                continue
+            segment_id = project.store.segment_id_at(document_ids[document], ordinal)
+            if segment_id is None:
+                report.refused.append((line, f"document {document!r} has no segment {ordinal}"))
+                continue
+            code = str(record["code"]).strip()
+            row = project.store.find_suggestion(segment_id, code)
+            if row is None:
+                if verdict == "reject":
+                    report.refused.append((line, f"nothing proposed {code!r} for segment {ordinal} of {document!r}"))
+                    continue
+                try:
+                    _, result = add_manual_code(project, name, segment_id=segment_id, code=code, note=note)
+                except QualkitError as exc:
+                    report.refused.append((line, str(exc)))
+                    continue
+                report.manual += len(result.recorded)
+                report.recorded += len(result.recorded)
+                report.unchanged += len(result.unchanged)
+                continue
+            suggestion_id = row["id"]
+        result = decide(
+            project.store, name,
+            accept=[suggestion_id] if verdict == "accept" else [],
+            reject=[suggestion_id] if verdict == "reject" else [],
+            note=note, via=f"import {path.name}",
+        )
+        report.recorded += len(result.recorded)
+        report.unchanged += len(result.unchanged)
+    return report

@@ -1,0 +1,110 @@
+"""Drive `qualkit review` through a real pseudo-terminal, key by key."""
+
+import signal
+import sys
+
+import pexpect
+import pytest
+
+from qualkit.project import Project
+
+PROMPT = r"\[q\]uit > "
+
+
+def spawn(db, *args):
+    child = pexpect.spawn(
+        sys.executable, ["-m", "qualkit", "-p", str(db), "review", "--reviewer", "alice", *args],
+        encoding="utf-8", timeout=30, dimensions=(50, 200),
+    )
+    child.expect(PROMPT)
+    return child
+
+
+def statuses(db):
+    with Project.open(db) as project:
+        return {(r["segment"], r["code"], r["source"]): r["reviewer:alice"] if "reviewer:alice" in r else "pending"
+                for r in project.suggestions()}
+
+
+@pytest.fixture
+def db(reviewed):
+    path = reviewed.path
+    reviewed.close()
+    return path
+
+
+def test_accept_reject_undo_note_add_quit_and_resume(db):
+    child = spawn(db)
+    assert "0 done · 3 remaining" in child.before
+    assert "Code: offer.ecte" in child.before and "Definition: ECF." in child.before
+    assert "Why: rule: matched 'mentor*'" in child.before
+    child.send("a")                      # accept offer.ecte
+    child.expect(PROMPT)
+    assert "1 done · 2 remaining" in child.before and "Code: offer.npq" in child.before
+    child.send("n")
+    child.expect("note")
+    child.sendline("clear NPQ reference")
+    child.expect("note kept")
+    child.expect(PROMPT)                 # the same suggestion again, note pending
+    child.send("r")                      # reject offer.npq, with the note
+    child.expect(PROMPT)
+    child.send("u")                      # undo: offer.npq comes back
+    child.expect(PROMPT)
+    assert "undid reject of suggestion" in child.before and "Code: offer.npq" in child.before
+    child.send("a")
+    child.expect(PROMPT)
+    child.send("c")                      # add a code by hand, completed from a prefix
+    child.expect("code key")
+    child.sendline("offer.i")
+    child.expect_exact("no single code starts with 'offer.i': none")
+    child.expect(PROMPT)
+    assert "Code: culture.trust" in child.before
+    child.send("c")
+    child.expect("code key")
+    child.sendline("offer.n")
+    child.expect("added offer.npq to this segment")
+    child.expect(PROMPT)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert "Decided 2 this session" in child.before
+    child.close()
+    assert child.exitstatus == 0
+
+    with Project.open(db) as project:
+        decisions = [(d["verdict"], d["note"]) for d in project.store.decisions(reviewer="alice")]
+        assert decisions == [("accept", None), ("reject", "clear NPQ reference"), ("undo", None),
+                             ("accept", None), ("accept", None)]
+        manual = [(r["segment"], r["code"]) for r in project.suggestions() if r["source"] == "manual"]
+        assert manual == [(4, "offer.npq")]
+
+    resumed = spawn(db)                  # resumes with what alice has not decided
+    assert "Code: culture.trust" in resumed.before and "rule" in resumed.before
+    resumed.send("s")
+    resumed.expect("Nothing left to review")
+    resumed.expect(pexpect.EOF)
+
+
+def test_kill_between_decisions_loses_nothing(db):
+    child = spawn(db)
+    child.send("a")
+    child.expect(PROMPT)
+    child.send("r")
+    child.expect(PROMPT)
+    child.kill(signal.SIGKILL)
+    child.close()
+    with Project.open(db) as project:
+        assert [d["verdict"] for d in project.store.decisions(reviewer="alice")] == ["accept", "reject"]
+    again = spawn(db)
+    assert "2 done · 1 remaining" in again.before
+    again.send("q")
+    again.expect(pexpect.EOF)
+
+
+def test_help_and_unknown_keys(db):
+    child = spawn(db, "--code", "culture")
+    child.send("?")
+    child.expect("a accept")
+    child.send("x")
+    child.expect("unknown key 'x'")
+    child.send("q")
+    child.expect(pexpect.EOF)
