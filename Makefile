@@ -26,6 +26,9 @@ demo: $(VENV)/.installed
 	$(BIN)/qualkit -p $(DEMO) init
 	$(BIN)/qualkit -p $(DEMO) ingest $(CORPUS)/interviews $(CORPUS)/documents --cases $(CORPUS)/cases.csv
 	$(BIN)/qualkit -p $(DEMO) status
+	$(BIN)/qualkit -p $(DEMO) codebook load codebooks/niot_coherent_offer.yaml
+	$(BIN)/qualkit -p $(DEMO) code
+	$(BIN)/qualkit -p $(DEMO) export suggestions out/suggestions.xlsx
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check qualkit tests

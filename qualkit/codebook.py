@@ -191,8 +191,15 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
     if compile_patterns and not problems.errors:
         from qualkit.suggest.patterns import check_patterns
 
-        for key, spec, message in check_patterns(codes, nlp_name=data.get("nlp")):
+        failed, slow = check_patterns(codes, nlp_name=data.get("nlp"))
+        for key, spec, message in failed:
             problems.errors.append(f"{path}:{spec.line}: code {key!r}: {message}")
+        for key, spec in slow:
+            problems.warnings.append(
+                f"{path}:{spec.line}: code {key!r}: pattern {spec.label} uses predicates spaCy checks "
+                "token by token in Python; it works, but slows coding (IN lists, OP '?' and "
+                "'^prefix' REGEXes are fast)"
+            )
     _shared_patterns(problems, codes)
     if problems.errors:
         raise CodebookError("\n".join(problems.errors))

@@ -113,7 +113,16 @@ def _nested_repeat(parsed, *, inside_repeat: bool) -> bool:
 
 
 class CompiledPatterns:
-    """Every pattern of a set of codes, compiled into one PhraseMatcher, one Matcher and regexes."""
+    """Every pattern of a set of codes, compiled for speed.
+
+    Token patterns are rewritten, where their meaning allows, into alternatives that spaCy
+    tests in C: ``IN`` lists and optional tokens expand into several phrases, and ``REGEX``
+    predicates that only say "starts with" (``^(narrow|clos)``) become prefix wildcards.
+    Such patterns join the phrase matchers, or the ``Matcher`` as plain equality patterns;
+    only what cannot be rewritten keeps spaCy's per-token Python predicates (``slow``).
+    """
+
+    MAX_VARIANTS = 2000  # a pattern expanding into more phrases than this stays as written
 
     def __init__(self, codes: Sequence[Code], *, nlp_name: str | None = None, collect_errors: bool = False):
         from spacy.matcher import Matcher, PhraseMatcher
@@ -126,13 +135,19 @@ class CompiledPatterns:
             for exclude, specs in ((False, code.patterns), (True, code.exclude_patterns))
             for spec in specs
         ]
-        self._install_prefix_norms(
-            {prefix for _, spec, _ in entries if spec.kind == "phrase" for prefix in self._prefixes(spec)}
-        )
+        self._install_prefix_norms({prefix for _, spec, _ in entries for prefix in self._prefixes(spec)})
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.exact_phrases = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        # Phrases with wildcards match on NORM (which names a word's prefix); their LOWER
+        # tokens are checked again after a match, against the variants kept in `_variants`.
+        self.norm_phrases = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        # Phrases mixing exact-case and any-case tokens match on LOWER, then case is checked.
+        self.mixed_phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self._variants: dict[int, list[tuple[tuple[str, str], ...]]] = {}
         self.matcher = Matcher(self.nlp.vocab, validate=True)
         self.regexes: list[tuple[str, PatternSpec, bool, re.Pattern]] = []
         self.labels: dict[int, tuple[str, str, bool]] = {}
+        self.slow: list[tuple[str, PatternSpec]] = []  # patterns left with per-token predicates
         #: (code key, pattern, problem) for every pattern that did not compile
         self.errors: list[tuple[str, PatternSpec, str]] = []
         for index, (code, spec, exclude) in enumerate(entries):
@@ -145,12 +160,19 @@ class CompiledPatterns:
                 "\n".join(f"line {spec.line}: code {code!r}: {message}" for code, spec, message in self.errors)
             )
 
-    # -- compiling -------------------------------------------------------------------------
+    # -- prefixes --------------------------------------------------------------------------
 
     def _prefixes(self, spec: PatternSpec) -> Iterable[str]:
-        for word in str(spec.value).split():
-            if word.endswith("*") and len(word) > 1:
-                yield self.nlp.make_doc(word[:-1])[-1].lower_
+        if spec.kind == "phrase":
+            for word in str(spec.value).split():
+                if word.endswith("*") and len(word) > 1:
+                    yield self.nlp.make_doc(word[:-1])[-1].lower_
+        elif spec.kind == "tokens" and isinstance(spec.value, list):
+            for token in spec.value:
+                if isinstance(token, dict):
+                    prefixes = _regex_prefixes(token.get("LOWER"))
+                    if prefixes:
+                        yield from prefixes
 
     def _install_prefix_norms(self, prefixes: set[str]) -> None:
         self.prefixes = sorted(prefixes, key=len, reverse=True)
@@ -169,53 +191,119 @@ class CompiledPatterns:
         for lexeme in self.nlp.vocab:  # lexemes made before the getter was installed
             lexeme.norm_ = norm(lexeme.orth_)
 
-    def _phrase_tokens(self, phrase: str) -> list[dict]:
-        tokens: list[dict] = []
+    def _prefix_alternatives(self, prefix: str) -> list[tuple[str, str]]:
+        # NORM is the longest registered prefix a word starts with; a word starts with
+        # `prefix` exactly when that longest prefix extends `prefix`.
+        return [("NORM", _PREFIX_MARK + p) for p in self.prefixes if p.startswith(prefix)]
+
+    # -- compiling -------------------------------------------------------------------------
+
+    def _phrase_alternatives(self, phrase: str) -> list[list[tuple[str, str]]]:
+        """A phrase as one list of equality alternatives per token."""
+        tokens: list[list[tuple[str, str]]] = []
         for word in phrase.split():
             wildcard = word.endswith("*")
             pieces = [t.lower_ for t in self.nlp.make_doc(word[:-1] if wildcard else word)]
-            tokens += [{"LOWER": piece} for piece in pieces[:-1]]
-            last = pieces[-1]
-            if wildcard:
-                # NORM is the longest registered prefix a word starts with; a word starts with
-                # `last` exactly when that longest prefix extends `last`.
-                norms = [_PREFIX_MARK + p for p in self.prefixes if p.startswith(last)]
-                tokens.append({"NORM": {"IN": norms}})
-            else:
-                tokens.append({"LOWER": last})
+            tokens += [[("LOWER", piece)] for piece in pieces[:-1]]
+            tokens.append(self._prefix_alternatives(pieces[-1]) if wildcard else [("LOWER", pieces[-1])])
         return tokens
+
+    def _token_alternatives(self, pattern: list[dict]) -> list[list[tuple[str, str] | None]] | None:
+        """Equality alternatives per token (None = the token may be absent), or None if the
+        pattern uses anything but LOWER/TEXT/ORTH values, IN lists, prefix REGEXes and OP '?'."""
+        tokens: list[list[tuple[str, str] | None]] = []
+        for token in pattern:
+            keys = {str(k).upper() for k in token}
+            op = token.get("OP")
+            if op not in (None, "?") or len(keys - {"OP"}) != 1:
+                return None
+            [(attr, value)] = [(str(k).upper(), v) for k, v in token.items() if str(k).upper() != "OP"]
+            attr = "ORTH" if attr == "TEXT" else attr
+            if attr not in ("LOWER", "ORTH"):
+                return None
+            if isinstance(value, str):
+                options = [(attr, value)]
+            elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
+                options = [(attr, str(v)) for v in value["IN"]]
+            elif attr == "LOWER" and _regex_prefixes(value):
+                options = [alt for prefix in _regex_prefixes(value) for alt in self._prefix_alternatives(prefix)]
+            else:
+                return None
+            options = list(dict.fromkeys(options))
+            tokens.append([*options, None] if op == "?" else options)
+        return tokens
+
+    def _add_alternatives(self, match_id: str, tokens: list[list]) -> bool:
+        """Expand per-token alternatives into phrases / equality patterns; False if too many."""
+        import itertools
+        import math
+
+        from spacy.tokens import Doc
+
+        if not tokens or math.prod(len(options) for options in tokens) > self.MAX_VARIANTS:
+            return False
+        lower_docs, orth_docs, norm_docs, mixed_docs, patterns = [], [], [], [], []
+        key = self.nlp.vocab.strings[match_id]
+        for variant in itertools.product(*tokens):
+            chosen = tuple(alternative for alternative in variant if alternative is not None)
+            if not chosen:
+                continue
+            attrs = {attr for attr, _ in chosen}
+            words = [value for _, value in chosen]
+            if attrs == {"LOWER"}:
+                lower_docs.append(Doc(self.nlp.vocab, words=words))
+            elif attrs == {"ORTH"}:
+                orth_docs.append(Doc(self.nlp.vocab, words=words))
+            elif attrs == {"LOWER", "NORM"} or attrs == {"NORM"}:
+                doc = Doc(self.nlp.vocab, words=[f"w{i}" for i in range(len(chosen))])
+                for token, (attr, value) in zip(doc, chosen, strict=True):
+                    token.norm_ = value if attr == "NORM" else self.nlp.vocab[value].norm_
+                norm_docs.append(doc)
+                self._variants.setdefault(key, []).append(chosen)
+            elif attrs == {"LOWER", "ORTH"}:
+                mixed_docs.append(Doc(self.nlp.vocab, words=[value.lower() for value in words]))
+                self._variants.setdefault(key, []).append(chosen)
+            else:  # pragma: no cover - only LOWER, ORTH and NORM alternatives are made
+                patterns.append([{attr: value} for attr, value in chosen])
+        if lower_docs:
+            self.phrases.add(match_id, lower_docs)
+        if orth_docs:
+            self.exact_phrases.add(match_id, orth_docs)
+        if norm_docs:
+            self.norm_phrases.add(match_id, norm_docs)
+        if mixed_docs:
+            self.mixed_phrases.add(match_id, mixed_docs)
+        if patterns:
+            self.matcher.add(match_id, patterns)
+        return True
 
     def _add(self, index: int, code: str, spec: PatternSpec, exclude: bool) -> None:
         match_id = f"qk{index}"  # matchers report it back as its hash
         self.labels[self.nlp.vocab.strings.add(match_id)] = (code, spec.label, exclude)
         if spec.kind == "phrase":
             phrase = " ".join(str(spec.value).split())
+            if any("*" in word[:-1] for word in phrase.split()):
+                raise CodebookError(f"pattern {phrase!r}: '*' may only end a word (a prefix wildcard)")
             if "*" in phrase:
-                if any("*" in word[:-1] for word in phrase.split()):
-                    raise CodebookError(f"pattern {phrase!r}: '*' may only end a word (a prefix wildcard)")
-                self.matcher.add(match_id, [self._phrase_tokens(phrase)])
+                if not self._add_alternatives(match_id, self._phrase_alternatives(phrase)):
+                    raise CodebookError(f"pattern {phrase!r} has too many wildcard combinations")
             else:
                 self.phrases.add(match_id, [self.nlp.make_doc(phrase)])
         elif spec.kind == "tokens":
             pattern = spec.value
             if not (isinstance(pattern, list) and pattern and all(isinstance(t, dict) for t in pattern)):
                 raise CodebookError("a tokens pattern is a list of token dicts, e.g. [{LOWER: npq}]")
-            for token in pattern:
-                for attr in token:
-                    needs = _TOKEN_ATTRS_NEEDING.get(str(attr).upper())
-                    if needs and not self.nlp.has_pipe(needs) and not (
-                        needs == "lemmatizer" and self.nlp.has_pipe("trainable_lemmatizer")
-                    ):
-                        if needs == "lemmatizer":
-                            raise CodebookError(_lemma_message(self.nlp))
-                        raise CodebookError(
-                            f"token attribute {attr} needs a pipeline with a {needs}; "
-                            "spacy.blank('en') only tokenizes"
-                        )
+            self._check_components(pattern)
             try:
-                self.matcher.add(match_id, [pattern])
+                # spaCy validates the pattern as written, whichever way it is then compiled
+                self.matcher.add("qk-validate", [pattern])
+                self.matcher.remove("qk-validate")
             except Exception as exc:  # spaCy raises ValueError/MatchPatternError with details
                 raise CodebookError(f"token pattern does not compile: {_first_line(exc)}") from None
+            alternatives = self._token_alternatives(pattern)
+            if alternatives is None or not self._add_alternatives(match_id, alternatives):
+                self.slow.append((code, spec))
+                self.matcher.add(match_id, [pattern])
         elif spec.kind == "regex":
             problem = check_regex(spec.value)
             if problem:
@@ -228,12 +316,40 @@ class CompiledPatterns:
         else:  # pragma: no cover - the codebook loader only makes the kinds above
             raise CodebookError(f"unknown pattern kind {spec.kind!r}")
 
+    def _check_components(self, pattern: list[dict]) -> None:
+        for token in pattern:
+            for attr in token:
+                needs = _TOKEN_ATTRS_NEEDING.get(str(attr).upper())
+                if needs and not self.nlp.has_pipe(needs) and not (
+                    needs == "lemmatizer" and self.nlp.has_pipe("trainable_lemmatizer")
+                ):
+                    if needs == "lemmatizer":
+                        raise CodebookError(_lemma_message(self.nlp))
+                    raise CodebookError(
+                        f"token attribute {attr} needs a pipeline with a {needs}; "
+                        "spacy.blank('en') only tokenizes"
+                    )
+
+    def _verified(self, doc, match_id: int, start: int, end: int) -> bool:
+        """A NORM-phrase match stands if some variant of its pattern fits token by token."""
+        span = doc[start:end]
+        return any(
+            len(variant) == len(span) and all(_token_fits(t, *alt) for t, alt in zip(span, variant, strict=True))
+            for variant in self._variants[match_id]
+        )
+
     # -- matching --------------------------------------------------------------------------
 
     def matches(self, doc) -> list[Match]:
         """Every pattern match in a spaCy Doc, as character offsets into ``doc.text``."""
         found = []
-        for match_id, start, end in [*self.phrases(doc), *self.matcher(doc)]:
+        hits = [*self.phrases(doc), *self.exact_phrases(doc)]
+        if len(self.matcher):  # spaCy's Matcher costs a pass over the tokens even when idle
+            hits += self.matcher(doc)
+        hits += [
+            hit for hit in [*self.norm_phrases(doc), *self.mixed_phrases(doc)] if self._verified(doc, *hit)
+        ]
+        for match_id, start, end in hits:
             code, label, exclude = self.labels[match_id]
             span = doc[start:end]
             found.append(Match(code, span.start_char, span.end_char, label, exclude))
@@ -244,11 +360,82 @@ class CompiledPatterns:
         return found
 
 
+def _token_fits(token, attr: str, value: str) -> bool:
+    return {"LOWER": token.lower_, "ORTH": token.orth_, "NORM": token.norm_}[attr] == value
+
+
+def _regex_prefixes(value) -> list[str] | None:
+    """The literal prefixes a ``{REGEX: "^..."}`` token predicate means, if that is all it says.
+
+    ``"^(narrow|clos)"`` → ["narrow", "clos"]; ``"^prioriti[sz]"`` → ["prioritis", "prioritiz"];
+    ``"^de-?escal"`` → ["deescal", "de-escal"]. Anything else (no ^, a $, open repeats) → None.
+    """
+    if not (isinstance(value, dict) and set(value) == {"REGEX"} and isinstance(value["REGEX"], str)):
+        return None
+    pattern = value["REGEX"]
+    if not pattern.startswith("^") or pattern.endswith("$"):
+        return None
+    try:
+        from re import _parser as sre_parse  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        parsed = sre_parse.parse(pattern[1:])
+    except re.error:
+        return None
+    strings = _finite_strings(list(parsed), limit=64)
+    if not strings or any(not s or s != s.lower() for s in strings):
+        return None
+    return sorted(set(strings))
+
+
+def _finite_strings(items, *, limit: int) -> list[str] | None:
+    """Every string a regex (as parsed) matches, if it is a small finite set."""
+    results = [""]
+    for op, value in items:
+        name = str(op)
+        if name == "LITERAL":
+            options = [chr(value)]
+        elif name == "IN":
+            options = []
+            for kind, item in value:
+                if str(kind) == "LITERAL":
+                    options.append(chr(item))
+                elif str(kind) == "RANGE" and item[1] - item[0] < 26:
+                    options += [chr(c) for c in range(item[0], item[1] + 1)]
+                else:
+                    return None
+        elif name == "SUBPATTERN":
+            options = _finite_strings(list(value[-1]), limit=limit)
+        elif name == "BRANCH":
+            options = []
+            for branch in value[1]:
+                found = _finite_strings(list(branch), limit=limit)
+                if found is None:
+                    return None
+                options += found
+        elif name == "MAX_REPEAT" and value[0] == 0 and value[1] == 1:
+            inner = _finite_strings(list(value[2]), limit=limit)
+            options = None if inner is None else ["", *inner]
+        else:
+            return None
+        if options is None:
+            return None
+        results = [head + tail for head in results for tail in options]
+        if len(results) > limit:
+            return None
+    return results
+
+
 def _first_line(exc: Exception) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return " ".join(lines[:3])[:300]
 
 
-def check_patterns(codes: Sequence[Code], *, nlp_name: str | None = None) -> list[tuple[str, PatternSpec, str]]:
-    """(code key, pattern, problem) for every pattern of ``codes`` that does not compile."""
-    return CompiledPatterns(codes, nlp_name=nlp_name, collect_errors=True).errors
+def check_patterns(
+    codes: Sequence[Code], *, nlp_name: str | None = None
+) -> tuple[list[tuple[str, PatternSpec, str]], list[tuple[str, PatternSpec]]]:
+    """Compile every pattern: (code, pattern, problem) for those that fail, and (code, pattern)
+    for those left with per-token Python predicates (they work, but slow coding down)."""
+    compiled = CompiledPatterns(codes, nlp_name=nlp_name, collect_errors=True)
+    return compiled.errors, compiled.slow

@@ -127,3 +127,52 @@ def test_compiled_patterns_raise_on_bad_pattern():
     code = Code("x", "X", "d", None, None, True, patterns=(PatternSpec("tokens", [{"NOPE": 1}], 3),))
     with pytest.raises(CodebookError, match="line 3: code 'x': token pattern does not compile"):
         CompiledPatterns([code])
+
+
+def _codebook(patterns: str):
+    text = f"""
+name: Speed
+codes:
+  - key: x
+    name: X
+    definition: test
+    patterns: {patterns}
+"""
+    codebook, warnings = parse_codebook(text, path="speed.yaml")
+    return RuleSuggester(codebook), warnings
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ('[{tokens: [{LOWER: {REGEX: "^(narrow|clos)"}}, {LOWER: the}, {LOWER: gap}]}]',
+         "We are closing the gap and narrowed the gap; enclosing the gap is not it.",
+         ["closing the gap", "narrowed the gap"]),
+        ('[{tokens: [{LOWER: {REGEX: "^prioriti[sz]"}}]}]', "We prioritise; they prioritized; priority.",
+         ["prioritise", "prioritized"]),
+        ('[{tokens: [{LOWER: de}, {LOWER: "-", OP: "?"}, {LOWER: {REGEX: "^escalat"}}]}]',
+         "De-escalation and de escalating; escalation alone.", ["De-escalation", "de escalating"]),
+        ('[{tokens: [{TEXT: {IN: [SEND, SEN]}}, {LOWER: pupils}]}]', "SEND pupils, not send pupils.", ["SEND pupils"]),
+        ('[{tokens: [{LOWER: {IN: [year, yr]}}, {IS_DIGIT: true}]}]', "In Year 6 and yr 10, not year six.",
+         ["Year 6", "yr 10"]),
+    ],
+    ids=["regex-prefix-alternation", "regex-char-class", "optional-hyphen", "case-sensitive-mixed", "slow-path"],
+)
+def test_token_patterns_compile_to_fast_forms_with_the_same_meaning(pattern, text, found):
+    suggester, warnings = _codebook(pattern)
+    [suggestion] = suggester(Segment(1, 1, 0, 0, len(text), Unit.TURN, text))
+    assert [text[e.start:e.end] for e in suggestion.evidence] == found
+    slow = bool(suggester.patterns.slow)
+    assert slow == ("IS_DIGIT" in pattern)
+    assert bool(warnings) == slow
+    if slow:
+        assert "uses predicates spaCy checks token by token in Python" in warnings[0]
+
+
+def test_bundled_codebook_has_no_slow_patterns():
+    from qualkit.codebook import load_codebook
+    from tests.conftest import ROOT
+
+    codebook, _ = load_codebook(ROOT / "codebooks" / "niot_coherent_offer.yaml")
+    suggester = RuleSuggester(codebook)
+    assert suggester.patterns.slow == [] and len(suggester.patterns.matcher) == 0
