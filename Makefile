@@ -28,6 +28,8 @@ demo: $(VENV)/.installed
 	$(BIN)/qualkit -p $(DEMO) status
 	$(BIN)/qualkit -p $(DEMO) codebook load codebooks/niot_coherent_offer.yaml
 	$(BIN)/qualkit -p $(DEMO) code
+	$(BIN)/qualkit -p $(DEMO) review import $(CORPUS)/decisions.csv
+	$(BIN)/qualkit -p $(DEMO) review status
 	$(BIN)/qualkit -p $(DEMO) export suggestions out/suggestions.xlsx
 
 test: $(VENV)/.installed-test

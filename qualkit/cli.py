@@ -565,6 +565,9 @@ def _show_item(session, item) -> None:
     if item.exclude:
         click.echo(f"  Exclude: {'; '.join(item.exclude)}")
     click.echo(f"  Why: {item.why}")
+    if session.show_others:
+        others = ", ".join(f"{name}: {verdict}" for name, verdict in item.others) or "none yet"
+        click.echo(f"  Other reviewers: {others}")
     click.echo("[a]ccept [r]eject [s]kip [u]ndo [n]ote [c]ode [?]help [q]uit > ", nl=False)
 
 
@@ -650,8 +653,9 @@ def _with_filters(function):
 @click.option("--reviewer", metavar="NAME", help="Who is reviewing (recorded with every decision).")
 @_with_filters
 @click.option("--order", type=click.Choice(["document", "score", "uncertainty"]), default="document", show_default=True)
+@click.option("--show-others", is_flag=True, help="Show other reviewers' verdicts (review is blind by default).")
 @click.pass_context
-def review(ctx, reviewer, codes, names, case, order):
+def review(ctx, reviewer, codes, names, case, order, show_others):
     """Review suggestions one at a time in the terminal: accept, reject, skip, undo, note, add a code.
 
     Without a terminal, use the spreadsheet flow (review export / review import) or review decide.
@@ -671,7 +675,9 @@ def review(ctx, reviewer, codes, names, case, order):
             "--reviewer NAME` and `qualkit review import FILE.xlsx`, or `qualkit review decide`"
         )
     with _open(ctx) as project:
-        session = project.review_session(reviewer, order=order, **_filters(codes, names, case))
+        session = project.review_session(
+            reviewer, order=order, show_others=show_others, **_filters(codes, names, case)
+        )
         click.echo(_REVIEW_HELP)
         _review_loop(session)
         done, remaining = session.progress()

@@ -109,6 +109,7 @@ class Project:
 
     def __init__(self, store: Store):
         self.store = store
+        self._codebooks: dict[int, object] = {}  # stored versions never change: parse each once
 
     @property
     def path(self) -> Path:
@@ -295,9 +296,10 @@ class Project:
                 f"no codebook version {codebook_id} in {self.path}; "
                 f"versions: {', '.join(str(row['id']) for row in versions)}"
             )
-        source, source_path = self.store.codebook_source(codebook_id)
-        codebook, _ = parse_codebook(source, path=source_path, compile_patterns=False)
-        return codebook_id, codebook
+        if codebook_id not in self._codebooks:
+            source, source_path = self.store.codebook_source(codebook_id)
+            self._codebooks[codebook_id], _ = parse_codebook(source, path=source_path, compile_patterns=False)
+        return codebook_id, self._codebooks[codebook_id]
 
     def interviewer_speakers(self) -> tuple[str, ...]:
         stored = self.store.get_setting("interviewer_speakers")

@@ -38,3 +38,18 @@ def test_each_interview_is_1000_to_2500_words_of_speech(project):
     assert len(words) == 18
     assert all(1000 <= n <= 2500 for n in words.values()), words
     assert all("Interviewer" in s and len(s) == 2 for s in speakers.values()), speakers
+
+
+def test_bundled_decisions_load_into_a_fresh_project(project):
+    from tests.conftest import ROOT
+
+    project.ingest([CORPUS / "interviews", CORPUS / "documents"], cases_file=CORPUS / "cases.csv")
+    project.code(codebook_path=ROOT / "codebooks" / "niot_coherent_offer.yaml")
+    report = project.import_review(CORPUS / "decisions.csv")
+    assert report.refused == [] and report.recorded > 1000 and report.manual > 25
+    assert set(project.store.reviewers()) == {"Amira Khan", "Ben Roberts"}
+    rows = project.suggestions()
+    both = [r for r in rows if r["reviewer:Amira Khan"] != "pending" and r["reviewer:Ben Roberts"] != "pending"]
+    assert len(both) > 200  # enough overlap for agreement to measure
+    rule_rows = [r for r in rows if r["source"] == "rule"]
+    assert all(r["reviewer:Amira Khan"] != "pending" for r in rule_rows)  # Amira decided every proposal

@@ -45,6 +45,7 @@ class ReviewItem:
     score: float
     before: tuple[Context, ...]
     after: tuple[Context, ...]
+    others: tuple[tuple[str, str], ...] = ()  # (reviewer, verdict) of others, only if asked
 
     @property
     def why(self) -> str:
@@ -63,6 +64,7 @@ class ReviewSession:
     def __init__(
         self, project, reviewer: str, *, codes: Sequence[str] | None = None,
         documents: Sequence[str] | None = None, case: str | None = None, order: str = "document",
+        show_others: bool = False,
     ):
         if order not in ORDERS:
             raise ValueError(order)
@@ -72,6 +74,7 @@ class ReviewSession:
         self.document_ids = [project.document_id(name) for name in documents] if documents else None
         self.case = case
         self.order = order
+        self.show_others = show_others  # blind by default: others' verdicts stay hidden
         self.skipped: list[int] = []
         self.decided_here = 0
         _, self.codebook = project.codebook()
@@ -123,7 +126,14 @@ class ReviewSession:
             source=row["source"], score=row["score"],
             before=tuple(around for around in context_items if around.ordinal < row["ordinal"]),
             after=tuple(around for around in context_items if around.ordinal > row["ordinal"]),
+            others=self._others(row["id"]) if self.show_others else (),
         )
+
+    def _others(self, suggestion_id: int) -> tuple[tuple[str, str], ...]:
+        from qualkit.review.actions import verdicts_by_suggestion
+
+        verdicts = verdicts_by_suggestion(self.store, [suggestion_id]).get(suggestion_id, {})
+        return tuple(sorted((name, v.value) for name, v in verdicts.items() if name != self.reviewer))
 
     # -- what the reviewer does ------------------------------------------------------------
 

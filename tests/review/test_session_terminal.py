@@ -108,3 +108,17 @@ def test_help_and_unknown_keys(db):
     child.expect("unknown key 'x'")
     child.send("q")
     child.expect(pexpect.EOF)
+
+
+def test_blind_by_default_others_on_request(db):
+    with Project.open(db) as project:
+        first = project.suggestions()[0]["id"]
+        project.decide("bob", reject=[first])
+    blind = spawn(db)
+    assert "bob" not in blind.before and "Other reviewers" not in blind.before
+    blind.send("q")
+    blind.expect(pexpect.EOF)
+    seeing = spawn(db, "--show-others")
+    assert "Other reviewers: bob: reject" in seeing.before
+    seeing.send("q")
+    seeing.expect(pexpect.EOF)
