@@ -432,6 +432,24 @@ def codebook_versions(ctx, fmt):
     _emit(rows, fmt)
 
 
+def _parse_thresholds(values) -> tuple[float | None, dict[str, float]]:
+    """--threshold 0.6 (all codes) and --threshold offer.npq=0.7 (one code)."""
+    overall, per_code = None, {}
+    for value in values:
+        key, _, number = value.rpartition("=")
+        try:
+            parsed = float(number)
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: use a number (0.6) or CODE=NUMBER (offer.npq=0.7)") from None
+        if not 0 <= parsed <= 1:
+            raise click.BadParameter(f"{value!r}: a threshold is a probability between 0 and 1")
+        if key:
+            per_code[key] = parsed
+        else:
+            overall = parsed
+    return overall, per_code
+
+
 @cli.command()
 @click.option(
     "--codebook", "codebook_file", type=click.Path(dir_okay=False),
@@ -439,9 +457,15 @@ def codebook_versions(ctx, fmt):
 )
 @click.option("--document", "-d", "names", multiple=True, metavar="NAME", help="Only this document (repeatable).")
 @click.option("--include-interviewer", is_flag=True, help="Also propose codes for interviewer turns.")
+@click.option("--no-rules", is_flag=True, help="Do not run the codebook's patterns.")
+@click.option("--no-model", is_flag=True, help="Do not run the trained model.")
+@click.option(
+    "--threshold", "thresholds", multiple=True, metavar="P|CODE=P",
+    help="Model probability needed to propose a code: for all codes (0.6) or one (offer.npq=0.7).",
+)
 @click.pass_context
-def code(ctx, codebook_file, names, include_interviewer):
-    """Propose codes for every segment from the codebook's patterns.
+def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, thresholds):
+    """Propose codes for every segment from the codebook's patterns and the latest trained model.
 
     Suggestions are proposals for review, never codings. Re-running adds nothing twice.
     Interviewer turns are context and are skipped unless --include-interviewer.
@@ -450,21 +474,75 @@ def code(ctx, codebook_file, names, include_interviewer):
     Examples:
       qualkit code --codebook codebooks/niot_coherent_offer.yaml
       qualkit code --document brookfield_leader.txt
+      qualkit code --no-rules --threshold 0.6 --threshold culture.trust=0.8
     """
+    threshold, per_code = _parse_thresholds(thresholds)
     with _open(ctx) as project, _ProgressBar("Coding") as progress:
         report = project.code(
             codebook_path=codebook_file, documents=names or None,
-            include_interviewer=include_interviewer, on_progress=progress,
+            include_interviewer=include_interviewer, use_rules=not no_rules, use_model=not no_model,
+            threshold=threshold, thresholds=per_code or None, on_progress=progress,
         )
     rows = [[c.key, c.name, c.found, c.new] for c in report.counts]
     click.echo(_table(["code", "name", "segments", "new"], rows, {"name": 40}))
+    if report.refused_codes:
+        click.echo(
+            f"warning: the model ({report.model_version}) was trained under an older codebook version and "
+            f"knows codes this version removed: {', '.join(report.refused_codes)}; it does not propose them. "
+            "Retrain with `qualkit train`.",
+            err=True,
+        )
+    sources = " and ".join(
+        "rules" if source == "rule" else f"model {report.model_version}" for source in report.sources
+    )
+    if not no_model and report.model_version is None:
+        sources += " (no trained model yet: `qualkit train`)"
     click.echo(
         f"Coded {report.segments} segments with codebook {report.codebook_name!r} "
-        f"version {report.codebook_version} (hash {report.codebook_sha256[:12]}): "
+        f"version {report.codebook_version} (hash {report.codebook_sha256[:12]}) using {sources}: "
         f"{report.found} suggestions, {report.new} new; "
         f"{report.segments_without} segments with none; "
         f"{report.context_segments} interviewer turns skipped as context. Run {report.run_id}."
     )
+
+
+@cli.command()
+@click.option("--reviewer", metavar="NAME", help="Learn from this reviewer's decisions.")
+@click.option("--consensus", metavar="RULE", help="Learn from the consensus: any, majority, all, adjudicator:NAME "
+              "(the default is any).")
+@click.pass_context
+def train(ctx, reviewer, consensus):
+    """Train one classifier per code from reviewers' decisions and the codebook's examples.
+
+    Accepted = positive, rejected = negative; a segment whose suggestions were all reviewed is
+    negative for the codes nobody accepted or added there; unreviewed segments are not used.
+    Scores are cross-validated with folds grouped by document.
+
+    \b
+    Examples:
+      qualkit train
+      qualkit train --reviewer "Amira Khan"
+    """
+    with _open(ctx) as project, _ProgressBar("Training") as progress:
+        report = project.train(reviewer=reviewer, consensus=consensus, on_progress=progress)
+    rows = [
+        [code, m["positives"], m["negatives"], _fmt(m.get("precision")), _fmt(m.get("recall")), _fmt(m.get("f1"))]
+        for code, m in report.metrics.items()
+    ]
+    click.echo(_table(["code", "positives", "negatives", "cv precision", "cv recall", "cv F1"], rows, {}))
+    for code, why in report.skipped.items():
+        click.echo(f"skipped {code}: {why}", err=True)
+    f1s = [m["f1"] for m in report.metrics.values() if m.get("f1") is not None]
+    macro = f"{sum(f1s) / len(f1s):.2f}" if f1s else "n/a"
+    click.echo(
+        f"Trained model {report.model_id} on {report.trained_on}: {report.training_size} examples, "
+        f"{len(report.metrics)} codes (cross-validated macro F1 {macro}, folds grouped by document), "
+        f"{len(report.skipped)} skipped. `qualkit code` now proposes with it."
+    )
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:.2f}"
 
 
 @cli.command()

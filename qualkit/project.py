@@ -60,37 +60,6 @@ class IngestReport:
         return not (self.failures or self.case_problems)
 
 
-@dataclass(frozen=True)
-class CodeCount:
-    key: str
-    name: str
-    found: int  # segments this run proposed the code for
-    new: int  # of those, not already proposed by an earlier run
-
-
-@dataclass(frozen=True)
-class CodeReport:
-    """What one `code` run did."""
-
-    codebook_id: int
-    codebook_name: str
-    codebook_version: str
-    codebook_sha256: str
-    run_id: int
-    segments: int  # segments looked at
-    context_segments: int  # interviewer turns skipped as context
-    segments_without: int  # segments looked at that got no suggestion
-    counts: tuple[CodeCount, ...]
-
-    @property
-    def found(self) -> int:
-        return sum(c.found for c in self.counts)
-
-    @property
-    def new(self) -> int:
-        return sum(c.new for c in self.counts)
-
-
 @dataclass
 class _IngestState:
     added: list[IngestedDocument] = field(default_factory=list)
@@ -310,90 +279,20 @@ class Project:
 
     # -- coding ----------------------------------------------------------------------------
 
-    def code(
-        self,
-        *,
-        codebook_path: str | os.PathLike | None = None,
-        documents: Sequence[str] | None = None,
-        include_interviewer: bool = False,
-        batch_size: int = 512,
-        on_progress: Progress | None = None,
-    ) -> CodeReport:
-        """Run the codebook's rules over segments and store what they propose.
+    def code(self, **options):
+        """Propose codes for segments from the codebook's rules and the latest model.
 
-        Idempotent: a suggestion already proposed (same segment, code and source) is not added
-        again, so re-running with the same codebook adds nothing, and a new codebook version
-        adds only what is new. Suggestions are written page by page, each page in one
-        transaction, so a killed run leaves whole pages and can simply be run again.
+        See :func:`qualkit.coding.run_code` for the options.
         """
-        from qualkit.suggest.rules import RuleSuggester
+        from qualkit.coding import run_code
 
-        if codebook_path:
-            _, codebook_id, _, _ = self.load_codebook(codebook_path)
-            codebook_id, codebook = self.codebook(codebook_id)
-        else:
-            codebook_id, codebook = self.codebook()
-        document_ids = None if documents is None else [self.document_id(name) for name in documents]
-        suggester = RuleSuggester(codebook)
-        context = {name.casefold() for name in self.interviewer_speakers()}
-        started = _now()
-        parameters = {
-            "codebook_sha256": codebook.sha256, "codebook_id": codebook_id,
-            "codebook_version": str(codebook.version), "documents": list(documents or []),
-            "include_interviewer": include_interviewer, "sources": ["rule"],
-        }
-        run_id = self.store.start_run(command="code", parameters=parameters, started_at=started)
-        total = self.store.count_segments(document_ids)
-        found: dict[str, int] = {}
-        new_by_code: dict[str, int] = {}
-        looked = skipped = without = done = 0
-        for page in self.store.segment_pages(document_ids):
-            data = [
-                segment for segment in page
-                if include_interviewer or not _is_interviewer(segment.speaker, context)
-            ]
-            skipped += len(page) - len(data)
-            batch = []
-            for _segment, suggestions in suggester.pipe(data, batch_size=batch_size):
-                looked += 1
-                without += not suggestions
-                batch.extend(suggestions)
-                for suggestion in suggestions:
-                    found[suggestion.code] = found.get(suggestion.code, 0) + 1
-            for code, new in self._insert_counting(batch, codebook_id, run_id).items():
-                new_by_code[code] = new_by_code.get(code, 0) + new
-            done += len(page)
-            if on_progress:
-                on_progress(done, total, f"{done} segments")
-        counts = tuple(
-            CodeCount(code.key, code.name, found.get(code.key, 0), new_by_code.get(code.key, 0))
-            for code in codebook.codable
-        )
-        self.store.finish_run(
-            run_id,
-            counts={
-                "segments": looked, "context_segments": skipped, "segments_without": without,
-                "suggestions": sum(found.values()), "new": sum(new_by_code.values()),
-            },
-            finished_at=_now(),
-        )
-        return CodeReport(
-            codebook_id=codebook_id, codebook_name=codebook.name,
-            codebook_version=str(codebook.version), codebook_sha256=codebook.sha256,
-            run_id=run_id, segments=looked, context_segments=skipped, segments_without=without,
-            counts=counts,
-        )
+        return run_code(self, **options)
 
-    def _insert_counting(self, suggestions, codebook_id: int, run_id: int) -> dict[str, int]:
-        """Insert a page of suggestions in one transaction; new ones counted per code."""
-        by_code: dict[str, list] = {}
-        for suggestion in suggestions:
-            by_code.setdefault(suggestion.code, []).append(suggestion)
-        with self.store.transaction():
-            return {
-                code: self.store.insert_suggestions(items, codebook_id=codebook_id, run_id=run_id)
-                for code, items in by_code.items()
-            }
+    def train(self, *, reviewer: str | None = None, consensus: str | None = None, on_progress=None):
+        """Train a classifier per code from reviewers' decisions; see :mod:`qualkit.suggest.training`."""
+        from qualkit.suggest.training import train_project
+
+        return train_project(self, reviewer=reviewer, consensus=consensus, on_progress=on_progress)
 
     def suggestions(
         self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
@@ -558,14 +457,6 @@ class Project:
 
     def cases(self):
         return self.store.cases()
-
-
-def _is_interviewer(speaker: str | None, names: set[str]) -> bool:
-    """'Interviewer', 'interviewer 2' and 'INT1' are interviewers when 'Interviewer'/'INT' are."""
-    if not speaker:
-        return False
-    label = speaker.casefold().rstrip("0123456789 ")
-    return label in names
 
 
 def _reason(exc: IngestError, path) -> str:

@@ -151,6 +151,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER decisions_append_only_delete BEFORE DELETE ON decisions
     BEGIN SELECT RAISE(ABORT, 'decisions are append-only; undo appends a reversal'); END;
     """,
+    # 4: trained classifiers, kept with what they were trained on and how well they did.
+    """
+    CREATE TABLE models (
+        id            INTEGER PRIMARY KEY,
+        codebook_id   INTEGER NOT NULL REFERENCES codebooks(id),
+        trained_on    TEXT NOT NULL,             -- reviewer:NAME or consensus:RULE
+        training_size INTEGER NOT NULL,
+        metrics       TEXT NOT NULL DEFAULT '{}',
+        parameters    TEXT NOT NULL DEFAULT '{}',
+        library       TEXT NOT NULL,             -- scikit-learn version that wrote `estimator`
+        estimator     BLOB NOT NULL,
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -735,6 +749,78 @@ class Store:
                 (document_id, ordinal - before, ordinal + after),
             )
         )
+
+    # -- models ----------------------------------------------------------------------------
+
+    def suggestion_units(self) -> list[tuple[int, int, int, str]]:
+        """(suggestion, segment, document, code) for every suggestion."""
+        return [
+            tuple(row) for row in self._conn.execute(
+                "SELECT g.id, g.segment_id, s.document_id, g.code_key FROM suggestions g "
+                "JOIN segments s ON s.id = g.segment_id ORDER BY g.id"
+            )
+        ]
+
+    def segment_texts(self, segment_ids: Iterable[int]) -> dict[int, tuple[int, int, str]]:
+        """segment id → (document, ordinal, text)."""
+        ids = list(segment_ids)
+        out: dict[int, tuple[int, int, str]] = {}
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            for row in self._conn.execute(
+                'SELECT s.id, s.document_id, s.ordinal, substr(d.text, s.start + 1, s."end" - s.start) '
+                f"FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id IN ({','.join('?' * len(part))})",
+                part,
+            ):
+                out[row[0]] = (row[1], row[2], row[3])
+        return out
+
+    def save_model(self, *, codebook_id: int, trained_on: str, training_size: int, metrics: dict,
+                   parameters: dict, library: str, estimator: bytes) -> int:
+        with self.transaction():
+            cur = self._conn.execute(
+                "INSERT INTO models (codebook_id, trained_on, training_size, metrics, parameters, library, "
+                "estimator) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (codebook_id, trained_on, training_size, json.dumps(metrics), json.dumps(parameters),
+                 library, estimator),
+            )
+        return cur.lastrowid
+
+    def latest_model(self) -> sqlite3.Row | None:
+        return self._conn.execute("SELECT * FROM models ORDER BY id DESC LIMIT 1").fetchone()
+
+    def upsert_model_suggestions(self, suggestions: Iterable, *, codebook_id: int, run_id: int,
+                                 model_version: str) -> int:
+        """Add model suggestions; returns how many were new.
+
+        An undecided model suggestion gets the newest model's score, so review order follows the
+        latest model; a decided one is left as it was seen. A (segment, code) already proposed by
+        rules or added by hand is not proposed again.
+        """
+        new = 0
+        with self.transaction():
+            for s in suggestions:
+                existing = self._conn.execute(
+                    "SELECT id, source FROM suggestions WHERE segment_id = ? AND code_key = ?",
+                    (s.segment_id, s.code),
+                ).fetchall()
+                if any(row["source"] != "model" for row in existing):
+                    continue
+                evidence = json.dumps([[e.start, e.end, e.pattern] for e in s.evidence], ensure_ascii=False)
+                if existing:
+                    self._conn.execute(
+                        "UPDATE suggestions SET score = ?, evidence = ?, model_version = ?, run_id = ? "
+                        "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.suggestion_id = ?)",
+                        (s.score, evidence, model_version, run_id, existing[0]["id"], existing[0]["id"]),
+                    )
+                    continue
+                self._conn.execute(
+                    "INSERT INTO suggestions (segment_id, code_key, source, score, evidence, codebook_id, run_id, "
+                    "model_version) VALUES (?, ?, 'model', ?, ?, ?, ?, ?)",
+                    (s.segment_id, s.code, s.score, evidence, codebook_id, run_id, model_version),
+                )
+                new += 1
+        return new
 
     # -- runs ------------------------------------------------------------------------------
 
