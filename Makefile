@@ -30,6 +30,8 @@ demo: $(VENV)/.installed
 	$(BIN)/qualkit -p $(DEMO) code
 	$(BIN)/qualkit -p $(DEMO) review import $(CORPUS)/decisions.csv
 	$(BIN)/qualkit -p $(DEMO) review status
+	$(BIN)/qualkit -p $(DEMO) train
+	$(BIN)/qualkit -p $(DEMO) code
 	$(BIN)/qualkit -p $(DEMO) export suggestions out/suggestions.xlsx
 
 test: $(VENV)/.installed-test

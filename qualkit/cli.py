@@ -541,6 +541,54 @@ def train(ctx, reviewer, consensus):
     )
 
 
+@cli.command()
+@click.option("--reviewer", metavar="NAME", help="Score against this reviewer's decisions.")
+@click.option("--consensus", metavar="RULE", help="Score against the consensus (default any).")
+@click.option("--no-curve", is_flag=True, help="Skip the learning curve (faster).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def evaluate(ctx, reviewer, consensus, no_curve, fmt):
+    """Precision, recall, F1 and kappa of rule and model suggestions against reviewers' decisions.
+
+    The model is scored out of fold (folds grouped by document); the learning curve shows F1
+    against the number of labelled segments.
+
+    \b
+    Examples:
+      qualkit evaluate
+      qualkit evaluate --reviewer "Ben Roberts" --format json
+    """
+    from qualkit.evaluation import evaluate as run
+
+    with _open(ctx) as project:
+        result = run(project, reviewer=reviewer, consensus=consensus, curve=not no_curve)
+    if fmt != "table":
+        if fmt == "json":
+            click.echo(json.dumps({"scores": result.rows, "learning_curve": result.curve}, indent=2))
+        else:
+            _emit([{"table": "scores", **row} for row in result.rows], "csv")
+            if result.curve:
+                _emit([{"table": "learning_curve", **row} for row in result.curve], "csv")
+        return
+    rows = [
+        [r["source"], r["code"], _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["f1"]), _fmt(r["kappa"]),
+         r["n"], r["positives"]]
+        for r in result.rows
+    ]
+    click.echo(_table(["source", "code", "precision", "recall", "F1", "kappa", "labels", "positives"], rows, {}))
+    if result.curve:
+        click.echo("\nLearning curve (model, cross-validated by document):")
+        click.echo(_table(
+            ["labelled segments", "labels", "macro F1", "codes"],
+            [[c["labelled_segments"], c["labels"], _fmt(c["macro_f1"]), c["codes"]] for c in result.curve], {},
+        ))
+    overall = {r["source"]: r for r in result.rows if r["code"] == "(overall)"}
+    click.echo(
+        "Evaluated against " + (f"reviewer {reviewer}" if reviewer else f"consensus {consensus or 'any'}") + ": "
+        + "; ".join(f"{source} F1 {row['f1']:.2f}" for source, row in overall.items()) + "."
+    )
+
+
 def _fmt(value) -> str:
     return "" if value is None else f"{value:.2f}"
 

@@ -752,12 +752,14 @@ class Store:
 
     # -- models ----------------------------------------------------------------------------
 
-    def suggestion_units(self) -> list[tuple[int, int, int, str]]:
-        """(suggestion, segment, document, code) for every suggestion."""
+    def suggestion_units(self, source: str | None = None) -> list[tuple[int, int, int, str]]:
+        """(suggestion, segment, document, code) for every suggestion (of one source, if given)."""
+        where, params = ("WHERE g.source = ?", (source,)) if source else ("", ())
         return [
             tuple(row) for row in self._conn.execute(
                 "SELECT g.id, g.segment_id, s.document_id, g.code_key FROM suggestions g "
-                "JOIN segments s ON s.id = g.segment_id ORDER BY g.id"
+                f"JOIN segments s ON s.id = g.segment_id {where} ORDER BY g.id",
+                params,
             )
         ]
 

@@ -81,6 +81,7 @@ class ReviewSession:
         self._codes = {code.key: code for code in self.codebook.codes}
         self._pending_note: str | None = None
         self._revisit: int | None = None  # a suggestion brought back by undo
+        self._recent: list[set[str]] = []  # word sets of the last items shown (for diversity)
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -95,10 +96,24 @@ class ReviewSession:
                 if row["id"] == self._revisit
             ]
         if not rows:
+            window = 25 if self.order == "uncertainty" else 1
             rows = self.store.pending_suggestions(
-                self.reviewer, **self._filter(), order=self.order, limit=1, exclude=self.skipped
+                self.reviewer, **self._filter(), order=self.order, limit=window, exclude=self.skipped
             )
+            rows = rows[:1] if window == 1 else [self._diverse(rows)] if rows else []
         return self._item(rows[0]) if rows else None
+
+    def _shown(self, item: ReviewItem) -> None:
+        self._recent = [*self._recent[-4:], set(item.text.lower().split())]
+
+    def _diverse(self, candidates):
+        """The most uncertain candidate that is not a near-duplicate of what was just shown, so
+        near-identical passages do not crowd the queue (word-set Jaccard below 0.6)."""
+        for row in candidates:
+            words = set(row["text"].lower().split())
+            if all(len(words & seen) / max(1, len(words | seen)) < 0.6 for seen in self._recent):
+                return row
+        return candidates[0]
 
     def progress(self) -> tuple[int, int]:
         """(decided by this reviewer in this filter, still pending in it)."""
@@ -156,11 +171,13 @@ class ReviewSession:
         self._pending_note = None
         self._revisit = None
         self.decided_here += 1
+        self._shown(item)
 
     def skip(self, item: ReviewItem) -> None:
         self.skipped.append(item.suggestion_id)
         self._pending_note = None
         self._revisit = None
+        self._shown(item)
 
     def undo(self) -> str | None:
         """Reverse the reviewer's last decision and show that suggestion again."""
