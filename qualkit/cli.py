@@ -952,6 +952,172 @@ def review_status(ctx, fmt):
     _emit(rows, fmt)
 
 
+def _write_or_emit(frame, out, fmt, *, widths=None) -> None:
+    """A DataFrame to --out FILE (format from the suffix) or to the screen."""
+    if out:
+        from qualkit.export.tables import write_table
+
+        write_table(frame.to_dict("records"), out, columns=list(frame.columns))
+        click.echo(f"Wrote {len(frame)} rows to {out}.")
+        return
+    rows = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in frame.to_dict("records")]
+    if fmt == "table":
+        _emit([{k: ("" if v != v else v) if isinstance(v, float) else v for k, v in r.items()} for r in rows],
+              fmt, widths=widths)
+    else:
+        _emit(frame.to_dict("records") if fmt == "json" else rows, fmt, widths=widths)
+
+
+def _where(values) -> dict[str, str]:
+    where = {}
+    for value in values:
+        key, sep, wanted = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{value!r}: use ATTRIBUTE=VALUE, e.g. phase=primary")
+        where[key] = wanted
+    return where
+
+
+_analysis_options = [
+    click.option("--consensus", default="any", show_default=True, help="any | majority | all | adjudicator:NAME"),
+    click.option("--reviewer", metavar="NAME", help="One reviewer's codings instead of the consensus."),
+    click.option("--include-pending", is_flag=True, help="Also count suggestions not yet reviewed (marked as such)."),
+    click.option("--where", "where", multiple=True, metavar="ATTR=VALUE", help="Only codings with this attribute."),
+]
+
+
+def _with_analysis_options(function):
+    for option in reversed(_analysis_options):
+        function = option(function)
+    return function
+
+
+@export.command("codings")
+@click.argument("out", type=click.Path(dir_okay=False))
+@_with_analysis_options
+@click.pass_context
+def export_codings(ctx, out, consensus, reviewer, include_pending, where):
+    """Write coded segments (one row per segment x code, with case attributes) to .csv/.xlsx/.parquet.
+
+    \b
+    Example:
+      qualkit export codings out/codings.xlsx --consensus majority
+    """
+    from qualkit.analysis import codings
+    from qualkit.export.tables import write_table
+
+    with _open(ctx) as project:
+        frame = codings(project, consensus=consensus, reviewer=reviewer, include_pending=include_pending,
+                        where=_where(where))
+    write_table(frame.to_dict("records"), out, sheet="codings", columns=list(frame.columns))
+    pending = f" (including {int((frame['status'] == 'pending').sum())} pending)" if include_pending else ""
+    click.echo(f"Wrote {len(frame)} codings{pending} to {out}.")
+
+
+@cli.command()
+@click.argument("analysis", type=click.Choice(["frequency", "cooccurrence", "framework", "compare", "toc"]))
+@click.option("--by", metavar="ATTRIBUTE", help="Split by a case/document attribute (compare: default 'kind').")
+@click.option("--window", type=int, default=None,
+              help="Neighbouring segments counted together (co-occurrence: 0, toc: 1).")
+@click.option("--diagram", type=click.Path(dir_okay=False), help="toc: also draw the theory of change (.png or .svg).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the table to a file (format from the suffix).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@_with_analysis_options
+@click.pass_context
+def analyse(ctx, analysis, by, window, diagram, out, fmt, consensus, reviewer, include_pending, where):
+    """Tables for the write-up: frequency, cooccurrence, framework, compare (intended vs enacted), toc.
+
+    \b
+    Examples:
+      qualkit analyse frequency --by disadvantage
+      qualkit analyse cooccurrence --window 1
+      qualkit analyse framework --out out/framework.xlsx
+      qualkit analyse compare --by kind
+      qualkit analyse toc --diagram out/toc.png
+    """
+    from qualkit import analysis as A
+
+    with _open(ctx) as project:
+        _, codebook = project.codebook()
+        frame = A.codings(project, consensus=consensus, reviewer=reviewer, include_pending=include_pending,
+                          where=_where(where))
+    if include_pending:
+        click.echo(f"Including {int((frame['status'] == 'pending').sum())} pending (unreviewed) suggestions.", err=True)
+    if analysis == "frequency":
+        table = A.frequency(frame, codebook, by=by)
+    elif analysis == "cooccurrence":
+        table = A.cooccurrence(frame, window=window or 0)
+    elif analysis == "framework":
+        counts, quotes = A.framework(frame, codebook)
+        table = counts.reset_index(names="case")
+        for theme in counts.columns:
+            table[f"{theme} quotes"] = [" | ".join(quotes.get((case, theme), ())) for case in counts.index]
+    elif analysis == "compare":
+        table = A.compare(frame, codebook, by=by or "kind")
+    else:
+        table, unevidenced = A.toc_evidence(frame, codebook, window=1 if window is None else window, by=by)
+        table = table.assign(quotes=[" | ".join(f"{c}: {q}" for c, _, q in qs) for qs in table["quotes"]])
+        if unevidenced:
+            click.echo(f"No evidence for: {', '.join(unevidenced)}", err=True)
+        if diagram:
+            A.toc_diagram(codebook, table, frame, diagram, fmt=diagram.rsplit(".", 1)[-1].lower())
+            click.echo(f"Drew the theory of change to {diagram}.", err=True)
+    _write_or_emit(table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30})
+
+
+@cli.command()
+@click.option("--reviewers", metavar="A,B,...", help="Reviewers to compare (default: everyone who decided).")
+@click.option("--code", "codes", multiple=True, metavar="KEY", help="Only this code or theme (repeatable).")
+@click.option("--by", type=click.Choice(["document", "case"]), help="One table per document or case.")
+@click.option("--machine", is_flag=True, help="Also treat the rule and model sources as coders.")
+@click.option("--disagreements", "show_disagreements", is_flag=True, help="List the units coders disagree on.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the table to a file (format from the suffix).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def agreement(ctx, reviewers, codes, by, machine, show_disagreements, out, fmt):
+    """Inter-rater agreement per code and overall: percent, Cohen's kappa, Krippendorff's alpha.
+
+    Units are segment x code pairs the reviewers judged (accepted, rejected, or left uncoded in a
+    fully reviewed segment).
+
+    \b
+    Examples:
+      qualkit agreement
+      qualkit agreement --reviewers "Amira Khan,Ben Roberts" --disagreements
+      qualkit agreement --machine --format csv
+    """
+    from qualkit import analysis as A
+
+    names = [name.strip() for name in reviewers.split(",")] if reviewers else None
+    with _open(ctx) as project:
+        tables, disagreements = A.agreement(project, reviewers=names, codes=codes or None, by=by, machine=machine)
+        segment_names = {}
+        if show_disagreements:
+            documents = {d.id: d.name for d in project.documents()}
+            texts = project.store.segment_texts([unit[0] for unit, *_ in [(d.unit,) for d in disagreements]])
+            segment_names = {sid: (documents[doc], ordinal, text) for sid, (doc, ordinal, text) in texts.items()}
+    if by:
+        import pandas as pd
+
+        table = pd.concat([t.assign(**{by: value}) for value, t in tables.items()], ignore_index=True)
+    else:
+        table = tables
+    _write_or_emit(table, out, fmt)
+    if show_disagreements:
+        rows = [
+            {"document": segment_names[d.unit[0]][0], "segment": segment_names[d.unit[0]][1], "code": d.code,
+             **{coder: value for coder, value in d.values.items()}, "text": segment_names[d.unit[0]][2]}
+            for d in disagreements
+        ]
+        click.echo("")
+        _emit(rows, fmt if fmt != "table" else "table", widths={"text": 60})
+    overall = table[table["code"] == "(overall)"]
+    if not overall.empty and not by:
+        row = overall.iloc[0]
+        click.echo(f"Overall: {row['percent']:.1f}% agreement, kappa {row['kappa']:.2f}, alpha {row['alpha']:.2f} "
+                   f"over {int(row['n_units'])} units; {len(disagreements)} disagreements.")
+
+
 def _clock(seconds: float | None) -> str | None:
     if seconds is None:
         return None

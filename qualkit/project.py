@@ -328,7 +328,8 @@ class Project:
             {
                 "id": row["id"], "document": row["document"], "case": row["case_name"],
                 "segment": row["segment"], "start": row["start"], "end": row["end"],
-                "speaker": row["speaker"], "code": row["code"], "code_name": names.get(row["code"], ""),
+                "speaker": row["speaker"], "timestamp": row["timestamp"], "code": row["code"],
+                "code_name": names.get(row["code"], ""),
                 "source": row["source"], "score": row["score"],
                 "status": statuses(verdicts.get(row["id"], {}), rule=rule, reviewer=reviewer).value,
                 "reviewers": "; ".join(

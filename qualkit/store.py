@@ -664,6 +664,10 @@ class Store:
             query += " WHERE " + " AND ".join(where)
         return list(self._conn.execute(query + " ORDER BY id", params))
 
+    def decided_at(self) -> dict[int, str]:
+        """suggestion id → when its latest decision was made."""
+        return dict(self._conn.execute("SELECT suggestion_id, MAX(decided_at) FROM decisions GROUP BY suggestion_id"))
+
     def reviewers(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT reviewer FROM decisions ORDER BY reviewer")]
 

@@ -102,7 +102,8 @@ def test_export_suggestions_csv_and_xlsx(coded, tmp_path):
     coded.export_suggestions(tmp_path / "s.xlsx", codes=["offer"])
     sheet = openpyxl.load_workbook(tmp_path / "s.xlsx").active
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    codes = [row[7] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    header = [cell.value for cell in sheet[1]]
+    codes = [row[header.index("code")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes == ["offer.ecte", "offer.npq"]
 
 
