@@ -952,6 +952,77 @@ def review_status(ctx, fmt):
     _emit(rows, fmt)
 
 
+@export.command("qdpx")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--consensus", default="any", show_default=True, help="Which codings to export.")
+@click.pass_context
+def export_qdpx(ctx, out, consensus):
+    """Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder and others.
+
+    \b
+    Example:
+      qualkit export qdpx out/project.qdpx
+    """
+    from qualkit.interchange import export_qdpx as run
+
+    with _open(ctx) as project:
+        count = run(project, out, consensus=consensus)
+    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus}).")
+
+
+@export.command("qdc")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.pass_context
+def export_qdc(ctx, out):
+    """Write the current codebook as a REFI-QDA codebook (.qdc).
+
+    \b
+    Example:
+      qualkit export qdc out/codebook.qdc
+    """
+    from qualkit.interchange import export_qdc as run
+
+    with _open(ctx) as project:
+        count = run(project, out)
+    click.echo(f"Wrote {count} codes to {out}.")
+
+
+@cli.group("import")
+def import_group():
+    """Import from other programs.
+
+    \b
+    Example:
+      qualkit import qdpx nvivo_export.qdpx
+    """
+
+
+@import_group.command("qdpx")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def import_qdpx(ctx, file):
+    """Build the project from a REFI-QDA export: sources, codes, codings (as decisions), cases.
+
+    Each coding becomes an accepted decision of the user who made it, so agreement between the
+    other program's coders can be computed. Nothing is written if the file cannot be read.
+
+    \b
+    Example:
+      qualkit -p imported.db init && qualkit -p imported.db import qdpx study.qdpx
+    """
+    from qualkit.interchange import import_qdpx as run
+
+    with _open(ctx) as project:
+        report = run(project, file)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"Imported {report.documents} documents, {report.codes} codes, {report.codings} codings by "
+        f"{len(report.users)} user(s) ({', '.join(report.users) or 'none named'}), {report.cases} cases; "
+        f"{report.merged} duplicate codings merged; {len(report.warnings)} warning(s)."
+    )
+
+
 def _write_or_emit(frame, out, fmt, *, widths=None) -> None:
     """A DataFrame to --out FILE (format from the suffix) or to the screen."""
     if out:

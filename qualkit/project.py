@@ -243,6 +243,10 @@ class Project:
         """
         from qualkit.codebook import load_codebook
 
+        if str(path).lower().endswith(".qdc"):
+            from qualkit.interchange import load_qdc
+
+            return load_qdc(self, path)
         codebook, warnings = load_codebook(path)
         codebook_id, created = self.store.save_codebook(codebook)
         return codebook, codebook_id, created, warnings
@@ -432,6 +436,23 @@ class Project:
             {"reviewer": who, "code": code, **counts}
             for (who, code), counts in sorted(table.items())
         ]
+
+    # -- REFI-QDA ----------------------------------------------------------------------------
+
+    def export_qdpx(self, path: str | os.PathLike, *, consensus: str = "any") -> int:
+        from qualkit.interchange import export_qdpx
+
+        return export_qdpx(self, path, consensus=consensus)
+
+    def export_qdc(self, path: str | os.PathLike) -> int:
+        from qualkit.interchange import export_qdc
+
+        return export_qdc(self, path)
+
+    def import_qdpx(self, path: str | os.PathLike):
+        from qualkit.interchange import import_qdpx
+
+        return import_qdpx(self, path)
 
     # -- looking at it ---------------------------------------------------------------------
 

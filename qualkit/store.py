@@ -561,9 +561,11 @@ class Store:
         """
         query = """
             SELECT g.id, d.name AS document, c.name AS case_name, s.ordinal AS segment,
-                   s.start, s."end", s.speaker, s.timestamp, g.code_key AS code, g.source,
+                   COALESCE(g.span_start, s.start) AS start, COALESCE(g.span_end, s."end") AS "end",
+                   s.speaker, s.timestamp, g.code_key AS code, g.source,
                    g.score, g.evidence, g.codebook_id, g.created_at,
-                   substr(d.text, s.start + 1, s."end" - s.start) AS text
+                   substr(d.text, COALESCE(g.span_start, s.start) + 1,
+                          COALESCE(g.span_end, s."end") - COALESCE(g.span_start, s.start)) AS text
             FROM suggestions g
             JOIN segments s ON s.id = g.segment_id
             JOIN documents d ON d.id = s.document_id
@@ -663,6 +665,36 @@ class Store:
         if where:
             query += " WHERE " + " AND ".join(where)
         return list(self._conn.execute(query + " ORDER BY id", params))
+
+    def decision_notes(self) -> list[sqlite3.Row]:
+        """Notes reviewers left on decisions, with where the suggestion sits."""
+        return list(self._conn.execute(
+            'SELECT x.id, x.reviewer, x.note, g.code_key, d.name AS document, '
+            'COALESCE(g.span_start, s.start) AS start, COALESCE(g.span_end, s."end") AS "end" '
+            "FROM decisions x JOIN suggestions g ON g.id = x.suggestion_id "
+            "JOIN segments s ON s.id = g.segment_id JOIN documents d ON d.id = s.document_id "
+            "WHERE x.note IS NOT NULL AND x.note != '' ORDER BY x.id"
+        ))
+
+    def segment_covering(self, document_id: int, start: int, end: int) -> int | None:
+        """The segment that overlaps a span most (a coding from elsewhere need not match one)."""
+        row = self._conn.execute(
+            'SELECT id FROM segments WHERE document_id = ? AND start < ? AND "end" > ? '
+            'ORDER BY MIN("end", ?) - MAX(start, ?) DESC, ordinal LIMIT 1',
+            (document_id, end, start, end, start),
+        ).fetchone()
+        return row[0] if row else None
+
+    def add_imported_suggestion(self, segment_id: int, code: str, codebook_id: int, *, span_start: int,
+                                span_end: int) -> int:
+        """A human coding from another program: source 'manual', with its own span."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT OR IGNORE INTO suggestions (segment_id, code_key, source, score, evidence, codebook_id, "
+                "span_start, span_end) VALUES (?, ?, 'manual', 1.0, '[]', ?, ?, ?)",
+                (segment_id, code, codebook_id, span_start, span_end),
+            )
+            return self.find_suggestion(segment_id, code, "manual")["id"]
 
     def decided_at(self) -> dict[int, str]:
         """suggestion id → when its latest decision was made."""
