@@ -30,9 +30,15 @@ demo: $(VENV)/.installed
 	$(BIN)/qualkit -p $(DEMO) code
 	$(BIN)/qualkit -p $(DEMO) review import $(CORPUS)/decisions.csv
 	$(BIN)/qualkit -p $(DEMO) review status
+	$(BIN)/qualkit -p $(DEMO) export suggestions out/suggestions.xlsx
 	$(BIN)/qualkit -p $(DEMO) train
 	$(BIN)/qualkit -p $(DEMO) code
-	$(BIN)/qualkit -p $(DEMO) export suggestions out/suggestions.xlsx
+	$(BIN)/qualkit -p $(DEMO) agreement
+	$(BIN)/qualkit -p $(DEMO) analyse toc --diagram out/toc.png
+	$(BIN)/qualkit -p $(DEMO) export codings out/codings.xlsx
+	$(BIN)/qualkit -p $(DEMO) export qdpx out/project.qdpx
+	$(BIN)/qualkit -p $(DEMO) report out/report.docx --by disadvantage
+	@echo "Done: out/report.docx (Word report), out/codings.xlsx, out/suggestions.xlsx, out/toc.png, out/project.qdpx"
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check qualkit tests

@@ -42,6 +42,7 @@ import contextlib
 import json
 import os
 import platform
+import random
 import re
 import statistics
 import sys
@@ -72,6 +73,8 @@ TEST_SHARE = 0.2
 SIZES = (250, 500, 1000, 2000, 4000, 8000)
 QUICK_ROWS, QUICK_SIZES = 3000, (500,)
 SEEDS = (1, 2, 3)
+CURVE_NAMES = ("qualkit, context", "qualkit, no context", "argmax C=4 balanced, context",
+               "argmax C=4 balanced, no context")
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # swept on qualkit's scores, chosen on validation
 
 PUBLISHED = {
@@ -222,7 +225,8 @@ class ArgmaxRun:
         self.features = features(self.with_context)
         matrix = self.features.fit_transform(pd.DataFrame({"text": texts, "context": contexts}))
         if self.multinomial:
-            self.classifier = LogisticRegression(C=self.c, class_weight=self.class_weight, solver="lbfgs", max_iter=3000)
+            self.classifier = LogisticRegression(C=self.c, class_weight=self.class_weight, solver="lbfgs",
+                                                 max_iter=3000)
         else:
             self.classifier = OneVsRestClassifier(
                 LogisticRegression(C=self.c, class_weight=self.class_weight, solver="liblinear", max_iter=2000))
@@ -272,8 +276,10 @@ def score(truth, predicted) -> dict:
         "macro_f1_6_moves": macro_f1(truth, predicted, MOVES),
         "accuracy": round(float(accuracy_score(truth, predicted)), 4),
         "kappa": round(float(cohen_kappa_score(truth, predicted)), 4),
-        "per_label": {LABELS[k]: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
-                      for k, p, r, f in zip(LABELS, precision, recall, f1, strict=True)},
+        "per_label": {
+            LABELS[k]: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
+            for k, p, r, f in zip(LABELS, precision, recall, f1, strict=True)
+        },
     }
 
 
@@ -366,8 +372,15 @@ def machine() -> dict:
 # -------------------------------------------------------------------------------------------- main
 
 
+def tuned(sweep_valid: dict, sweep_test: dict) -> dict:
+    """The threshold with the best validation macro-F1 (7 labels), and what it gives on the test rows."""
+    threshold = max(THRESHOLDS, key=lambda t: (sweep_valid[t]["macro_f1_7"], t))
+    return {"threshold": threshold, **sweep_test[threshold]}
+
+
 def benchmark(quick: bool, log) -> dict:
     started = time.perf_counter()
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     data = load(QUICK_ROWS if quick else None)
     n = len(data)
     train_rows, test_rows = contiguous_split(n)
@@ -378,8 +391,8 @@ def benchmark(quick: bool, log) -> dict:
         "quick": quick,
         "data": str(DATA),
         "sentences": n,
-        "split": {"train_rows": [0, train_rows[-1]], "test_rows": [test_rows[0], test_rows[-1]],
-                  "validation_rows": [valid_rows[0], valid_rows[-1]], "kind": "contiguous (lesson order, no lesson id)"},
+        "split": {"kind": "contiguous (lesson order, no lesson id)", "train_rows": [0, train_rows[-1]],
+                  "test_rows": [test_rows[0], test_rows[-1]], "validation_rows": [valid_rows[0], valid_rows[-1]]},
         "test_label_counts": {LABELS[k]: int((data["labels"].iloc[list(test_rows)] == k).sum()) for k in LABELS},
         "label_names": LABELS,
         "mapping_check": mapping_check(data),
@@ -395,42 +408,50 @@ def benchmark(quick: bool, log) -> dict:
         result["options"][name] = {"validation": valid, "test": test}
         log(f"  {name:<42} validation {valid['macro_f1_7']:.3f}/{valid['macro_f1_6_moves']:.3f}  "
             f"test {test['macro_f1_7']:.3f}/{test['macro_f1_6_moves']:.3f}  fit {test['fit_s']:.1f}s")
-    chosen = max(options, key=lambda k: result["options"][k]["validation"]["macro_f1_7"])
-    result["chosen_on_validation"] = chosen
+    for name in ("qualkit, context", "qualkit, no context"):
+        r = result["options"][name]
+        r["tuned_threshold"] = tuned(r["validation"]["threshold_sweep"], r["test"]["threshold_sweep"])
+        log(f"  {name}, threshold chosen on validation: {r['tuned_threshold']}")
+    candidates = {name: r["validation"]["macro_f1_7"] for name, r in result["options"].items()}
+    for name in ("qualkit, context", "qualkit, no context"):
+        threshold = result["options"][name]["tuned_threshold"]["threshold"]
+        candidates[f"{name}, threshold {threshold}"] = result["options"][name]["validation"]["threshold_sweep"][
+            threshold]["macro_f1_7"]
+    result["chosen_on_validation"] = max(candidates, key=candidates.get)
 
     sizes = [s for s in (QUICK_SIZES if quick else SIZES) if s < len(train_rows)]
-    curve_runs = {name: options[name] for name in ("qualkit, context", "qualkit, no context",
-                                                   "argmax C=4 balanced, context", "argmax C=4 balanced, no context")}
+    context_threshold = result["options"]["qualkit, context"]["tuned_threshold"]["threshold"]
     curve: list[dict] = []
-    for size in sizes:
+    for size in [*sizes, len(train_rows)]:
         point: dict = {"n": size}
-        for name, make in curve_runs.items():  # the first `size` sentences: whole lessons, as a coder codes them
-            point[name] = run(make, data, range(size), test_rows)
-        if not quick:  # `size` sentences drawn at random from the training portion, same test rows
-            import random
-
-            random_scores = []
-            for seed in SEEDS:
-                rows = sorted(random.Random(seed).sample(list(train_rows), size))
-                random_scores.append(run(options["argmax C=4 balanced, context"], data, rows, test_rows))
+        for name in CURVE_NAMES:  # the first `size` sentences: whole lessons, in order, as a coder codes them
+            r = run(options[name], data, range(size), test_rows) if size < len(train_rows) else \
+                result["options"][name]["test"]
+            point[name] = {key: r[key] for key in ("macro_f1_7", "macro_f1_6_moves", "accuracy", "kappa", "fit_s")}
+            if "threshold_sweep" in r:
+                point[name]["skipped_codes"] = r["skipped_codes"]
+            if name == "qualkit, context":
+                point[f"qualkit, context, threshold {context_threshold}"] = r["threshold_sweep"][context_threshold]
+        if not quick and size < len(train_rows):  # `size` sentences drawn at random from the training portion
+            scores = [run(options["argmax C=4 balanced, context"], data,
+                          sorted(random.Random(seed).sample(list(train_rows), size)), test_rows) for seed in SEEDS]
             point["argmax C=4 balanced, context, random sample"] = {
-                metric: round(statistics.mean(r[metric] for r in random_scores), 4)
+                metric: round(statistics.mean(r[metric] for r in scores), 4)
                 for metric in ("macro_f1_7", "macro_f1_6_moves")
-            } | {"sd_macro_f1_7": round(statistics.stdev(r["macro_f1_7"] for r in random_scores), 4),
-                 "seeds": list(SEEDS)}
+            } | {"sd_macro_f1_7": round(statistics.stdev(r["macro_f1_7"] for r in scores), 4), "seeds": list(SEEDS)}
         curve.append(point)
         log(f"  n={size:<6} " + "  ".join(f"{k}: {v['macro_f1_7']:.3f}" for k, v in point.items() if k != "n"))
-    full = {"n": len(train_rows)} | {name: result["options"][name]["test"] for name in curve_runs}
-    curve.append(full)
     result["learning_curve"] = curve
+    result["load_average_before_after"] = [load_before, os.getloadavg() if hasattr(os, "getloadavg") else None]
     result["total_s"] = round(time.perf_counter() - started, 1)
     return result
 
 
 def print_tables(result: dict) -> None:
     m = result["machine"]
-    print(f"Machine: {m['platform']}, {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), {m['memory']}, "
+    print(f"\nMachine: {m['platform']}, {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), {m['memory']}, "
           f"Python {m['python']}, " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()))
+    print(f"Load average before/after: {result['load_average_before_after']}")
     print(f"Data: {result['data']} ({result['sentences']} sentences), split {result['split']}")
     print("\nLabel mapping check (share of each label's sentences showing the signature):")
     check = result["mapping_check"]
@@ -439,25 +460,35 @@ def print_tables(result: dict) -> None:
     for k, row in check.items():
         print(f"{k} {LABELS[k]:<28}" + "".join(f"{row[c]:>18}" for c in columns))
     print(f"\nTest label counts: {result['test_label_counts']}")
-    print("\nOptions (macro-F1 over 7 labels / over the 6 moves):")
+    print("\nOptions (macro-F1 over 7 labels / over the 6 moves; times for the full training portion):")
     for name, r in result["options"].items():
         v, t = r["validation"], r["test"]
         print(f"  {name:<42} validation {v['macro_f1_7']:.3f} / {v['macro_f1_6_moves']:.3f}   test "
               f"{t['macro_f1_7']:.3f} / {t['macro_f1_6_moves']:.3f}  acc {t['accuracy']:.3f}  kappa {t['kappa']:.3f}  "
-              f"fit {t['fit_s']:.1f}s  predict {t['predict_sentences_per_s']}/s  {' '.join(t['warnings'])}")
+              f"fit {t['fit_s']:.1f}s (cpu {t['fit_cpu_s']:.1f}s)  predict {t['predict_sentences_per_s']}/s  "
+              f"{' '.join(t['warnings'])}")
+        if "tuned_threshold" in r:
+            tt = r["tuned_threshold"]
+            print(f"  {name + ', threshold ' + str(tt['threshold']):<42} (threshold chosen on validation)        test "
+                  f"{tt['macro_f1_7']:.3f} / {tt['macro_f1_6_moves']:.3f}   "
+                  f"[sweep/suggester disagreements at 0.5: {t['sweep_disagreements_at_default']}, "
+                  f"sentences with >1 suggestion: {t['sentences_with_several_suggestions']}]")
     print(f"  chosen on validation: {result['chosen_on_validation']}")
-    print("\nPer-label F1 on the test rows:")
-    names = ["qualkit, context", "qualkit, no context", "argmax C=4 balanced, context", "argmax C=4 balanced, no context"]
-    print(f"{'label':<30}" + "".join(f"{n[:24]:>26}" for n in names))
+    print("\nPer-label precision / recall / F1 on the test rows:")
+    names = CURVE_NAMES
+    print(f"{'label':<28}" + "".join(f"{n[:26]:>28}" for n in names))
     for label in LABELS.values():
-        print(f"{label:<30}" + "".join(f"{result['options'][n]['test']['f1_per_label'][label]:>26.3f}" for n in names))
-    print("\nLearning curve (test macro-F1 over 7 labels / 6 moves; first N training sentences):")
-    for point in result["learning_curve"]:
         cells = []
+        for n in names:
+            x = result["options"][n]["test"]["per_label"][label]
+            cells.append(f"{x['precision']:.2f} / {x['recall']:.2f} / {x['f1']:.2f}")
+        print(f"{label:<28}" + "".join(f"{c:>28}" for c in cells))
+    print("\nLearning curve (test macro-F1 over 7 labels / 6 moves; first N training sentences unless 'random'):")
+    for point in result["learning_curve"]:
+        print(f"  N={point['n']}")
         for name, r in point.items():
             if name != "n":
-                cells.append(f"{name}: {r['macro_f1_7']:.3f}/{r['macro_f1_6_moves']:.3f}")
-        print(f"  N={point['n']:<6} " + "  ".join(cells))
+                print(f"      {name:<52} {r['macro_f1_7']:.3f} / {r['macro_f1_6_moves']:.3f}")
     print("\nPublished reference points (F1; averaging not stated in the dataset README or manual):")
     for name, value in result["published"].items():
         print(f"  {name}: {value:.4f}")

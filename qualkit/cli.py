@@ -1023,6 +1023,54 @@ def import_qdpx(ctx, file):
     )
 
 
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--codes", metavar="KEY,...", help="Only these codes or themes.")
+@click.option("--by", metavar="ATTRIBUTE", help="Split code frequencies by a case attribute (e.g. phase).")
+@click.option("--consensus", default="any", show_default=True, help="any | majority | all | adjudicator:NAME")
+@click.option("--include-pending", is_flag=True, help="Also show suggestions not yet reviewed (marked as such).")
+@click.option("--title", help="The report's title.")
+@click.pass_context
+def report(ctx, out, codes, by, consensus, include_pending, title):
+    """Write a Word report: method, frequencies, coded segments per code, framework matrix,
+    theory-of-change evidence and the codebook.
+
+    \b
+    Example:
+      qualkit report out/report.docx --by disadvantage
+    """
+    from qualkit.report import write_project_report
+
+    keys = [k.strip() for k in codes.split(",")] if codes else None
+    with _open(ctx) as project:
+        data = write_project_report(project, out, title=title, codes=keys, by=by, consensus=consensus,
+                                    include_pending=include_pending)
+    pending = sum(1 for s in data.segments if s.status == "pending")
+    click.echo(
+        f"Wrote {out}: {len(data.segments)} coded segments ({pending} pending) under "
+        f"{sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
+        f"consensus {consensus}."
+    )
+
+
+@codebook.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["docx", "yaml", "csv"]), help="Default: from the suffix.")
+@click.pass_context
+def codebook_export(ctx, file, fmt):
+    """Write the current codebook as a document for sign-off (.docx), or as .yaml or .csv.
+
+    \b
+    Example:
+      qualkit codebook export out/codebook.docx
+    """
+    from qualkit.report import write_project_codebook
+
+    with _open(ctx) as project:
+        written = write_project_codebook(project, file, fmt=fmt)
+    click.echo(f"Wrote the codebook to {file} ({written}).")
+
+
 def _write_or_emit(frame, out, fmt, *, widths=None) -> None:
     """A DataFrame to --out FILE (format from the suffix) or to the screen."""
     if out:

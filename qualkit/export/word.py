@@ -27,10 +27,11 @@ from qualkit.export.report_data import CodedSegment, CodeInfo, ReportData
 
 if TYPE_CHECKING:
     from docx.document import Document
-    from docx.table import Table, _Cell
+    from docx.table import Table, _Cell, _Row
 
 TABLE_STYLE = "Light Grid Accent 1"
 BODY_FONT = "Calibri"
+MONO_FONT = "Consolas"
 BODY_SIZE = 10.5
 TABLE_SIZE = 9
 MATRIX_SIZE = 8
@@ -45,6 +46,7 @@ LINK_QUOTE_CHARS = 240
 LINK_QUOTES = 3
 TOC_PLACEHOLDER = "Right-click to update the table of contents (or select it and press F9)."
 SEGMENT_COLUMNS = (("Quote", 0.46), ("Document", 0.17), ("Case", 0.13), ("Speaker & time", 0.13), ("Reviewer(s)", 0.11))
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
 _SPLIT_COLUMN = re.compile(r"^(?P<measure>\w+)\[(?P<attribute>[^=\]]+)=(?P<value>.*)\]$")
 
 
@@ -151,7 +153,7 @@ def _method(doc: Document, data: ReportData) -> None:
         f", version {data.codebook_version}, which has {_count(codable)} codes in {_count(themes)} themes. "
         "Its content hash identifies exactly this version: "
     )
-    _mono(paragraph.add_run(data.codebook_hash))
+    _run(paragraph, data.codebook_hash, font=MONO_FONT)
     paragraph.add_run(". Definitions and criteria are in Appendix A.")
     if data.codebook_description.strip():
         doc.add_paragraph(data.codebook_description.strip())
@@ -572,32 +574,61 @@ def _field(paragraph, instruction: str, placeholder: str, **style) -> None:
     from docx.oxml.ns import qn
 
     def fld_char(kind: str):
-        run = _run(paragraph, "", **style)
         char = OxmlElement("w:fldChar")
         char.set(qn("w:fldCharType"), kind)
         if kind == "begin":
             char.set(qn("w:dirty"), "true")
-        run._r.append(char)
+        _run(paragraph, "", **style).append(char)
 
     fld_char("begin")
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = f" {instruction} "
-    _run(paragraph, "", **style)._r.append(instr)
+    _run(paragraph, "", **style).append(instr)
     fld_char("separate")
     _run(paragraph, placeholder, **style)
     fld_char("end")
 
 
+class _Grid:
+    """A table being filled row by row.
+
+    python-docx's ``Table.add_row`` looks the column grid up again for every row, which gets
+    slower as the table grows; this keeps the widths, so adding a row costs the same at row 5
+    and row 5,000.
+    """
+
+    def __init__(self, table: Table, widths: Sequence[int]):
+        self.table = table
+        self.twips = tuple(str(round(width / 635)) for width in widths)  # Word measures cells in 1/20 pt
+
+    def add_row(self) -> _Row:
+        from docx.oxml.ns import qn
+        from docx.table import _Row
+
+        tbl = self.table._tbl
+        tr = tbl.makeelement(qn("w:tr"), {})
+        tbl.append(tr)
+        for width in self.twips:
+            tc = tr.makeelement(qn("w:tc"), {})
+            tr.append(tc)
+            tcpr = tc.makeelement(qn("w:tcPr"), {})
+            tc.append(tcpr)
+            tcpr.append(tcpr.makeelement(qn("w:tcW"), {qn("w:w"): width, qn("w:type"): "dxa"}))
+            tc.append(tc.makeelement(qn("w:p"), {}))
+        return _Row(tr, self.table)
+
+
 def _table(doc: Document, columns: Sequence[tuple[str, float]], *, header: bool = True,
-           size: float = TABLE_SIZE) -> Table:
+           size: float = TABLE_SIZE) -> _Grid:
     """A table spanning the text width; column widths are fractions; the header row repeats."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     section = doc.sections[-1]
-    width = section.page_width - section.left_margin - section.right_margin
-    table = doc.add_table(rows=1 if header else 0, cols=len(columns))
+    text_width = section.page_width - section.left_margin - section.right_margin
+    widths = [int(text_width * share) for _, share in columns]
+    table = doc.add_table(rows=0, cols=len(columns))
     table.style = doc.styles[TABLE_STYLE]
     table.autofit = False
     look = table._tbl.tblPr.find(qn("w:tblLook"))
@@ -605,15 +636,15 @@ def _table(doc: Document, columns: Sequence[tuple[str, float]], *, header: bool 
         look.set(qn("w:firstColumn"), "0")
         look.set(qn("w:firstRow"), "1" if header else "0")
         look.set(qn("w:noVBand"), "1")
-    for column, (_, share) in zip(table.columns, columns, strict=True):
-        column.width = int(width * share)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    grid = _Grid(table, widths)
     if header:
-        row = table.rows[0]
+        row = grid.add_row()
         row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-        for cell, (title, share) in zip(row.cells, columns, strict=True):
-            cell.width = int(width * share)
+        for cell, (title, _) in zip(row.cells, columns, strict=True):
             _set(cell, title, bold=True, size=size)
-    return table
+    return grid
 
 
 def _set(
@@ -621,7 +652,7 @@ def _set(
     size: float = TABLE_SIZE, align: str | None = None, note: str | None = None, prefix: str | None = None,
 ) -> None:
     """Fill a fresh cell's first paragraph; ``note`` goes on a second, grey line."""
-    paragraph = cell.paragraphs[0]
+    paragraph = cell._tc.p_lst[0]
     _format_paragraph(paragraph, align=align)
     if prefix:
         _run(paragraph, prefix, bold=True, italic=italic, color=color, size=size)
@@ -630,32 +661,62 @@ def _set(
         _run(paragraph, "\n" + note, italic=italic, color=GREY, size=size - 1)
 
 
-def _format_paragraph(paragraph, *, align: str | None = None) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+# Tables can hold thousands of cells, so paragraphs and runs in them are built with lxml directly
+# rather than through python-docx's proxies, which check the schema order on every property.
 
-    form = paragraph.paragraph_format
-    form.space_after = Pt(2)
-    form.space_before = Pt(0)
-    form.line_spacing = 1.0
+
+def _format_paragraph(paragraph, *, align: str | None = None) -> None:
+    """Tight spacing for a fresh paragraph (one without properties) in a table cell."""
+    from docx.oxml.ns import qn
+
+    p = getattr(paragraph, "_p", paragraph)
+    ppr = p.makeelement(qn("w:pPr"), {})
+    p.insert(0, ppr)
+    spacing = ppr.makeelement(qn("w:spacing"), {qn("w:before"): "0", qn("w:after"): "40", qn("w:line"): "240",
+                                                 qn("w:lineRule"): "auto"})
+    ppr.append(spacing)
     if align == "right":
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        ppr.append(ppr.makeelement(qn("w:jc"), {qn("w:val"): "right"}))
 
 
 def _run(paragraph, text: str, *, bold: bool = False, italic: bool = False, color: str | None = None,
-         size: float | None = None):
-    from docx.shared import Pt, RGBColor
+         size: float | None = None, font: str | None = None):
+    """Append a run to a paragraph (python-docx or lxml); newlines become line breaks."""
+    from docx.oxml.ns import qn
 
-    run = paragraph.add_run(text)
+    p = getattr(paragraph, "_p", paragraph)
+    r = p.makeelement(qn("w:r"), {})
+    p.append(r)
+    properties = []
+    if font:
+        properties.append(("w:rFonts", {qn(f"w:{a}"): font for a in ("ascii", "hAnsi", "cs", "eastAsia")}))
     if bold:
-        run.bold = True
+        properties.append(("w:b", {}))
     if italic:
-        run.italic = True
+        properties.append(("w:i", {}))
     if color:
-        run.font.color.rgb = RGBColor.from_string(color)
+        properties.append(("w:color", {qn("w:val"): color}))
     if size:
-        run.font.size = Pt(size)
-    return run
+        half_points = str(round(size * 2))
+        properties += [("w:sz", {qn("w:val"): half_points}), ("w:szCs", {qn("w:val"): half_points})]
+    if properties:
+        rpr = r.makeelement(qn("w:rPr"), {})
+        r.append(rpr)
+        for tag, attributes in properties:
+            rpr.append(rpr.makeelement(qn(tag), attributes))
+    for index, line in enumerate(_CONTROL.sub("", text).split("\n")):
+        if index:
+            r.append(r.makeelement(qn("w:br"), {}))
+        for part_index, part in enumerate(line.split("\t")):
+            if part_index:
+                r.append(r.makeelement(qn("w:tab"), {}))
+            if part:
+                t = r.makeelement(qn("w:t"), {})
+                t.text = part
+                if part != part.strip():
+                    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                r.append(t)
+    return r
 
 
 def _shade(cell: _Cell, fill: str) -> None:
@@ -673,15 +734,10 @@ def _muted(paragraph, text: str) -> None:
     _run(paragraph, text, color=GREY, size=BODY_SIZE - 1)
 
 
-def _mono(run) -> None:
-    run.font.name = "Consolas"
-
-
 def _preformatted(doc: Document, text: str) -> None:
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.line_spacing = 1.0
-    run = _run(paragraph, text.rstrip("\n"), size=7.5)
-    _mono(run)
+    _run(paragraph, text.rstrip("\n"), size=7.5, font=MONO_FONT)
 
 
 def _criteria(doc: Document, label: str, items: Sequence[str], *, italic: bool = False) -> None:
