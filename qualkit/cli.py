@@ -1181,7 +1181,7 @@ def analyse(ctx, analysis, by, window, diagram, out, fmt, consensus, reviewer, i
         if diagram:
             A.toc_diagram(codebook, table, frame, diagram, fmt=diagram.rsplit(".", 1)[-1].lower())
             click.echo(f"Drew the theory of change to {diagram}.", err=True)
-    _write_or_emit(table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30})
+    _write_or_emit(table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40})
 
 
 @cli.command()

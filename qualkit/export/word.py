@@ -39,14 +39,17 @@ PENDING_MARK = "[PENDING REVIEW]"
 GREY = "595959"
 PENDING_GREY = "7F7F7F"
 PENDING_FILL = "F2F2F2"
+THEME_FILL = "B8CCE4"
 MARGIN_CM = 2.2
 A4_CM = (21.0, 29.7)
 MATRIX_QUOTE_CHARS = 160
 LINK_QUOTE_CHARS = 240
 LINK_QUOTES = 3
 TOC_PLACEHOLDER = "Right-click to update the table of contents (or select it and press F9)."
-SEGMENT_COLUMNS = (("Quote", 0.46), ("Document", 0.17), ("Case", 0.13), ("Speaker & time", 0.13), ("Reviewer(s)", 0.11))
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
+SEGMENT_COLUMNS = (("Quote", 0.40), ("Document", 0.18), ("Case", 0.13), ("Speaker & time", 0.13), ("Reviewer(s)", 0.16))
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
+_LOOK_BITS = {"firstRow": 0x20, "lastRow": 0x40, "firstColumn": 0x80, "lastColumn": 0x100, "noHBand": 0x200,
+              "noVBand": 0x400}
 _SPLIT_COLUMN = re.compile(r"^(?P<measure>\w+)\[(?P<attribute>[^=\]]+)=(?P<value>.*)\]$")
 
 
@@ -90,9 +93,9 @@ def write_codebook_docx(
     title = f"Codebook: {name}"
     doc = _new_document(title=title, subject=f"Codebook version {version}", author=None)
     footer = f"{name} · version {version}"
-    lines = [f"Version {version}", f"Content hash {codebook_hash}" if codebook_hash else None]
-    _title_page(doc, title, lines, _display_date(datetime.now().isoformat(timespec="minutes")), None, footer,
-                page_break=False)
+    note = f"Content hash {codebook_hash}" if codebook_hash else None
+    _title_page(doc, title, [f"Version {version}"], _display_date(datetime.now().isoformat(timespec="minutes")), note,
+                footer, page_break=False)
     if description.strip():
         doc.add_paragraph(description.strip())
     _sign_off(doc)
@@ -135,9 +138,9 @@ def _method(doc: Document, data: ReportData) -> None:
     corpus = data.corpus
     kinds = corpus.get("kinds") or {}
     kind_text = ", ".join(f"{kind} {_count(n)}" for kind, n in sorted(kinds.items(), key=lambda item: -int(item[1])))
-    documents = _count(corpus.get("documents", 0)) + (f" ({kind_text})" if kind_text else "")
-    rows = [("Documents", documents), ("Cases", _count(corpus.get("cases", 0))),
-            ("Words", _count(corpus.get("words", 0))), ("Coded segments", _count(corpus.get("segments", 0)))]
+    documents = _count(corpus.get("documents", "–")) + (f" ({kind_text})" if kind_text else "")
+    rows = [("Documents", documents), ("Cases", _count(corpus.get("cases", "–"))),
+            ("Words", _count(corpus.get("words", "–"))), ("Coded segments", _count(corpus.get("segments", "–")))]
     table = _table(doc, [("", 0.3), ("", 0.7)], header=False)
     for label, value in rows:
         cells = table.add_row().cells
@@ -161,8 +164,8 @@ def _method(doc: Document, data: ReportData) -> None:
     doc.add_heading("Coding and review", level=2)
     reviewers = ", ".join(data.reviewers) if data.reviewers else "no reviewers recorded"
     doc.add_paragraph(
-        "Software proposed codes from the codebook's patterns and models; people accepted or rejected every "
-        f"proposal. Reviewers: {reviewers}. Consensus rule: {data.consensus_rule}."
+        "Codes were proposed by software from the codebook's patterns and models, or applied by hand; reviewers "
+        f"accepted or rejected every proposal. Reviewers: {reviewers}. Consensus rule: {data.consensus_rule}."
     )
     pending = sum(1 for segment in data.segments if segment.pending)
     if data.include_pending:
@@ -193,7 +196,8 @@ def _agreement_table(doc: Document, frame) -> None:
     columns = first + [column for column in frame.columns if column not in first]
     widths = [0.3 if column == "code" else 0.7 / max(1, len(columns) - 1) for column in columns]
     headers = [_AGREEMENT_HEADERS.get(column, str(column).replace("_", " ").capitalize()) for column in columns]
-    table = _table(doc, list(zip(headers, widths, strict=True)))
+    aligns = [None if column == "code" else "right" for column in columns]
+    table = _table(doc, list(zip(headers, widths, aligns, strict=True)))
     for record in frame[columns].itertuples(index=False):
         cells = table.add_row().cells
         for index, (column, value) in enumerate(zip(columns, record, strict=True)):
@@ -222,7 +226,7 @@ def _frequencies(doc: Document, data: ReportData, names: dict[str, str], footer:
     )
     code_width = 0.34 if len(columns) <= 4 else 0.26
     share = (1 - code_width) / max(1, len(columns))
-    headers = [("Code", code_width)] + [(_frequency_header(column), share) for column in columns]
+    headers = [("Code", code_width)] + [(_frequency_header(column), share, "right") for column in columns]
     table = _table(doc, headers)
     theme_column = "theme" in frame.columns
     current_theme = object()
@@ -233,7 +237,7 @@ def _frequencies(doc: Document, data: ReportData, names: dict[str, str], footer:
             row = table.add_row()
             cell = row.cells[0].merge(row.cells[-1])
             _set(cell, names.get(theme, theme) if isinstance(theme, str) else "No theme", bold=True)
-            _shade(cell, "DEEAF6")
+            _shade(cell, THEME_FILL)
         cells = table.add_row().cells
         key = str(record.get("code", ""))
         name = record.get("name") or names.get(key, key)
@@ -302,8 +306,13 @@ def _code_summary(doc: Document, code: CodeInfo, segments: list[CodedSegment]) -
 
 def _segment_table(doc: Document, segments: list[CodedSegment]) -> None:
     from docx.oxml import OxmlElement
+    from docx.shared import Pt
 
     ordered = sorted(segments, key=_segment_order)
+    label = doc.add_paragraph()
+    label.paragraph_format.keep_with_next = True
+    label.paragraph_format.space_before = Pt(6)
+    label.add_run(f"Coded segments ({len(ordered):,}), by case:").bold = True
     table = _table(doc, SEGMENT_COLUMNS)
     for segment in ordered:
         row = table.add_row()
@@ -336,8 +345,8 @@ def _speaker_time(segment: CodedSegment) -> str:
 
 def _reviewed_by(segment: CodedSegment) -> str:
     if segment.pending:
-        score = f", score {segment.score:.2f}" if segment.score is not None else ""
-        return f"not yet reviewed (suggested by {segment.source or 'unknown'}{score})"
+        score = f", {segment.score:.2f}" if segment.score is not None else ""
+        return f"Not yet reviewed\n(suggested by {segment.source or 'unknown'}{score})"
     return ", ".join(segment.reviewers) or f"({segment.source or 'unknown'})"
 
 
@@ -379,13 +388,13 @@ def _theory_of_change(doc: Document, data: ReportData, names: dict[str, str]) ->
         doc.add_paragraph("The theory of change runs through the stages " + " → ".join(data.toc_stages) + ".")
     if data.toc_diagram_png:
         _picture(doc, data.toc_diagram_png)
-        doc.add_paragraph("Figure 1. The theory of change, with coded evidence for each link.", style="Caption")
+        doc.add_paragraph("Figure 1. The theory of change.", style="Caption")
     doc.add_heading("Evidence for each link", level=2)
     if not data.toc_links:
         doc.add_paragraph("The codebook defines no theory-of-change links.")
     else:
-        table = _table(doc, [("Link", 0.22), ("Segments", 0.09), ("Cases", 0.07), ("Supporting cases", 0.17),
-                             ("Exemplar quotes", 0.45)])
+        table = _table(doc, [("Link", 0.22), ("Segments", 0.13, "right"), ("Cases", 0.09, "right"),
+                             ("Supporting cases", 0.16), ("Exemplar quotes", 0.40)])
         for link in data.toc_links:
             cells = table.add_row().cells
             _set(cells[0], f"{names.get(link.source, link.source)} → {names.get(link.target, link.target)}",
@@ -398,8 +407,9 @@ def _theory_of_change(doc: Document, data: ReportData, names: dict[str, str]) ->
             for index, (case, document, quote) in enumerate(link.quotes[:LINK_QUOTES]):
                 paragraph = cells[4].paragraphs[0] if index == 0 else cells[4].add_paragraph()
                 _format_paragraph(paragraph)
-                _run(paragraph, f"“{_shorten(quote, LINK_QUOTE_CHARS)}”", italic=True)
-                _run(paragraph, f" ({', '.join(part for part in (case, document) if part)})", color=GREY)
+                _run(paragraph, f"“{_shorten(quote, LINK_QUOTE_CHARS)}”", italic=True, size=TABLE_SIZE)
+                source = ", ".join(part for part in (case, document) if part)
+                _run(paragraph, f" ({source})", color=GREY, size=TABLE_SIZE)
     doc.add_heading("Nodes without evidence", level=2)
     if not data.toc_unevidenced:
         doc.add_paragraph("Every node of the theory of change has coded evidence.")
@@ -421,8 +431,10 @@ def _link_note(link, names: dict[str, str]) -> str:
 
 
 def _picture(doc: Document, png: bytes) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.image.exceptions import UnrecognizedImageError
     from docx.image.image import Image
+    from docx.oxml.ns import qn
     from docx.shared import Emu
 
     try:
@@ -437,7 +449,12 @@ def _picture(doc: Document, png: bytes) -> None:
         doc.add_picture(io.BytesIO(png), height=Emu(height_limit))
     else:
         doc.add_picture(io.BytesIO(png), width=Emu(width))
-    doc.paragraphs[-1].paragraph_format.keep_with_next = True
+    picture = doc.paragraphs[-1]
+    for inline in picture._p.iter(qn("wp:inline")):  # without these, LibreOffice adds a 0.32 cm gap on the left
+        for side in ("distT", "distB", "distL", "distR"):
+            inline.set(side, "0")
+    picture.paragraph_format.keep_with_next = True
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _code_overview(doc: Document, codes: Sequence[CodeInfo]) -> None:
@@ -458,7 +475,7 @@ def _sign_off(doc: Document) -> None:
 
     doc.add_heading("Sign-off", level=1)
     doc.add_paragraph("Signing confirms that the definitions and criteria below are agreed for coding.")
-    table = _table(doc, [("Role", 0.22), ("Name", 0.28), ("Signature", 0.3), ("Date", 0.2)])
+    table = _table(doc, [("Role", 0.22), ("Name", 0.28), ("Signature", 0.3), ("Date", 0.2)], banded=False)
     for role in ("Prepared by", "Reviewed by", "Approved by"):
         row = table.add_row()
         row.height = Cm(1.1)
@@ -619,31 +636,36 @@ class _Grid:
         return _Row(tr, self.table)
 
 
-def _table(doc: Document, columns: Sequence[tuple[str, float]], *, header: bool = True,
+def _table(doc: Document, columns: Sequence[tuple], *, header: bool = True, banded: bool = True,
            size: float = TABLE_SIZE) -> _Grid:
-    """A table spanning the text width; column widths are fractions; the header row repeats."""
+    """A table spanning the text width, its header row repeated on every page.
+
+    ``columns`` are (title, fraction of the width) or (title, fraction, "right") for numbers.
+    """
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     section = doc.sections[-1]
     text_width = section.page_width - section.left_margin - section.right_margin
-    widths = [int(text_width * share) for _, share in columns]
+    widths = [int(text_width * column[1]) for column in columns]
     table = doc.add_table(rows=0, cols=len(columns))
     table.style = doc.styles[TABLE_STYLE]
     table.autofit = False
     look = table._tbl.tblPr.find(qn("w:tblLook"))
-    if look is not None:
-        look.set(qn("w:firstColumn"), "0")
-        look.set(qn("w:firstRow"), "1" if header else "0")
-        look.set(qn("w:noVBand"), "1")
+    if look is not None:  # which parts of the table style apply; some readers use the bit mask, some the flags
+        flags = {"firstRow": header, "lastRow": False, "firstColumn": False, "lastColumn": False,
+                 "noHBand": not banded, "noVBand": True}
+        for flag, on in flags.items():
+            look.set(qn(f"w:{flag}"), "1" if on else "0")
+        look.set(qn("w:val"), f"{sum(bit for flag, bit in _LOOK_BITS.items() if flags[flag]):04X}")
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
     grid = _Grid(table, widths)
     if header:
         row = grid.add_row()
         row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-        for cell, (title, _) in zip(row.cells, columns, strict=True):
-            _set(cell, title, bold=True, size=size)
+        for cell, (title, _, *align) in zip(row.cells, columns, strict=True):
+            _set(cell, title, bold=True, size=size, align=align[0] if align else None)
     return grid
 
 

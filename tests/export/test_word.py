@@ -181,7 +181,7 @@ def test_write_report_marks_pending_segments(report):
     runs = [run for run in pending.cells[0].paragraphs[0].runs if run.text]
     assert all(run.italic for run in runs)
     assert all(str(run.font.color.rgb) == "7F7F7F" for run in runs)
-    assert "not yet reviewed" in pending.cells[4].text
+    assert pending.cells[4].text == "Not yet reviewed\n(suggested by patterns, 0.80)"
     accepted = [row for row in rows if "not sure" not in row.cells[0].text]
     assert len(accepted) == 2
     assert not any(PENDING_MARK in row.cells[0].text or row.cells[0].paragraphs[0].runs[0].italic for row in accepted)
@@ -208,6 +208,25 @@ def test_write_report_framework_section_is_landscape_then_portrait(report):
     assert after.orientation == WD_ORIENT.PORTRAIT and after.page_width < after.page_height
     assert "Theory of change" in heading_texts(after)
     assert sections[0].orientation == WD_ORIENT.PORTRAIT and sections[0].page_width < sections[0].page_height
+
+
+def test_write_report_wide_frequency_table_goes_landscape(tmp_path):
+    frequency = make_data().frequency
+    for phase in ("early", "middle", "late"):
+        frequency[f"segments[phase={phase}]"] = 1
+    document = docx.Document(str(write_report(make_data(frequency=frequency), tmp_path / "r.docx")))
+    [section] = [s for s in document.sections
+                 if "Code frequencies" in [b.text for b in s.iter_inner_content() if not isinstance(b, Table)]]
+    assert section.orientation == WD_ORIENT.LANDSCAPE and section.page_width > section.page_height
+    assert len(_table_after(document, "Code frequencies").columns) == 9
+    assert [s.orientation for s in document.sections].count(WD_ORIENT.LANDSCAPE) == 2
+
+
+def test_write_report_drops_characters_xml_cannot_hold(tmp_path):
+    segment = _segment("offer.itt", "Form\x0cfeed and a\x0bvertical tab\x00.", "Brookfield")
+    document = docx.Document(str(write_report(make_data((segment,)), tmp_path / "r.docx")))
+    [table] = _segment_tables(document)["Initial teacher training"]
+    assert table.rows[1].cells[0].text == "Formfeed and avertical tab."
 
 
 def test_write_report_framework_cells_hold_counts_and_quotes(report):
