@@ -458,13 +458,14 @@ def _parse_thresholds(values) -> tuple[float | None, dict[str, float]]:
 @click.option("--document", "-d", "names", multiple=True, metavar="NAME", help="Only this document (repeatable).")
 @click.option("--include-interviewer", is_flag=True, help="Also propose codes for interviewer turns.")
 @click.option("--no-rules", is_flag=True, help="Do not run the codebook's patterns.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes to code with (e.g. 2 on 2 cores).")
 @click.option("--no-model", is_flag=True, help="Do not run the trained model.")
 @click.option(
     "--threshold", "thresholds", multiple=True, metavar="P|CODE=P",
     help="Model probability needed to propose a code: for all codes (0.6) or one (offer.npq=0.7).",
 )
 @click.pass_context
-def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, thresholds):
+def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, workers, thresholds):
     """Propose codes for every segment from the codebook's patterns and the latest trained model.
 
     Suggestions are proposals for review, never codings. Re-running adds nothing twice.
@@ -481,8 +482,10 @@ def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, thr
         report = project.code(
             codebook_path=codebook_file, documents=names or None,
             include_interviewer=include_interviewer, use_rules=not no_rules, use_model=not no_model,
-            threshold=threshold, thresholds=per_code or None, on_progress=progress,
+            threshold=threshold, thresholds=per_code or None, workers=workers, on_progress=progress,
         )
+    if report.resumed_from:
+        click.echo(f"Resumed run {report.resumed_from}, which was interrupted: its finished pages were kept.")
     rows = [[c.key, c.name, c.found, c.new] for c in report.counts]
     click.echo(_table(["code", "name", "segments", "new"], rows, {"name": 40}))
     if report.refused_codes:

@@ -6,6 +6,7 @@ propose, store, count) and deserves its own module.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ class CodeReport:
     model_version: str | None = None
     model_suggestions: int = 0
     refused_codes: tuple[str, ...] = ()  # the model knows them; the codebook no longer has them
+    resumed_from: int | None = None  # the killed run this one finished
+    workers: int = 1
 
     @property
     def found(self) -> int:
@@ -55,13 +58,15 @@ def is_interviewer(speaker: str | None, names: set[str]) -> bool:
     return speaker.casefold().rstrip("0123456789 ") in names
 
 
-def pages_with_context(store, document_ids, *, page_size: int = 2000) -> Iterator[tuple[list[Segment], dict[int, str]]]:
+def pages_with_context(
+    store, document_ids, *, page_size: int = 2000, after: int = 0
+) -> Iterator[tuple[list[Segment], dict[int, str]]]:
     """Pages of segments, each with every segment's context: its neighbours' text in the document.
 
     One page of look-ahead, so the last segment of a page still sees the next one.
     """
     previous: Segment | None = None
-    pages = store.segment_pages(document_ids, page_size=page_size)
+    pages = store.segment_pages(document_ids, page_size=page_size, after=after)
     current = next(pages, None)
     while current is not None:
         following = next(pages, None)
@@ -88,6 +93,8 @@ def run_code(
     threshold: float | None = None,
     thresholds: dict[str, float] | None = None,
     batch_size: int = 512,
+    workers: int = 1,
+    page_size: int = 2000,
     on_progress=None,
 ) -> CodeReport:
     """Run the rules and the latest trained model over segments and store what they propose.
@@ -134,24 +141,26 @@ def run_code(
         "include_interviewer": include_interviewer, "sources": list(sources),
         "model_version": model.version if model else None, "threshold": threshold, "thresholds": thresholds,
     }
+    if workers < 1:
+        raise QualkitError(f"--workers {workers}: use 1 or more processes")
+    killed = store.unfinished_run("code", parameters)
+    after = json.loads(killed["counts"]).get("last_segment_id", 0) if killed else 0
     run_id = store.start_run(command="code", parameters=parameters, started_at=_now())
     total = store.count_segments(document_ids)
     found: dict[str, int] = {}
     new_by_code: dict[str, int] = {}
-    looked = skipped = without = done = model_found = 0
-    for page, contexts in pages_with_context(store, document_ids):
-        data = [s for s in page if include_interviewer or not is_interviewer(s.speaker, interviewers)]
-        skipped += len(page) - len(data)
-        proposed: dict[int, set[str]] = {s.id: set() for s in data}
-        rule_batch, model_batch = [], []
-        if rules:
-            for segment, suggestions in rules.pipe(data, batch_size=batch_size):
-                rule_batch += suggestions
-                proposed[segment.id] |= {s.code for s in suggestions}
-        if model:
-            for segment, suggestions in model.pipe(((s, contexts[s.id]) for s in data), batch_size=batch_size):
-                model_batch += suggestions
-                proposed[segment.id] |= {s.code for s in suggestions}
+    looked = skipped = without = model_found = 0
+    done = _count_before(store, document_ids, after)
+    if workers > 1:
+        results = _parallel(codebook, rules, model, interviewers, include_interviewer, store, document_ids, after,
+                            workers=workers, batch_size=batch_size, page_size=page_size)
+    else:
+        results = (
+            (page, *_propose(rules, model, page, contexts, interviewers, include_interviewer, batch_size))
+            for page, contexts in pages_with_context(store, document_ids, after=after, page_size=page_size)
+        )
+    for page, skipped_here, proposed, rule_batch, model_batch in results:
+        skipped += skipped_here
         with store.transaction():
             for code, new in _insert_rules(store, rule_batch, codebook_id, run_id).items():
                 new_by_code[code] = new_by_code.get(code, 0) + new
@@ -162,6 +171,9 @@ def run_code(
                         codebook_id=codebook_id, run_id=run_id, model_version=model.version,
                     )
                     new_by_code[code] = new_by_code.get(code, 0) + new
+            store.update_run_counts(
+                run_id, {"last_segment_id": page[-1].id, "resumed_from": killed["id"] if killed else None}
+            )
         model_found += len(model_batch)
         for codes in proposed.values():
             looked += 1
@@ -188,8 +200,81 @@ def run_code(
         codebook_sha256=codebook.sha256, run_id=run_id, segments=looked, context_segments=skipped,
         segments_without=without, counts=counts, sources=sources,
         model_version=model.version if model else None, model_suggestions=model_found,
-        refused_codes=tuple(model.refused) if model else (),
+        refused_codes=tuple(model.refused) if model else (), resumed_from=killed["id"] if killed else None,
+        workers=workers,
     )
+
+
+def _count_before(store, document_ids, after: int) -> int:
+    """Segments a killed run already finished (for the progress bar of the run resuming it)."""
+    return sum(1 for s in store.segments(document_ids) if s.id <= after) if after else 0
+
+
+def _propose(rules, model, page, contexts, interviewers, include_interviewer, batch_size):
+    """What rules and model propose for one page: (skipped, proposed codes per segment, rule and
+    model suggestions). The same function runs in-process and in worker processes."""
+    data = [s for s in page if include_interviewer or not is_interviewer(s.speaker, interviewers)]
+    proposed: dict[int, set[str]] = {s.id: set() for s in data}
+    rule_batch, model_batch = [], []
+    if rules:
+        for segment, suggestions in rules.pipe(data, batch_size=batch_size):
+            rule_batch += suggestions
+            proposed[segment.id] |= {s.code for s in suggestions}
+    if model:
+        for segment, suggestions in model.pipe(((s, contexts[s.id]) for s in data), batch_size=batch_size):
+            model_batch += suggestions
+            proposed[segment.id] |= {s.code for s in suggestions}
+    return len(page) - len(data), proposed, rule_batch, model_batch
+
+
+_WORKER: dict = {}
+
+
+def _worker_start(codebook_source: str, codebook_path: str, use_rules: bool, model_bytes: bytes | None,
+                  model_options: dict, interviewers: set, include_interviewer: bool, batch_size: int) -> None:
+    """Build the matchers and load the model once per worker process."""
+    import pickle
+
+    from qualkit.codebook import parse_codebook
+    from qualkit.suggest.rules import RuleSuggester
+
+    codebook, _ = parse_codebook(codebook_source, path=codebook_path, compile_patterns=False)
+    model = None
+    if model_bytes is not None:
+        from qualkit.suggest.model import ModelSuggester
+
+        model = ModelSuggester(pickle.loads(model_bytes), codebook, **model_options)  # noqa: S301 - our own model
+    _WORKER.update(rules=RuleSuggester(codebook) if use_rules else None, model=model,
+                   interviewers=interviewers, include=include_interviewer, batch_size=batch_size)
+
+
+def _worker_page(page, contexts):
+    w = _WORKER
+    return _propose(w["rules"], w["model"], page, contexts, w["interviewers"], w["include"], w["batch_size"])
+
+
+def _parallel(codebook, rules, model, interviewers, include_interviewer, store, document_ids, after, *,
+              workers, batch_size, page_size):
+    """Pages farmed out to worker processes; results come back in order to the single writer.
+    At most two pages per worker are in flight, so memory stays flat however big the corpus."""
+    import pickle
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    model_bytes = pickle.dumps(model.model) if model else None
+    model_options = {"version": model.version, "thresholds": model.thresholds} if model else {}
+    initargs = (codebook.source, codebook.path, rules is not None, model_bytes, model_options, interviewers,
+                include_interviewer, batch_size)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=initargs) as pool:
+        pending: deque = deque()
+        for page, contexts in pages_with_context(store, document_ids, after=after, page_size=page_size):
+            pending.append((page, pool.submit(_worker_page, page, contexts)))
+            if len(pending) >= 2 * workers:
+                page_done, future = pending.popleft()
+                yield (page_done, *future.result())
+        while pending:
+            page_done, future = pending.popleft()
+            yield (page_done, *future.result())
 
 
 def _insert_rules(store, suggestions, codebook_id: int, run_id: int) -> dict[str, int]:

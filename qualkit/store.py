@@ -507,9 +507,11 @@ class Store:
             params = tuple(document_ids)
         return self._conn.execute(query, params).fetchone()[0]
 
-    def segment_pages(self, document_ids: list[int] | None = None, *, page_size: int = 2000) -> Iterator[list[Segment]]:
-        """Segments in pages by id, each page a finished query, so writes may happen between pages."""
-        after = 0
+    def segment_pages(
+        self, document_ids: list[int] | None = None, *, page_size: int = 2000, after: int = 0
+    ) -> Iterator[list[Segment]]:
+        """Segments in pages by id (after segment ``after``), each page a finished query, so
+        writes may happen between pages."""
         while True:
             query = (
                 'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, '
@@ -890,6 +892,21 @@ class Store:
                 "UPDATE runs SET counts = ?, finished_at = ? WHERE id = ?",
                 (json.dumps(counts, sort_keys=True), finished_at, run_id),
             )
+
+    def update_run_counts(self, run_id: int, counts: dict) -> None:
+        """Progress of an unfinished run (joins the caller's transaction, so it commits with the page)."""
+        with self.transaction():
+            self._conn.execute("UPDATE runs SET counts = ? WHERE id = ?", (json.dumps(counts, sort_keys=True), run_id))
+
+    def unfinished_run(self, command: str, parameters: dict) -> sqlite3.Row | None:
+        """The latest run of ``command`` with these parameters that never finished (it was killed)."""
+        row = self._conn.execute(
+            "SELECT * FROM runs WHERE command = ? ORDER BY id DESC LIMIT 1", (command,)
+        ).fetchone()
+        same = row and row["parameters"] == json.dumps(parameters, sort_keys=True, default=str)
+        if same and row["finished_at"] is None:
+            return row
+        return None
 
     def runs(self) -> list[sqlite3.Row]:
         return list(self._conn.execute("SELECT * FROM runs ORDER BY id"))

@@ -4,6 +4,7 @@ import pytest
 
 from qualkit.cli import cli
 from qualkit.errors import CodebookError
+from qualkit.project import Project
 from tests.conftest import DATA
 
 MINI = DATA / "mini_codebook.yaml"
@@ -151,3 +152,54 @@ def test_cli_codebook_check_error_exit(runner, tmp_path):
     assert result.exit_code == 1
     expected = f"Error: {bad}:5: code 'a': unknown field 'defintion' in a code (did you mean 'definition'?)"
     assert result.output.startswith(expected)
+
+
+def test_workers_give_the_same_suggestions(project, tmp_path):
+    from tests.conftest import CORPUS, ROOT
+
+    project.ingest([CORPUS / "interviews"])
+    project.load_codebook(ROOT / "codebooks" / "niot_coherent_offer.yaml")
+    serial = project.code()
+    in_one = sorted((r["document"], r["segment"], r["code"], r["evidence"]) for r in project.suggestions())
+    with Project.init(tmp_path / "parallel.db") as other:
+        other.ingest([CORPUS / "interviews"])
+        other.load_codebook(ROOT / "codebooks" / "niot_coherent_offer.yaml")
+        parallel = other.code(workers=2)
+        in_two = sorted((r["document"], r["segment"], r["code"], r["evidence"]) for r in other.suggestions())
+    assert parallel.workers == 2 and parallel.found == serial.found and in_two == in_one
+
+
+def test_interrupted_code_run_resumes_without_duplicates(project, tmp_path, monkeypatch):
+    """A run stopped mid-page (as by a kill) keeps whole pages; the next run says it resumed."""
+    from qualkit.store import Store
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(20):
+        unique = f"\n\n[00:09:00] Headteacher: file {n}."  # identical files would be ingested once
+        (folder / f"i{n:02d}.txt").write_text(TRANSCRIPT * 5 + unique, encoding="utf-8")
+    project.ingest([folder])
+    project.load_codebook(MINI)
+    original = Store.update_run_counts
+    calls = []
+
+    def dies_on_the_fourth_page(self, run_id, counts):
+        calls.append(run_id)
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # inside the page's transaction: that page rolls back
+        return original(self, run_id, counts)
+
+    monkeypatch.setattr(Store, "update_run_counts", dies_on_the_fourth_page)
+    with pytest.raises(KeyboardInterrupt):
+        project.code(page_size=10)
+    monkeypatch.setattr(Store, "update_run_counts", original)
+    partial = len(project.suggestions())
+    assert 0 < partial
+    report = project.code(page_size=10)
+    assert report.resumed_from is not None
+    rows = project.suggestions()
+    assert len(rows) == len({(r["document"], r["segment"], r["code"], r["source"]) for r in rows})
+    with Project.init(tmp_path / "fresh.db") as fresh:
+        fresh.ingest([folder])
+        fresh.code(codebook_path=MINI)
+        assert len(fresh.suggestions()) == len(rows) > partial
