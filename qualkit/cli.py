@@ -529,10 +529,13 @@ def train(ctx, reviewer, consensus):
     with _open(ctx) as project, _ProgressBar("Training") as progress:
         report = project.train(reviewer=reviewer, consensus=consensus, on_progress=progress)
     rows = [
-        [code, m["positives"], m["negatives"], _fmt(m.get("precision")), _fmt(m.get("recall")), _fmt(m.get("f1"))]
+        [code, m["positives"], m["negatives"], _fmt(m.get("threshold")), _fmt(m.get("precision")),
+         _fmt(m.get("recall")), _fmt(m.get("f1"))]
         for code, m in report.metrics.items()
     ]
-    click.echo(_table(["code", "positives", "negatives", "cv precision", "cv recall", "cv F1"], rows, {}))
+    click.echo(_table(["code", "positives", "negatives", "threshold", "cv precision", "cv recall", "cv F1"], rows, {}))
+    click.echo("(each code's threshold is the cut-off with the best out-of-fold F1, so cv F1 is slightly optimistic;"
+               " `qualkit evaluate` scores at 0.5)")
     for code, why in report.skipped.items():
         click.echo(f"skipped {code}: {why}", err=True)
     f1s = [m["f1"] for m in report.metrics.values() if m.get("f1") is not None]
