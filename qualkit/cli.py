@@ -362,7 +362,8 @@ def codebook_check(file):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.pass_context
 def codebook_load(ctx, file):
-    """Store a codebook in the project. An edited file becomes a new version; old ones are kept.
+    """Store a codebook (.yaml, or a REFI-QDA .qdc) in the project. An edited file becomes a new
+    version; old ones are kept.
 
     \b
     Example:
