@@ -324,6 +324,7 @@ def agreement(project, *, reviewers: Sequence[str] | None = None, codes: Sequenc
     """Agreement per code and overall between reviewers (and, with ``machine``, the rule and
     model sources as coders) over the units (segment × code) they judged."""
     from qualkit.agreement import agreement_table, disagreements
+    from qualkit.codebook import is_under
     from qualkit.suggest.labels import project_labels
 
     known = project.store.reviewers()
@@ -340,7 +341,7 @@ def agreement(project, *, reviewers: Sequence[str] | None = None, codes: Sequenc
     labelled = set()
     for name in chosen:
         for label in project_labels(project, reviewer=name):
-            if codes and not any(label.code == c or label.code.startswith(c + ".") for c in codes):
+            if codes and not is_under(label.code, codes):
                 continue
             judgements.append(((label.segment_id, label.document_id), label.code, name, label.value))
             labelled.add((label.segment_id, label.document_id, label.code))

@@ -114,6 +114,11 @@ class Codebook:
         return tuple(code for code in self.codes if code.codable)
 
 
+def is_under(code: str, keys) -> bool:
+    """Whether ``code`` is one of ``keys`` or sits under one ("culture.trust" is under "culture")."""
+    return any(code == key or code.startswith(key + ".") for key in keys)
+
+
 def content_hash(data: object) -> str:
     """SHA-256 of the codebook's content, not its formatting: comments and layout don't count."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

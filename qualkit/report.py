@@ -30,6 +30,7 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
     from qualkit import __version__
     from qualkit import analysis as A
     from qualkit.analysis import AnalysisError
+    from qualkit.codebook import is_under
     from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData
 
     _, codebook = project.codebook()
@@ -40,7 +41,7 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
                 from qualkit.errors import NotFoundError, did_you_mean
 
                 raise NotFoundError(f"no code {key!r} in the codebook{did_you_mean(key, codebook.keys)}")
-        keep = frame["code"].apply(lambda c: any(c == k or c.startswith(k + ".") for k in codes))
+        keep = frame["code"].apply(lambda c: is_under(c, codes))
         frame = frame[keep]
     if frame.empty:
         raise AnalysisError(

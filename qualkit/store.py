@@ -575,12 +575,9 @@ class Store:
         """
         where, params = [], []
         if codes:
-            codes = list(codes)
-            where.append(
-                "(" + " OR ".join("g.code_key = ? OR substr(g.code_key, 1, ?) = ?" for _ in codes) + ")"
-            )
-            for code in codes:
-                params += [code, len(code) + 1, code + "."]
+            clause, code_params = _codes_under(codes)
+            where.append(clause)
+            params += code_params
         if document_ids is not None:
             ids = list(document_ids)
             where.append(f"s.document_id IN ({','.join('?' * len(ids))})")
@@ -729,10 +726,9 @@ class Store:
         where = f"WHERE NOT EXISTS ({self._IN_FORCE})" if reviewer is not None else "WHERE 1"
         params: list = [reviewer] if reviewer is not None else []
         if codes:
-            codes = list(codes)
-            where += " AND (" + " OR ".join("g.code_key = ? OR substr(g.code_key, 1, ?) = ?" for _ in codes) + ")"
-            for code in codes:
-                params += [code, len(code) + 1, code + "."]
+            clause, code_params = _codes_under(codes)
+            where += " AND " + clause
+            params += code_params
         if document_ids is not None:
             ids = list(document_ids)
             where += f" AND s.document_id IN ({','.join('?' * len(ids))})"
@@ -910,6 +906,13 @@ class Store:
 
     def runs(self) -> list[sqlite3.Row]:
         return list(self._conn.execute("SELECT * FROM runs ORDER BY id"))
+
+
+def _codes_under(codes: Iterable[str]) -> tuple[str, list]:
+    """SQL for "suggestion g's code is one of ``codes`` or under one" ("culture" → "culture.trust")."""
+    codes = list(codes)
+    clause = "(" + " OR ".join("g.code_key = ? OR substr(g.code_key, 1, ?) = ?" for _ in codes) + ")"
+    return clause, [value for code in codes for value in (code, len(code) + 1, code + ".")]
 
 
 def _statements(script: str) -> list[str]:
