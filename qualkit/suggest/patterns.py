@@ -340,8 +340,13 @@ class CompiledPatterns:
 
     # -- matching --------------------------------------------------------------------------
 
-    def matches(self, doc) -> list[Match]:
-        """Every pattern match in a spaCy Doc, as character offsets into ``doc.text``."""
+    def matches(self, doc, text: str | None = None) -> list[Match]:
+        """Every pattern match in a spaCy Doc, as character offsets into ``doc.text``.
+
+        Pass ``text`` when the caller has the string the Doc was made from: rebuilding
+        ``doc.text`` token by token cost as much as tokenizing it.
+        """
+        text = doc.text if text is None else text
         found = []
         hits = [*self.phrases(doc), *self.exact_phrases(doc)]
         if len(self.matcher):  # spaCy's Matcher costs a pass over the tokens even when idle
@@ -351,10 +356,10 @@ class CompiledPatterns:
         ]
         for match_id, start, end in hits:
             code, label, exclude = self.labels[match_id]
-            span = doc[start:end]
-            found.append(Match(code, span.start_char, span.end_char, label, exclude))
+            last = doc[end - 1]
+            found.append(Match(code, doc[start].idx, last.idx + len(last), label, exclude))
         for code, spec, exclude, regex in self.regexes:
-            for hit in regex.finditer(doc.text):
+            for hit in regex.finditer(text):
                 if hit.end() > hit.start():
                     found.append(Match(code, hit.start(), hit.end(), spec.label, exclude))
         return found

@@ -52,7 +52,7 @@ class RuleSuggester:
             yield segment, self._suggest(segment, doc)
 
     def _suggest(self, segment: Segment, doc) -> list[Suggestion]:
-        matches = self.patterns.matches(doc)
+        matches = self.patterns.matches(doc, segment.text)
         if not matches:
             return []
         excluded: dict[str, list[tuple[int, int]]] = {}
