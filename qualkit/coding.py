@@ -51,20 +51,17 @@ class CodeReport:
         return sum(c.new for c in self.counts)
 
 
-def is_interviewer(speaker: str | None, names: set[str]) -> bool:
-    """'Interviewer', 'interviewer 2' and 'INT1' are interviewers when 'Interviewer'/'INT' are."""
-    if not speaker:
-        return False
-    return speaker.casefold().rstrip("0123456789 ") in names
-
-
 def pages_with_context(
-    store, document_ids, *, page_size: int = 2000, after: int = 0
-) -> Iterator[tuple[list[Segment], dict[int, str]]]:
+    store, document_ids, *, page_size: int = 2000, after: int = 0, contexts: bool = True
+) -> Iterator[tuple[list[Segment], dict[int, str] | None]]:
     """Pages of segments, each with every segment's context: its neighbours' text in the document.
 
-    One page of look-ahead, so the last segment of a page still sees the next one.
+    One page of look-ahead, so the last segment of a page still sees the next one. Only the
+    model reads context; rules-only runs pass ``contexts=False`` and get None.
     """
+    if not contexts:
+        yield from ((page, None) for page in store.segment_pages(document_ids, page_size=page_size, after=after))
+        return
     previous: Segment | None = None
     pages = store.segment_pages(document_ids, page_size=page_size, after=after)
     current = next(pages, None)
@@ -106,7 +103,6 @@ def run_code(
     """
     from qualkit.errors import QualkitError
     from qualkit.project import _now
-    from qualkit.suggest.rules import RuleSuggester
 
     if not (use_rules or use_model):
         raise QualkitError("nothing to run: --no-rules and --no-model together leave no source of suggestions")
@@ -120,29 +116,17 @@ def run_code(
             raise QualkitError(f"--threshold names code {code!r}, which the codebook does not have")
     store = project.store
     document_ids = None if documents is None else [project.document_id(name) for name in documents]
-    rules = RuleSuggester(codebook) if use_rules else None
-    model = None
-    if use_model:
-        from qualkit.suggest.training import load_latest_model
-
-        loaded = load_latest_model(project)
-        if loaded is not None:
-            from qualkit.suggest.model import ModelSuggester
-
-            model_id, trained = loaded
-            model = ModelSuggester(
-                trained, codebook, version=f"model-{model_id}", thresholds=thresholds, threshold=threshold
-            )
-    interviewers = {name.casefold() for name in project.interviewer_speakers()}
-    sources = tuple(name for name, on in (("rule", rules), ("model", model)) if on is not None)
+    if workers < 1:
+        raise QualkitError(f"--workers {workers}: use 1 or more processes")
+    setup, model = _setup(project, codebook, use_rules=use_rules, use_model=use_model, threshold=threshold,
+                          thresholds=thresholds, include_interviewer=include_interviewer, batch_size=batch_size)
+    sources = tuple(name for name, on in (("rule", use_rules), ("model", model)) if on)
     parameters = {
         "codebook_sha256": codebook.sha256, "codebook_id": codebook_id,
         "codebook_version": str(codebook.version), "documents": list(documents or []),
         "include_interviewer": include_interviewer, "sources": list(sources),
         "model_version": model.version if model else None, "threshold": threshold, "thresholds": thresholds,
     }
-    if workers < 1:
-        raise QualkitError(f"--workers {workers}: use 1 or more processes")
     killed = store.unfinished_run("code", parameters)
     after = json.loads(killed["counts"]).get("last_segment_id", 0) if killed else 0
     run_id = store.start_run(command="code", parameters=parameters, started_at=_now())
@@ -150,17 +134,21 @@ def run_code(
     found: dict[str, int] = {}
     new_by_code: dict[str, int] = {}
     looked = skipped = without = model_found = 0
-    done = _count_before(store, document_ids, after)
+    done = store.count_segments(document_ids, up_to=after) if after else 0  # a killed run's share
+    pages = pages_with_context(store, document_ids, after=after, page_size=page_size, contexts=model is not None)
     if workers > 1:
-        results = _parallel(codebook, rules, model, interviewers, include_interviewer, store, document_ids, after,
-                            workers=workers, batch_size=batch_size, page_size=page_size)
+        from qualkit.engine.local import processes
+
+        results = processes(setup, pages, workers=workers)
     else:
-        results = (
-            (page, *_propose(rules, model, page, contexts, interviewers, include_interviewer, batch_size))
-            for page, contexts in pages_with_context(store, document_ids, after=after, page_size=page_size)
+        from qualkit.engine.local import in_process
+
+        results = in_process(setup, pages)
+    for result in results:
+        page, proposed, rule_batch, model_batch = (
+            result.page, result.proposed, result.rule_suggestions, result.model_suggestions
         )
-    for page, skipped_here, proposed, rule_batch, model_batch in results:
-        skipped += skipped_here
+        skipped += result.skipped
         with store.transaction():
             for code, new in _insert_rules(store, rule_batch, codebook_id, run_id).items():
                 new_by_code[code] = new_by_code.get(code, 0) + new
@@ -205,76 +193,35 @@ def run_code(
     )
 
 
-def _count_before(store, document_ids, after: int) -> int:
-    """Segments a killed run already finished (for the progress bar of the run resuming it)."""
-    return sum(1 for s in store.segments(document_ids) if s.id <= after) if after else 0
-
-
-def _propose(rules, model, page, contexts, interviewers, include_interviewer, batch_size):
-    """What rules and model propose for one page: (skipped, proposed codes per segment, rule and
-    model suggestions). The same function runs in-process and in worker processes."""
-    data = [s for s in page if include_interviewer or not is_interviewer(s.speaker, interviewers)]
-    proposed: dict[int, set[str]] = {s.id: set() for s in data}
-    rule_batch, model_batch = [], []
-    if rules:
-        for segment, suggestions in rules.pipe(data, batch_size=batch_size):
-            rule_batch += suggestions
-            proposed[segment.id] |= {s.code for s in suggestions}
-    if model:
-        for segment, suggestions in model.pipe(((s, contexts[s.id]) for s in data), batch_size=batch_size):
-            model_batch += suggestions
-            proposed[segment.id] |= {s.code for s in suggestions}
-    return len(page) - len(data), proposed, rule_batch, model_batch
-
-
-_WORKER: dict = {}
-
-
-def _worker_start(codebook_source: str, codebook_path: str, use_rules: bool, model_bytes: bytes | None,
-                  model_options: dict, interviewers: set, include_interviewer: bool, batch_size: int) -> None:
-    """Build the matchers and load the model once per worker process."""
+def _setup(project, codebook, *, use_rules: bool, use_model: bool, threshold, thresholds, include_interviewer: bool,
+           batch_size: int):
+    """(WorkerSetup, the model suggester or None): what the workers need, and the model's
+    version and refused codes for the run's record."""
     import pickle
 
-    from qualkit.codebook import parse_codebook
-    from qualkit.suggest.rules import RuleSuggester
+    from qualkit.engine.work import WorkerSetup
 
-    codebook, _ = parse_codebook(codebook_source, path=codebook_path, compile_patterns=False)
-    model = None
-    if model_bytes is not None:
-        from qualkit.suggest.model import ModelSuggester
+    model = model_bytes = None
+    model_options: dict = {}
+    if use_model:
+        from qualkit.suggest.training import load_latest_model
 
-        model = ModelSuggester(pickle.loads(model_bytes), codebook, **model_options)  # noqa: S301 - our own model
-    _WORKER.update(rules=RuleSuggester(codebook) if use_rules else None, model=model,
-                   interviewers=interviewers, include=include_interviewer, batch_size=batch_size)
+        loaded = load_latest_model(project)
+        if loaded is not None:
+            from qualkit.suggest.model import ModelSuggester
 
-
-def _worker_page(page, contexts):
-    w = _WORKER
-    return _propose(w["rules"], w["model"], page, contexts, w["interviewers"], w["include"], w["batch_size"])
-
-
-def _parallel(codebook, rules, model, interviewers, include_interviewer, store, document_ids, after, *,
-              workers, batch_size, page_size):
-    """Pages farmed out to worker processes; results come back in order to the single writer.
-    At most two pages per worker are in flight, so memory stays flat however big the corpus."""
-    import pickle
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
-    model_bytes = pickle.dumps(model.model) if model else None
-    model_options = {"version": model.version, "thresholds": model.thresholds} if model else {}
-    initargs = (codebook.source, codebook.path, rules is not None, model_bytes, model_options, interviewers,
-                include_interviewer, batch_size)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start, initargs=initargs) as pool:
-        pending: deque = deque()
-        for page, contexts in pages_with_context(store, document_ids, after=after, page_size=page_size):
-            pending.append((page, pool.submit(_worker_page, page, contexts)))
-            if len(pending) >= 2 * workers:
-                page_done, future = pending.popleft()
-                yield (page_done, *future.result())
-        while pending:
-            page_done, future = pending.popleft()
-            yield (page_done, *future.result())
+            model_id, trained = loaded
+            model = ModelSuggester(
+                trained, codebook, version=f"model-{model_id}", thresholds=thresholds, threshold=threshold
+            )
+            model_bytes = pickle.dumps(trained)
+            model_options = {"version": model.version, "thresholds": model.thresholds}
+    setup = WorkerSetup(
+        codebook_source=codebook.source, codebook_path=codebook.path, use_rules=use_rules, model_bytes=model_bytes,
+        model_options=model_options, interviewers=frozenset(name.casefold() for name in project.interviewer_speakers()),
+        include_interviewer=include_interviewer, batch_size=batch_size,
+    )
+    return setup, model
 
 
 def _insert_rules(store, suggestions, codebook_id: int, run_id: int) -> dict[str, int]:

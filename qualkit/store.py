@@ -500,11 +500,16 @@ class Store:
 
     # -- suggestions -----------------------------------------------------------------------
 
-    def count_segments(self, document_ids: list[int] | None = None) -> int:
-        query, params = "SELECT COUNT(*) FROM segments", ()
+    def count_segments(self, document_ids: list[int] | None = None, *, up_to: int | None = None) -> int:
+        """Segments (in these documents; with id at most ``up_to``)."""
+        where, params = [], []
         if document_ids is not None:
-            query += f" WHERE document_id IN ({','.join('?' * len(document_ids))})"
-            params = tuple(document_ids)
+            where.append(f"document_id IN ({','.join('?' * len(document_ids))})")
+            params += document_ids
+        if up_to is not None:
+            where.append("id <= ?")
+            params.append(up_to)
+        query = "SELECT COUNT(*) FROM segments" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self._conn.execute(query, params).fetchone()[0]
 
     def segment_pages(

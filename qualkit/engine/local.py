@@ -1,0 +1,28 @@
+"""Engines on this machine: in this process, or a pool of worker processes."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+
+from qualkit.engine.work import PageResult, WorkerSetup, propose_page, propose_with_built, suggesters
+
+
+def in_process(setup: WorkerSetup, pages: Iterable) -> Iterator[PageResult]:
+    for page, contexts in pages:
+        yield propose_page(setup, page, contexts)
+
+
+def processes(setup: WorkerSetup, pages: Iterable, *, workers: int) -> Iterator[PageResult]:
+    """Pages farmed out to worker processes; results come back in order to the single writer.
+    At most two pages per worker are in flight, so memory stays flat however big the corpus."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=suggesters, initargs=(setup,)) as pool:
+        pending: deque = deque()
+        for page, contexts in pages:
+            pending.append(pool.submit(propose_with_built, page, contexts))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
