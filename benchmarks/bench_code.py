@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -80,15 +79,21 @@ def generate(folder: Path, words: int, *, seed: int = 13) -> int:
 
 
 def _timed(args: list[str]) -> tuple[float, float, str]:
-    """(seconds, peak RSS MiB, stdout) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(seconds, peak RSS MiB, stdout) of a child process: its own peak (``wait4``), not the
+    largest of every child so far. With ``--workers`` the pool's processes are the child's
+    children and not counted; each of them is smaller than the parent."""
     start = time.perf_counter()
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, result.stdout
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(args, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{stdout}\n{stderr}")
+    return seconds, usage.ru_maxrss / 1024, stdout
 
 
 _TOKENIZE = """

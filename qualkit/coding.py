@@ -143,7 +143,7 @@ def run_code(
     else:
         from qualkit.engine.local import in_process
 
-        results = in_process(setup, pages)
+        results = in_process(setup, pages, model=model)
     for result in results:
         page, proposed, rule_batch, model_batch = (
             result.page, result.proposed, result.rule_suggestions, result.model_suggestions

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Iterator
 from qualkit.engine.work import PageResult, WorkerSetup, propose_page, propose_with_built, suggesters
 
 
-def in_process(setup: WorkerSetup, pages: Iterable) -> Iterator[PageResult]:
+def in_process(setup: WorkerSetup, pages: Iterable, *, model=None) -> Iterator[PageResult]:
+    """``model``: the run's model suggester, already loaded here, so it is not unpickled twice."""
+    suggesters(setup, model=model)
     for page, contexts in pages:
         yield propose_page(setup, page, contexts)
 

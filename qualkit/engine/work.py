@@ -60,7 +60,7 @@ def is_interviewer(speaker: str | None, names) -> bool:
 class Suggesters:
     """The rule suggester and model suggester one setup builds."""
 
-    def __init__(self, setup: WorkerSetup):
+    def __init__(self, setup: WorkerSetup, *, model=None):
         from qualkit.codebook import parse_codebook
 
         codebook, _ = parse_codebook(setup.codebook_source, path=setup.codebook_path, compile_patterns=False)
@@ -70,8 +70,8 @@ class Suggesters:
             from qualkit.suggest.rules import RuleSuggester
 
             self.rules = RuleSuggester(codebook)
-        self.model = None
-        if setup.model_bytes is not None:
+        self.model = model
+        if model is None and setup.model_bytes is not None:
             from qualkit.suggest.model import ModelSuggester
 
             trained = pickle.loads(setup.model_bytes)  # noqa: S301 - the project's own model
@@ -104,13 +104,14 @@ _BUILT: dict[str, Suggesters] = {}
 _LOCK = threading.Lock()  # Dask runs tasks on worker threads
 
 
-def suggesters(setup: WorkerSetup) -> Suggesters:
-    """This process's suggesters for ``setup``, built on first use."""
+def suggesters(setup: WorkerSetup, *, model=None) -> Suggesters:
+    """This process's suggesters for ``setup``, built on first use. ``model``: the setup's model
+    suggester when this process already has it unpickled (the in-process engine)."""
     key = setup.digest
     with _LOCK:
         if key not in _BUILT:
             _BUILT.clear()  # one run's worth at a time: a matcher and a model can be large
-            _BUILT[key] = Suggesters(setup)
+            _BUILT[key] = Suggesters(setup, model=model)
         return _BUILT[key]
 
 
