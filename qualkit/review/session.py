@@ -82,6 +82,7 @@ class ReviewSession:
         self._pending_note: str | None = None
         self._revisit: int | None = None  # a suggestion brought back by undo
         self._recent: list[set[str]] = []  # word sets of the last items shown (for diversity)
+        self._total: int | None = None  # suggestions in the filter, decided or not
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -91,10 +92,7 @@ class ReviewSession:
     def current(self) -> ReviewItem | None:
         rows = []
         if self._revisit is not None:
-            rows = [
-                row for row in self.store.pending_suggestions(self.reviewer, **self._filter())
-                if row["id"] == self._revisit
-            ]
+            rows = self.store.pending_suggestions(self.reviewer, **self._filter(), only=self._revisit)
         if not rows:
             window = 25 if self.order == "uncertainty" else 1
             rows = self.store.pending_suggestions(
@@ -117,9 +115,10 @@ class ReviewSession:
 
     def progress(self) -> tuple[int, int]:
         """(decided by this reviewer in this filter, still pending in it)."""
-        pending = self.store.count_pending(self.reviewer, **self._filter())
-        total = self.store.count_pending(None, **self._filter())
-        return total - pending, pending
+        if self._total is None:  # counting a million suggestions per keypress would lag; only add_code changes it
+            self._total = self.store.count_in_filter(**self._filter())
+        decided = self.store.count_decided(self.reviewer, **self._filter())
+        return decided, self._total - decided
 
     def _item(self, row) -> ReviewItem:
         code = self._codes.get(row["code_key"])
@@ -200,4 +199,5 @@ class ReviewSession:
             self.project, self.reviewer, segment_id=item.segment_id, code=key, note=self._pending_note
         )
         self._pending_note = None
+        self._total = None
         return suggestion_id
