@@ -146,6 +146,8 @@ class CompiledPatterns:
         self._variants: dict[int, list[tuple[tuple[str, str], ...]]] = {}
         self.matcher = Matcher(self.nlp.vocab, validate=True)
         self.regexes: list[tuple[str, PatternSpec, bool, re.Pattern]] = []
+        # per regex: a literal every match contains (casefolded if the regex ignores case), or None
+        self._regex_literals: list[tuple[str, bool] | None] = []
         self.labels: dict[int, tuple[str, str, bool]] = {}
         self.slow: list[tuple[str, PatternSpec]] = []  # patterns left with per-token predicates
         #: (code key, pattern, problem) for every pattern that did not compile
@@ -309,6 +311,7 @@ class CompiledPatterns:
             if problem:
                 raise CodebookError(problem)
             self.regexes.append((code, spec, exclude, re.compile(spec.value)))
+            self._regex_literals.append(required_literal(spec.value))
         elif spec.kind == "lemma":
             if not (self.nlp.has_pipe("lemmatizer") or self.nlp.has_pipe("trainable_lemmatizer")):
                 raise CodebookError(_lemma_message(self.nlp))
@@ -358,7 +361,14 @@ class CompiledPatterns:
             code, label, exclude = self.labels[match_id]
             last = doc[end - 1]
             found.append(Match(code, doc[start].idx, last.idx + len(last), label, exclude))
-        for code, spec, exclude, regex in self.regexes:
+        folded = None
+        for (code, spec, exclude, regex), literal in zip(self.regexes, self._regex_literals, strict=True):
+            if literal is not None:  # most segments lack the literal: skip the regex scan entirely
+                needle, ignore_case = literal
+                if ignore_case:
+                    folded = text.casefold() if folded is None else folded
+                if needle not in (folded if ignore_case else text):
+                    continue
             for hit in regex.finditer(text):
                 if hit.end() > hit.start():
                     found.append(Match(code, hit.start(), hit.end(), spec.label, exclude))
@@ -367,6 +377,37 @@ class CompiledPatterns:
 
 def _token_fits(token, attr: str, value: str) -> bool:
     return {"LOWER": token.lower_, "ORTH": token.orth_, "NORM": token.norm_}[attr] == value
+
+
+def required_literal(pattern: str, *, shortest: int = 3) -> tuple[str, bool] | None:
+    """(literal, ignores case): the longest run of plain ASCII letters and digits that every
+    match of ``pattern`` contains, read from its top level, or None if there is none that long.
+
+    ``(?i)(?<!early[ -])\\bcareers?\\b`` -> ("career", True). Only top-level literals count:
+    anything optional, repeated, alternative or in a group could be absent from a match. With
+    IGNORECASE the literal is casefolded and the text is casefolded too, which keeps every
+    match re finds (casefold maps the Kelvin sign and long s to k and s, as re's case rules do).
+    """
+    try:
+        from re import _parser as sre_parse  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    best, run = "", ""
+    for op, value in [*parsed, (None, None)]:
+        char = chr(value) if str(op) == "LITERAL" else ""
+        if char and char.isascii() and char.isalnum():
+            run += char
+            continue
+        best = max(best, run, key=len)
+        run = ""
+    if len(best) < shortest:
+        return None
+    ignore_case = bool(parsed.state.flags & re.IGNORECASE)
+    return (best.casefold() if ignore_case else best), ignore_case
 
 
 def _regex_prefixes(value) -> list[str] | None:
