@@ -187,6 +187,12 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def suggestion_row(suggestion) -> tuple:
+    """(segment id, code, source, score, evidence JSON): a suggestion as the store writes it."""
+    evidence = json.dumps([[e.start, e.end, e.pattern] for e in suggestion.evidence], ensure_ascii=False)
+    return suggestion.segment_id, suggestion.code, suggestion.source.value, suggestion.score, evidence
+
+
 class Store:
     """An open project file. Use :meth:`create` or :meth:`open`; close with :meth:`close`."""
 
@@ -551,18 +557,19 @@ class Store:
     def insert_suggestions(self, suggestions: Iterable, *, codebook_id: int, run_id: int | None,
                            model_version: str | None = None) -> int:
         """Insert suggestions not already there (same segment, code, source); returns how many were new."""
+        return self.insert_suggestion_rows(
+            map(suggestion_row, suggestions), codebook_id=codebook_id, run_id=run_id, model_version=model_version
+        )
+
+    def insert_suggestion_rows(self, rows: Iterable[tuple], *, codebook_id: int, run_id: int | None,
+                               model_version: str | None = None) -> int:
+        """:meth:`insert_suggestions` for rows made by :func:`suggestion_row` (what workers send back:
+        plain tuples unpickle ~100x faster than records)."""
         with self.transaction():
             cur = self._conn.executemany(
                 "INSERT OR IGNORE INTO suggestions (segment_id, code_key, source, score, evidence, "
                 "codebook_id, run_id, model_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        s.segment_id, s.code, s.source.value, s.score,
-                        json.dumps([[e.start, e.end, e.pattern] for e in s.evidence], ensure_ascii=False),
-                        codebook_id, run_id, model_version,
-                    )
-                    for s in suggestions
-                ],
+                [(*row, codebook_id, run_id, model_version) for row in rows],
             )
         return cur.rowcount
 
@@ -885,27 +892,32 @@ class Store:
         latest model; a decided one is left as it was seen. A (segment, code) already proposed by
         rules or added by hand is not proposed again.
         """
+        return self.upsert_model_rows(
+            map(suggestion_row, suggestions), codebook_id=codebook_id, run_id=run_id, model_version=model_version
+        )
+
+    def upsert_model_rows(self, rows: Iterable[tuple], *, codebook_id: int, run_id: int, model_version: str) -> int:
+        """:meth:`upsert_model_suggestions` for rows made by :func:`suggestion_row`."""
         new = 0
         with self.transaction():
-            for s in suggestions:
+            for segment_id, code, _, score, evidence in rows:
                 existing = self._conn.execute(
                     "SELECT id, source FROM suggestions WHERE segment_id = ? AND code_key = ?",
-                    (s.segment_id, s.code),
+                    (segment_id, code),
                 ).fetchall()
                 if any(row["source"] != "model" for row in existing):
                     continue
-                evidence = json.dumps([[e.start, e.end, e.pattern] for e in s.evidence], ensure_ascii=False)
                 if existing:
                     self._conn.execute(
                         "UPDATE suggestions SET score = ?, evidence = ?, model_version = ?, run_id = ? "
                         "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.suggestion_id = ?)",
-                        (s.score, evidence, model_version, run_id, existing[0]["id"], existing[0]["id"]),
+                        (score, evidence, model_version, run_id, existing[0]["id"], existing[0]["id"]),
                     )
                     continue
                 self._conn.execute(
                     "INSERT INTO suggestions (segment_id, code_key, source, score, evidence, codebook_id, run_id, "
                     "model_version) VALUES (?, ?, 'model', ?, ?, ?, ?, ?)",
-                    (s.segment_id, s.code, s.score, evidence, codebook_id, run_id, model_version),
+                    (segment_id, code, score, evidence, codebook_id, run_id, model_version),
                 )
                 new += 1
         return new
