@@ -83,6 +83,7 @@ class ReviewSession:
         self._revisit: int | None = None  # a suggestion brought back by undo
         self._recent: list[set[str]] = []  # word sets of the last items shown (for diversity)
         self._total: int | None = None  # suggestions in the filter, decided or not
+        self._decided: int | None = None  # of those, decided by this reviewer
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -115,10 +116,13 @@ class ReviewSession:
 
     def progress(self) -> tuple[int, int]:
         """(decided by this reviewer in this filter, still pending in it)."""
-        if self._total is None:  # counting a million suggestions per keypress would lag; only add_code changes it
+        # Counted once and then kept up to date by this session's own decisions: recounting a
+        # million suggestions (or a reviewer's fifty thousand decisions) per keypress would lag.
+        if self._total is None:
             self._total = self.store.count_in_filter(**self._filter())
-        decided = self.store.count_decided(self.reviewer, **self._filter())
-        return decided, self._total - decided
+        if self._decided is None:
+            self._decided = self.store.count_decided(self.reviewer, **self._filter())
+        return self._decided, self._total - self._decided
 
     def _item(self, row) -> ReviewItem:
         code = self._codes.get(row["code_key"])
@@ -170,6 +174,8 @@ class ReviewSession:
         self._pending_note = None
         self._revisit = None
         self.decided_here += 1
+        if self._decided is not None:  # the item was pending in this filter, so now one more is decided
+            self._decided += 1
         self._shown(item)
 
     def skip(self, item: ReviewItem) -> None:
@@ -184,6 +190,7 @@ class ReviewSession:
         if undone is None:
             return None
         self._revisit = undone.suggestion_id
+        self._decided = None  # the undone decision may lie outside this filter: count again
         if undone.suggestion_id in self.skipped:
             self.skipped.remove(undone.suggestion_id)
         self.decided_here = max(0, self.decided_here - 1)
@@ -199,5 +206,5 @@ class ReviewSession:
             self.project, self.reviewer, segment_id=item.segment_id, code=key, note=self._pending_note
         )
         self._pending_note = None
-        self._total = None
+        self._total = self._decided = None
         return suggestion_id
