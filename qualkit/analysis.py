@@ -26,7 +26,7 @@ def codings(project, *, consensus: str = "any", reviewer: str | None = None, inc
     _, codebook = project.codebook()
     codes = {code.key: code for code in codebook.codes}
     wanted = {"accepted", "pending"} if include_pending else {"accepted"}
-    rows = [r for r in project.suggestions(consensus=consensus, reviewer=reviewer) if r["status"] in wanted]
+    rows = (r for r in project.iter_suggestions(consensus=consensus, reviewer=reviewer) if r["status"] in wanted)
     documents = {d.name: d for d in project.documents()}
     case_attributes = {name: attributes for name, attributes, _ in project.cases()}
     document_attributes = project.store.document_attributes()

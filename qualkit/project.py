@@ -298,11 +298,16 @@ class Project:
 
         return train_project(self, reviewer=reviewer, consensus=consensus, on_progress=on_progress)
 
-    def suggestions(
+    def suggestions(self, **filters) -> list[dict]:
+        """:meth:`iter_suggestions` as a list."""
+        return list(self.iter_suggestions(**filters))
+
+    def iter_suggestions(
         self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
         consensus: str = "any", reviewer: str | None = None,
-    ):
-        """Suggestions as dicts ready for a table: one per suggestion, in document order.
+    ) -> Iterator[dict]:
+        """Suggestions as dicts ready for a table: one per suggestion, in document order,
+        streamed from the database so a million of them need not fit in memory.
 
         ``status`` is the consensus status under ``consensus`` (any, majority, all,
         adjudicator:NAME), or ``reviewer``'s own status when a reviewer is given; each reviewer
@@ -321,15 +326,14 @@ class Project:
                         f"{did_you_mean(code, codebook.keys)}; `qualkit codebook show` lists them"
                     )
         document_ids = None if documents is None else [self.document_id(name) for name in documents]
-        rows = self.store.suggestion_rows(codes=codes, document_ids=document_ids)
         names: dict[str, str] = {}
-        if rows:
+        if self.store.codebooks():
             _, codebook = self.codebook()
             names = {code.key: code.name for code in codebook.codes}
         verdicts = verdicts_by_suggestion(self.store)
         reviewers = self.store.reviewers()
-        return [
-            {
+        for row in self.store.suggestion_rows(codes=codes, document_ids=document_ids):
+            yield {
                 "id": row["id"], "document": row["document"], "case": row["case_name"],
                 "segment": row["segment"], "start": row["start"], "end": row["end"],
                 "speaker": row["speaker"], "timestamp": row["timestamp"], "code": row["code"],
@@ -348,16 +352,12 @@ class Project:
                     for name in reviewers
                 },
             }
-            for row in rows
-        ]
 
     def export_suggestions(self, path: str | os.PathLike, **filters) -> int:
-        """Write suggestions to .csv or .xlsx; returns the number of rows."""
+        """Write suggestions to .csv, .xlsx, .json or .parquet; returns the number of rows."""
         from qualkit.export.tables import write_table
 
-        rows = self.suggestions(**filters)
-        write_table(rows, path, sheet="suggestions")
-        return len(rows)
+        return write_table(self.iter_suggestions(**filters), path, sheet="suggestions")
 
     # -- review ----------------------------------------------------------------------------
 

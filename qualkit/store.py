@@ -575,10 +575,11 @@ class Store:
 
     def suggestion_rows(
         self, *, codes: Iterable[str] | None = None, document_ids: Iterable[int] | None = None
-    ) -> list[sqlite3.Row]:
+    ) -> Iterator[sqlite3.Row]:
         """Suggestions joined with their segment, document and case, in document order.
 
-        A code filter matches the code and everything under it ("culture" → "culture.trust").
+        Rows stream from the database (a million suggestions need not fit in memory); a
+        code filter matches the code and everything under it ("culture" → "culture.trust").
         """
         query = """
             SELECT g.id, d.name AS document, c.name AS case_name, s.ordinal AS segment,
@@ -603,8 +604,9 @@ class Store:
             params += ids
         if where:
             query += " WHERE " + " AND ".join(where)
-        query += " ORDER BY d.id, s.ordinal, g.code_key, g.source"
-        return list(self._conn.execute(query, params))
+        # segment ids follow (document, ordinal), so this order walks the suggestions' unique index
+        query += " ORDER BY g.segment_id, g.code_key, g.source"
+        return self._conn.execute(query, params)
 
     # -- decisions -------------------------------------------------------------------------
 
