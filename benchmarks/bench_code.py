@@ -152,6 +152,7 @@ def main() -> None:
         "tokenize_s": round(bare["seconds"], 2),
         "tokenize_words_per_s": round(coded_words / bare["seconds"]),
         "ratio": round((coded_words / code_s) / (coded_words / bare["seconds"]), 3),
+        "ratio_per_worker": round((coded_words / code_s) / (coded_words / bare["seconds"]) / options.workers, 3),
         "peak_rss_mb": round(code_mb),
         "workers": options.workers,
         "code_summary": summary,
