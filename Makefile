@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (only Python 3.10+ needed):
 #   make demo   set up .venv, run qualkit on the bundled sample corpus
-#   make test   set up .venv with the test extra, run the whole test suite
+#   make test   set up .venv with the test and dask extras, run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

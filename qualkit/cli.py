@@ -92,7 +92,7 @@ class _ProgressBar:
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
-        self.bar.update(1)
+        self.bar.update(done - self.bar.pos)  # `code` reports segments done, a page at a time
 
     def __enter__(self):
         return self
@@ -459,14 +459,30 @@ def _parse_thresholds(values) -> tuple[float | None, dict[str, float]]:
 @click.option("--document", "-d", "names", multiple=True, metavar="NAME", help="Only this document (repeatable).")
 @click.option("--include-interviewer", is_flag=True, help="Also propose codes for interviewer turns.")
 @click.option("--no-rules", is_flag=True, help="Do not run the codebook's patterns.")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes to code with (e.g. 2 on 2 cores).")
+@click.option(
+    "--workers", type=int,
+    help="Processes to code with (default 1; with --engine dask, the local cluster's size: one per core).",
+)
 @click.option("--no-model", is_flag=True, help="Do not run the trained model.")
 @click.option(
     "--threshold", "thresholds", multiple=True, metavar="P|CODE=P",
     help="Model probability needed to propose a code: for all codes (0.6) or one (offer.npq=0.7).",
 )
+@click.option(
+    "--engine", type=click.Choice(["local", "dask"]),
+    help="Where to propose: on this machine (default) or on Dask workers (pip install 'qualkit[dask]').",
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS",
+    help="The Dask scheduler to send work to (implies --engine dask; default: start a local cluster).",
+)
+@click.option(
+    "--to-parquet", "parquet", metavar="DIR", type=click.Path(file_okay=False),
+    help="Write suggestions to partitioned Parquet in DIR instead of the project (load: qualkit import suggestions).",
+)
 @click.pass_context
-def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, workers, thresholds):
+def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, workers, thresholds, engine, scheduler,
+         parquet):
     """Propose codes for every segment from the codebook's patterns and the latest trained model.
 
     Suggestions are proposals for review, never codings. Re-running adds nothing twice.
@@ -477,18 +493,35 @@ def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, wor
       qualkit code --codebook codebooks/niot_coherent_offer.yaml
       qualkit code --document brookfield_leader.txt
       qualkit code --no-rules --threshold 0.6 --threshold culture.trust=0.8
+      qualkit code --engine dask --workers 4
+      qualkit code --scheduler tcp://10.0.0.5:8786 --to-parquet out/suggestions
     """
+    if scheduler is not None:
+        if engine == "local":
+            raise click.UsageError("--scheduler sends work to Dask: drop --engine local, or use --engine dask")
+        if workers is not None:
+            raise click.UsageError("--workers sizes a local cluster; with --scheduler the cluster has its own workers")
+        engine = "dask"
     threshold, per_code = _parse_thresholds(thresholds)
     with _open(ctx) as project, _ProgressBar("Coding") as progress:
         report = project.code(
             codebook_path=codebook_file, documents=names or None,
             include_interviewer=include_interviewer, use_rules=not no_rules, use_model=not no_model,
-            threshold=threshold, thresholds=per_code or None, workers=workers, on_progress=progress,
+            threshold=threshold, thresholds=per_code or None, workers=workers, engine=engine or "local",
+            scheduler=scheduler, parquet=parquet, on_progress=progress,
         )
     if report.resumed_from:
         click.echo(f"Resumed run {report.resumed_from}, which was interrupted: its finished pages were kept.")
-    rows = [[c.key, c.name, c.found, c.new] for c in report.counts]
-    click.echo(_table(["code", "name", "segments", "new"], rows, {"name": 40}))
+    if report.partitions_skipped:
+        click.echo(
+            f"Resumed {report.parquet}: {report.partitions_skipped} partition(s) already there were skipped."
+        )
+    if report.parquet:
+        rows = [[c.key, c.name, c.found] for c in report.counts]
+        click.echo(_table(["code", "name", "segments"], rows, {"name": 40}))
+    else:
+        rows = [[c.key, c.name, c.found, c.new] for c in report.counts]
+        click.echo(_table(["code", "name", "segments", "new"], rows, {"name": 40}))
     if report.refused_codes:
         click.echo(
             f"warning: the model ({report.model_version}) was trained under an older codebook version and "
@@ -501,11 +534,16 @@ def code(ctx, codebook_file, names, include_interviewer, no_rules, no_model, wor
     )
     if not no_model and report.model_version is None:
         sources += " (no trained model yet: `qualkit train`)"
+    where = "" if report.ran_on == "in this process" else f" {report.ran_on}"
+    found = (
+        f"{report.found} suggestions written to {report.partitions_written} partition(s) in {report.parquet} "
+        f"(load them with `qualkit import suggestions {report.parquet}`)"
+        if report.parquet else f"{report.found} suggestions, {report.new} new"
+    )
     click.echo(
-        f"Coded {report.segments} segments with codebook {report.codebook_name!r} "
+        f"Coded {report.segments} segments{where} with codebook {report.codebook_name!r} "
         f"version {report.codebook_version} (hash {report.codebook_sha256[:12]}) using {sources}: "
-        f"{report.found} suggestions, {report.new} new; "
-        f"{report.segments_without} segments with none; "
+        f"{found}; {report.segments_without} segments with none; "
         f"{report.context_segments} interviewer turns skipped as context. Run {report.run_id}."
     )
 
@@ -996,12 +1034,42 @@ def export_qdc(ctx, out):
 
 @cli.group("import")
 def import_group():
-    """Import from other programs.
+    """Import from other programs, or suggestions coded elsewhere (code --to-parquet).
+
+    \b
+    Examples:
+      qualkit import qdpx nvivo_export.qdpx
+      qualkit import suggestions out/suggestions
+    """
+
+
+@import_group.command("suggestions")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.pass_context
+def import_suggestions(ctx, folder):
+    """Load the suggestions `qualkit code --to-parquet DIR` wrote, partition by partition.
+
+    The folder must come from this project: its codebook version must be stored here and every
+    segment it names must exist; otherwise nothing is written. Importing twice adds nothing twice.
 
     \b
     Example:
-      qualkit import qdpx nvivo_export.qdpx
+      qualkit code --engine dask --to-parquet out/suggestions && qualkit import suggestions out/suggestions
     """
+    from qualkit.engine.parquet import import_suggestions as run
+
+    with _open(ctx) as project, _ProgressBar("Importing") as progress:
+        report = run(project, folder, on_progress=progress)
+    if not report.complete:
+        click.echo(
+            f"warning: the run that wrote {folder} did not finish; rerun the same `qualkit code --to-parquet "
+            f"{folder}` to write the rest, then import again.",
+            err=True,
+        )
+    click.echo(
+        f"Imported {report.partitions} partition(s) from {folder}: {report.suggestions} suggestions, "
+        f"{report.new} new. Run {report.run_id}."
+    )
 
 
 @import_group.command("qdpx")

@@ -175,3 +175,80 @@ def test_help_does_not_import_heavy_libraries():
 def test_python_dash_m_qualkit():
     result = subprocess.run([sys.executable, "-m", "qualkit", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("qualkit, version ")
+
+
+def _coding_project(runner, db, folder):
+    from tests.conftest import DATA
+
+    assert invoke(runner, db, "ingest", str(folder)).exit_code == 0
+    assert invoke(runner, db, "codebook", "load", str(DATA / "mini_codebook.yaml")).exit_code == 0
+
+
+def _stored(db) -> tuple[int, list]:
+    """(runs, suggestions) in the project: what a refused command must leave as it was."""
+    from qualkit.project import Project
+
+    with Project.open(db) as project:
+        return len(project.store.runs()), [tuple(row) for row in project.store.suggestion_rows()]
+
+
+def test_code_on_a_local_dask_cluster(runner, db, folder, tmp_path):
+    _coding_project(runner, db, folder)
+    result = invoke(runner, db, "code", "--engine", "dask", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    summary = result.output.splitlines()[-1]
+    assert summary.startswith("Coded 4 segments on Dask (2 workers, local cluster) with codebook 'Test' version 1 ")
+    assert summary.endswith(": 1 suggestions, 1 new; 3 segments with none; 4 interviewer turns skipped as context. "
+                            "Run 2.")
+
+
+def test_code_with_a_bad_scheduler_is_one_error_line(runner, db, folder, monkeypatch):
+    monkeypatch.setattr("qualkit.engine.dask.CONNECT_TIMEOUT", 1)
+    _coding_project(runner, db, folder)
+    before = _stored(db)
+    result = invoke(runner, db, "code", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: cannot reach the Dask scheduler at 'tcp://127.0.0.1:9': Timed out trying to connect to "
+        "tcp://127.0.0.1:9 after 1 s. Check the address (e.g. tcp://10.0.0.5:8786)"
+    )
+    assert _stored(db) == before
+    both = invoke(runner, db, "code", "--engine", "local", "--scheduler", "tcp://127.0.0.1:9")
+    assert both.exit_code == 2
+    assert "Error: --scheduler sends work to Dask: drop --engine local, or use --engine dask" in both.output
+
+
+def test_code_to_parquet_and_import_suggestions(runner, db, folder, tmp_path):
+    _coding_project(runner, db, folder)
+    out = tmp_path / "staged"
+    coded = invoke(runner, db, "code", "--to-parquet", str(out))
+    assert coded.exit_code == 0, coded.output
+    assert f": 1 suggestions written to 1 partition(s) in {out} (load them with `qualkit import suggestions {out}`)" \
+        in coded.output
+    assert _stored(db)[1] == []
+    imported = invoke(runner, db, "import", "suggestions", str(out))
+    assert imported.output == f"Imported 1 partition(s) from {out}: 1 suggestions, 1 new. Run 3.\n"
+    again = invoke(runner, db, "import", "suggestions", str(out))
+    assert again.output == f"Imported 1 partition(s) from {out}: 1 suggestions, 0 new. Run 4.\n"
+    rerun = invoke(runner, db, "code", "--to-parquet", str(out))
+    assert rerun.output.startswith(f"Resumed {out}: 1 partition(s) already there were skipped.\n")
+
+    other = tmp_path / "other.db"
+    assert invoke(runner, other, "init").exit_code == 0
+    _coding_project(runner, other, folder)
+    before = _stored(other)
+    refused = invoke(runner, other, "import", "suggestions", str(out))
+    assert refused.exit_code == 1
+    assert refused.output.startswith(f"Error: {out} was written from project {db.resolve()} (id ")
+    assert _stored(other) == before
+
+
+def test_dask_and_parquet_commands_start_without_dask():
+    code = (
+        "import sys; from qualkit.cli import cli\n"
+        "for args in (['code', '--help'], ['import', 'suggestions', '--help']):\n"
+        "    try:\n        cli(args)\n    except SystemExit:\n        pass\n"
+        "print(sorted({'dask', 'distributed', 'pyarrow', 'pandas'} & set(sys.modules)))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert output.stdout.strip().splitlines()[-1] == "[]"

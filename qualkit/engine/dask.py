@@ -1,0 +1,153 @@
+"""The Dask engine: pages of segments go to Dask workers; results come back in page order.
+
+Each worker builds its rule matchers and loads the model once (:func:`~qualkit.engine.work.suggesters`
+keeps them per process). The setup, which carries the pickled model, is scattered to every worker
+once instead of travelling with every page. Dask is an optional extra, imported only here and only
+when a run asks for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+
+from qualkit.engine.work import PageResult, WorkerSetup, propose_page
+from qualkit.errors import QualkitError
+
+CONNECT_TIMEOUT = 10  # seconds: a mistyped address fails fast, a busy scheduler still answers
+WORKER_WAIT = 60  # seconds a scheduler without workers may take to get its first one
+PAGES_PER_WORKER = 2  # in flight per worker thread: keeps workers busy while memory stays flat
+
+
+class EngineError(QualkitError):
+    """The Dask engine could not start, reach its scheduler, or keep its workers alive."""
+
+
+def dask_results(setup: WorkerSetup, pages: Iterable, *, scheduler: str | None, workers: int) -> DaskResults:
+    """Page results from Dask workers: on the cluster at ``scheduler``, or on a local cluster of
+    ``workers`` processes when no scheduler is given.
+
+    Connects at once, so a bad address is an error before the run records anything. Iterate the
+    result for one :class:`PageResult` per page, in page order; close it (or use ``with``) to
+    disconnect and stop the local cluster.
+    """
+    return DaskResults(setup, pages, scheduler=scheduler, workers=workers)
+
+
+class DaskResults(Iterator[PageResult]):
+    """One run's connection to Dask: an iterator of page results that owns its client and cluster."""
+
+    def __init__(self, setup: WorkerSetup, pages: Iterable, *, scheduler: str | None, workers: int):
+        self.scheduler = scheduler
+        self.client, self.cluster = _connect(scheduler, workers=workers)
+        self._results: Generator[PageResult, None, None] | None = None
+        try:
+            self.workers = _wait_for_workers(self.client, scheduler)
+            self._setup = self.client.scatter(setup, broadcast=True)
+        except BaseException:
+            self.close()
+            raise
+        self._results = self._stream(pages)
+
+    @property
+    def description(self) -> str:
+        where = "local cluster" if self.scheduler is None else f"at {self.scheduler}"
+        return f"Dask ({self.workers} worker{'s' * (self.workers != 1)}, {where})"
+
+    def __next__(self) -> PageResult:
+        if self._results is None:
+            raise StopIteration
+        return next(self._results)
+
+    def __enter__(self) -> DaskResults:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Cancel what is still queued, disconnect, and stop the local cluster if this run started one."""
+        if self._results is not None:
+            self._results.close()
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def _stream(self, pages: Iterable) -> Generator[PageResult, None, None]:
+        in_flight = PAGES_PER_WORKER * max(1, sum(self.client.nthreads().values()))
+        pending: deque = deque()
+        try:
+            for page, contexts in pages:
+                future = self.client.submit(_propose_remote, self._setup, page, contexts, pure=False)
+                pending.append((page, future))
+                if len(pending) >= in_flight:
+                    yield self._collect(*pending.popleft())
+            while pending:
+                yield self._collect(*pending.popleft())
+        finally:
+            if pending and self.client is not None:
+                self.client.cancel([future for _, future in pending])
+
+    def _collect(self, page, future) -> PageResult:
+        from concurrent.futures import CancelledError
+
+        from distributed import KilledWorker
+
+        try:
+            result = future.result()
+        except KilledWorker as exc:
+            raise EngineError(
+                f"segments {page[0].id}-{page[-1].id} were being coded by {exc.allowed_failures + 1} workers in turn "
+                "and every one of them died; pages written so far are kept: check the workers' memory and logs, "
+                "then rerun the same command to resume"
+            ) from None
+        except CancelledError:
+            raise EngineError(
+                f"lost the Dask scheduler {self.scheduler or '(local cluster)'} mid-run; pages written so far "
+                "are kept: rerun the same command to resume"
+            ) from None
+        return dataclasses.replace(result, page=tuple(page))
+
+
+def _propose_remote(setup: WorkerSetup, page, contexts) -> PageResult:
+    """:func:`propose_page` on a worker, sent back without the page: the writer still has its
+    segments, so their text need not cross the network twice."""
+    return dataclasses.replace(propose_page(setup, page, contexts), page=())
+
+
+def _connect(scheduler: str | None, *, workers: int):
+    """(client, local cluster or None)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise EngineError("the Dask engine needs Dask: pip install 'qualkit[dask]'") from None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        try:
+            return Client(cluster, set_as_default=False), cluster
+        except BaseException:
+            cluster.close()
+            raise
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False), None
+    except (OSError, ValueError) as exc:  # unreachable (OSError, incl. timeouts) or malformed (ValueError)
+        raise EngineError(
+            f"cannot reach the Dask scheduler at {scheduler!r}: {exc}. Check the address "
+            "(e.g. tcp://10.0.0.5:8786) and that `dask scheduler` is running there, or leave out "
+            "--scheduler to code on a local cluster"
+        ) from None
+
+
+def _wait_for_workers(client, scheduler: str | None) -> int:
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError:
+        raise EngineError(
+            f"the Dask scheduler at {scheduler!r} has no workers (waited {WORKER_WAIT} s); start some with "
+            f"`dask worker {scheduler}`"
+        ) from None
+    return len(client.nthreads())
