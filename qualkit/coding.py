@@ -129,7 +129,6 @@ def run_code(
     """
     from qualkit.errors import QualkitError
     from qualkit.project import _now
-    from qualkit.store import suggestion_row
 
     if not (use_rules or use_model):
         raise QualkitError("nothing to run: --no-rules and --no-model together leave no source of suggestions")
@@ -184,34 +183,30 @@ def run_code(
     with contextlib.closing(results):
         run_id = store.start_run(command="code", parameters=parameters, started_at=_now())
         for result in results:
-            page, proposed, rule_batch, model_batch = (
-                result.page, result.proposed, result.rule_suggestions, result.model_suggestions
-            )
+            page = result.page
             skipped += result.skipped
             if sink is not None:
-                sink.write(page, [suggestion_row(s) for s in rule_batch + model_batch],
-                           model_version=model.version if model else None)
+                rows = [*result.rule_rows, *result.model_rows]
+                sink.write(page, rows, model_version=model.version if model else None)
                 store.update_run_counts(run_id, {"last_segment_id": page[-1].id, "partitions": sink.written})
             else:
                 with store.transaction():
-                    for code, new in _insert_rules(store, rule_batch, codebook_id, run_id).items():
+                    for code, rows in _by_code(result.rule_rows).items():
+                        new = store.insert_suggestion_rows(rows, codebook_id=codebook_id, run_id=run_id)
                         new_by_code[code] = new_by_code.get(code, 0) + new
-                    if model_batch:
-                        for code in {s.code for s in model_batch}:
-                            new = store.upsert_model_suggestions(
-                                [s for s in model_batch if s.code == code],
-                                codebook_id=codebook_id, run_id=run_id, model_version=model.version,
-                            )
-                            new_by_code[code] = new_by_code.get(code, 0) + new
+                    for code, rows in _by_code(result.model_rows).items():
+                        new = store.upsert_model_rows(
+                            rows, codebook_id=codebook_id, run_id=run_id, model_version=model.version
+                        )
+                        new_by_code[code] = new_by_code.get(code, 0) + new
                     store.update_run_counts(
                         run_id, {"last_segment_id": page[-1].id, "resumed_from": killed["id"] if killed else None}
                     )
-            model_found += len(model_batch)
-            for codes in proposed.values():
-                looked += 1
-                without += not codes
-                for code in codes:
-                    found[code] = found.get(code, 0) + 1
+            model_found += len(result.model_rows)
+            looked += result.looked
+            without += result.without
+            for code, count in result.found.items():
+                found[code] = found.get(code, 0) + count
             done += len(page)
             if on_progress:
                 on_progress(done + (sink.skipped_segments if sink else 0), total, f"{done} segments")
@@ -295,12 +290,9 @@ def _setup(project, codebook, *, use_rules: bool, use_model: bool, threshold, th
     return setup, model
 
 
-def _insert_rules(store, suggestions, codebook_id: int, run_id: int) -> dict[str, int]:
-    """Insert rule suggestions (inside the caller's transaction); new ones counted per code."""
-    by_code: dict[str, list] = {}
-    for suggestion in suggestions:
-        by_code.setdefault(suggestion.code, []).append(suggestion)
-    return {
-        code: store.insert_suggestions(items, codebook_id=codebook_id, run_id=run_id)
-        for code, items in by_code.items()
-    }
+def _by_code(rows) -> dict[str, list[tuple]]:
+    """Suggestion rows grouped by code, so new suggestions can be counted per code."""
+    by_code: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_code.setdefault(row[1], []).append(row)
+    return by_code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
 
@@ -23,8 +24,10 @@ def processes(setup: WorkerSetup, pages: Iterable, *, workers: int) -> Iterator[
     with ProcessPoolExecutor(max_workers=workers, initializer=suggesters, initargs=(setup,)) as pool:
         pending: deque = deque()
         for page, contexts in pages:
-            pending.append(pool.submit(propose_with_built, page, contexts))
+            pending.append((page, pool.submit(propose_with_built, page, contexts)))
             if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
+                page_done, future = pending.popleft()
+                yield dataclasses.replace(future.result(), page=tuple(page_done))
         while pending:
-            yield pending.popleft().result()
+            page_done, future = pending.popleft()
+            yield dataclasses.replace(future.result(), page=tuple(page_done))

@@ -6,12 +6,14 @@ loads the model once per :class:`WorkerSetup` and keeps them for every page it i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import pickle
 import threading
 from dataclasses import dataclass, field
 
-from qualkit.records import Segment, Suggestion
+from qualkit.records import Segment
+from qualkit.store import suggestion_row
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,20 @@ class WorkerSetup:
 
 @dataclass(frozen=True)
 class PageResult:
-    """What rules and model proposed for one page of segments."""
+    """What rules and model proposed for one page of segments.
 
-    page: tuple[Segment, ...]
+    Suggestions travel as :func:`~qualkit.store.suggestion_row` tuples: a worker's result is
+    unpickled by the single writer, and plain tuples unpickle about 100 times faster than
+    records — with records, two workers could not outrun the writer.
+    """
+
+    page: tuple[Segment, ...]  # empty while in transit: the writer still has the page
     skipped: int  # interviewer turns skipped as context
-    proposed: dict[int, frozenset[str]]  # segment id -> codes proposed, for every segment looked at
-    rule_suggestions: tuple[Suggestion, ...]
-    model_suggestions: tuple[Suggestion, ...]
+    looked: int  # segments looked at
+    without: int  # of those, segments nothing was proposed for
+    found: dict[str, int]  # code -> segments it was proposed for
+    rule_rows: tuple[tuple, ...]
+    model_rows: tuple[tuple, ...]
 
 
 def is_interviewer(speaker: str | None, names) -> bool:
@@ -81,22 +90,26 @@ class Suggesters:
         setup = self.setup
         data = [s for s in page if setup.include_interviewer or not is_interviewer(s.speaker, setup.interviewers)]
         proposed: dict[int, set[str]] = {s.id: set() for s in data}
-        rule_batch: list[Suggestion] = []
-        model_batch: list[Suggestion] = []
+        rule_rows: list[tuple] = []
+        model_rows: list[tuple] = []
         if self.rules:
             for segment, suggestions in self.rules.pipe(data, batch_size=setup.batch_size):
-                rule_batch += suggestions
+                rule_rows += map(suggestion_row, suggestions)
                 proposed[segment.id].update(s.code for s in suggestions)
         if self.model:
             contexts = contexts or {}
             pairs = ((s, contexts.get(s.id, "")) for s in data)
             for segment, suggestions in self.model.pipe(pairs, batch_size=setup.batch_size):
-                model_batch += suggestions
+                model_rows += map(suggestion_row, suggestions)
                 proposed[segment.id].update(s.code for s in suggestions)
+        found: dict[str, int] = {}
+        for codes in proposed.values():
+            for code in codes:
+                found[code] = found.get(code, 0) + 1
         return PageResult(
-            page=tuple(page), skipped=len(page) - len(data),
-            proposed={key: frozenset(codes) for key, codes in proposed.items()},
-            rule_suggestions=tuple(rule_batch), model_suggestions=tuple(model_batch),
+            page=tuple(page), skipped=len(page) - len(data), looked=len(data),
+            without=sum(1 for codes in proposed.values() if not codes), found=found,
+            rule_rows=tuple(rule_rows), model_rows=tuple(model_rows),
         )
 
 
@@ -122,7 +135,8 @@ def propose_page(setup: WorkerSetup, page, contexts: dict[int, str] | None = Non
 
 def propose_with_built(page, contexts: dict[int, str] | None = None) -> PageResult:
     """:func:`propose_page` in a pool process whose initializer built the suggesters, so the
-    setup (and the pickled model in it) is sent once per process, not once per page."""
+    setup (and the pickled model in it) is sent once per process, not once per page. The
+    result goes back without the page, which the writer still has."""
     with _LOCK:
         (built,) = _BUILT.values()
-    return built.propose(page, contexts)
+    return dataclasses.replace(built.propose(page, contexts), page=())
