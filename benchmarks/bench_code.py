@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=2_000_000, help="corpus size in words")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--workers", type=int, default=1, help="processes for `qualkit code --workers`")
+    parser.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="`qualkit code --engine` (dask: a local cluster of --workers processes)")
     parser.add_argument("--keep", type=Path, help="keep the generated corpus and project in this folder")
     options = parser.parse_args()
 
@@ -136,7 +138,8 @@ def main() -> None:
         subprocess.run([*qualkit, "-p", str(db), "init"], check=True, capture_output=True)
         ingest_s, ingest_mb, _ = _timed([*qualkit, "-p", str(db), "ingest", str(corpus)])
         subprocess.run([*qualkit, "-p", str(db), "codebook", "load", str(CODEBOOK)], check=True, capture_output=True)
-        code_s, code_mb, code_out = _timed([*qualkit, "-p", str(db), "code", "--workers", str(options.workers)])
+        code_s, code_mb, code_out = _timed([*qualkit, "-p", str(db), "code", "--workers", str(options.workers),
+                                              "--engine", options.engine])
         _, tokenize_mb, tokenize_out = _timed([sys.executable, "-c", _TOKENIZE, str(db)])
         bare = json.loads(tokenize_out)
         summary = code_out.strip().splitlines()[-1]
@@ -155,6 +158,7 @@ def main() -> None:
         "ratio_per_worker": round((coded_words / code_s) / (coded_words / bare["seconds"]) / options.workers, 3),
         "peak_rss_mb": round(code_mb),
         "workers": options.workers,
+        "engine": options.engine,
         "code_summary": summary,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
