@@ -529,12 +529,16 @@ class Store:
         self, document_ids: list[int] | None = None, *, page_size: int = 2000, after: int = 0
     ) -> Iterator[list[Segment]]:
         """Segments in pages by id (after segment ``after``), each page a finished query, so
-        writes may happen between pages."""
+        writes may happen between pages.
+
+        Texts are cut from each document's text in Python: SQLite's substr walks UTF-8 from the
+        start of the document for every segment, which grows with the square of a document's length.
+        """
+        texts: dict[int, str] = {}  # the page's documents (a long document spans pages: kept)
         while True:
             query = (
-                'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, '
-                's.timestamp, substr(d.text, s.start + 1, s."end" - s.start) AS text '
-                "FROM segments s JOIN documents d ON d.id = s.document_id WHERE s.id > ?"
+                'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, s.timestamp '
+                "FROM segments s WHERE s.id > ?"
             )
             params: tuple = (after,)
             if document_ids is not None:
@@ -544,11 +548,18 @@ class Store:
             rows = self._conn.execute(query, (*params, page_size)).fetchall()
             if not rows:
                 return
+            wanted = {r["document_id"] for r in rows}
+            texts = {key: text for key, text in texts.items() if key in wanted}
+            missing = sorted(wanted - set(texts))
+            if missing:
+                texts.update(self._conn.execute(
+                    f"SELECT id, text FROM documents WHERE id IN ({','.join('?' * len(missing))})", missing
+                ).fetchall())
             yield [
                 Segment(
                     id=r["id"], document_id=r["document_id"], ordinal=r["ordinal"], start=r["start"],
-                    end=r["end"], unit=Unit(r["unit"]), text=r["text"], speaker=r["speaker"],
-                    timestamp=r["timestamp"],
+                    end=r["end"], unit=Unit(r["unit"]), text=texts[r["document_id"]][r["start"]:r["end"]],
+                    speaker=r["speaker"], timestamp=r["timestamp"],
                 )
                 for r in rows
             ]
@@ -611,15 +622,16 @@ class Store:
     # -- decisions -------------------------------------------------------------------------
 
     def suggestion_ids_existing(self, ids: Iterable[int]) -> set[int]:
+        return self._existing_ids("suggestions", ids)
+
+    def _existing_ids(self, table: str, ids: Iterable[int]) -> set[int]:
+        """Those of ``ids`` that are rows of ``table`` (asked 500 at a time: SQLite caps parameters)."""
         ids = list(ids)
         found: set[int] = set()
         for chunk in range(0, len(ids), 500):
             part = ids[chunk:chunk + 500]
-            found |= {
-                row[0] for row in self._conn.execute(
-                    f"SELECT id FROM suggestions WHERE id IN ({','.join('?' * len(part))})", part
-                )
-            }
+            query = f"SELECT id FROM {table} WHERE id IN ({','.join('?' * len(part))})"
+            found.update(row[0] for row in self._conn.execute(query, part))
         return found
 
     def suggestion(self, suggestion_id: int) -> sqlite3.Row | None:
@@ -744,12 +756,13 @@ class Store:
         "uncertainty": "ABS(g.score - 0.5), g.segment_id, g.code_key, g.source",
     }
 
-    def _pending_filter(self, reviewer, codes, document_ids, case, exclude) -> tuple[str, list]:
+    def _pending_filter(self, reviewer, codes, document_ids, case, exclude, *, code_index: bool = True
+                        ) -> tuple[str, list]:
         # reviewer None: every suggestion in the filter, decided or not
         where = f"WHERE NOT EXISTS ({self._IN_FORCE})" if reviewer is not None else "WHERE 1"
         params: list = [reviewer] if reviewer is not None else []
         if codes:
-            clause, code_params = _codes_under(codes)
+            clause, code_params = _codes_under(codes, use_index=code_index)
             where += " AND " + clause
             params += code_params
         if document_ids is not None:
@@ -777,7 +790,9 @@ class Store:
     ) -> list[sqlite3.Row]:
         """Suggestions the reviewer has no decision in force on, in review order (``only``: just
         this suggestion, if it is pending)."""
-        where, params = self._pending_filter(reviewer, codes, document_ids, case, exclude)
+        # The next item is found by walking the order's index and skipping what the filter leaves
+        # out; letting SQLite pick the code index instead would fetch and sort the whole code.
+        where, params = self._pending_filter(reviewer, codes, document_ids, case, exclude, code_index=False)
         if only is not None:
             where += " AND g.id = ?"
             params.append(only)
@@ -857,6 +872,10 @@ class Store:
                 params,
             )
         ]
+
+    def existing_segment_ids(self, segment_ids: Iterable[int]) -> set[int]:
+        """Those of ``segment_ids`` that are segments of this project."""
+        return self._existing_ids("segments", segment_ids)
 
     def segment_texts(self, segment_ids: Iterable[int]) -> dict[int, tuple[int, int, str]]:
         """segment id → (document, ordinal, text)."""
@@ -974,11 +993,15 @@ class Store:
         return list(self._conn.execute("SELECT * FROM runs ORDER BY id"))
 
 
-def _codes_under(codes: Iterable[str]) -> tuple[str, list]:
-    """SQL for "suggestion g's code is one of ``codes`` or under one" ("culture" → "culture.trust")."""
+def _codes_under(codes: Iterable[str], *, use_index: bool = True) -> tuple[str, list]:
+    """SQL for "suggestion g's code is one of ``codes`` or under one" ("culture" → "culture.trust").
+    ``use_index=False`` keeps SQLite off the code index (a unary + on the column)."""
     codes = list(codes)
-    clause = "(" + " OR ".join("g.code_key = ? OR substr(g.code_key, 1, ?) = ?" for _ in codes) + ")"
-    return clause, [value for code in codes for value in (code, len(code) + 1, code + ".")]
+    column = "g.code_key" if use_index else "+g.code_key"
+    # "under culture" is the key range ["culture.", "culture/"): '/' follows '.' in code point
+    # order, so the range is exactly the keys starting "culture.", and SQLite can walk an index.
+    clause = "(" + " OR ".join(f"{column} = ? OR ({column} >= ? AND {column} < ?)" for _ in codes) + ")"
+    return clause, [value for code in codes for value in (code, code + ".", code + "/")]
 
 
 def _statements(script: str) -> list[str]:

@@ -285,7 +285,7 @@ def _partition_rows(path: Path, *, store=None) -> tuple[list[tuple], dict[str, l
             rules.append(row)
     if store is not None:
         ids = sorted({row[0] for row in rules} | {row[0] for batch in models.values() for row in batch})
-        missing = sorted(set(ids) - set(store.segment_texts(ids)))
+        missing = sorted(set(ids) - store.existing_segment_ids(ids))
         if missing:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             raise SuggestionsFolderError(

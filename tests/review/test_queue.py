@@ -8,15 +8,16 @@ from qualkit.review.session import ORDERS, ReviewSession
 from tests.review.conftest import ids_by_code
 
 
-def _plan(store, order: str) -> str:
-    where, params = store._pending_filter("alice", None, None, None, [])
+def _plan(store, order: str, codes=None) -> str:
+    where, params = store._pending_filter("alice", codes, None, None, [], code_index=False)
     query = "SELECT g.id " + store._PENDING_FROM + where + f" ORDER BY {store._ORDERS[order]} LIMIT 1"
     return " | ".join(row[3] for row in store._conn.execute("EXPLAIN QUERY PLAN " + query, params))
 
 
+@pytest.mark.parametrize("codes", [None, ["offer"]])
 @pytest.mark.parametrize("order", ORDERS)
-def test_next_item_walks_an_index_instead_of_sorting_the_queue(reviewed, order):
-    plan = _plan(reviewed.store, order)
+def test_next_item_walks_an_index_instead_of_sorting_the_queue(reviewed, order, codes):
+    plan = _plan(reviewed.store, order, codes)
     assert "TEMP B-TREE" not in plan  # no sort of every pending suggestion per keypress
     assert "SCAN u" not in plan  # undos found through decisions_reverses, not a scan of all decisions
     assert plan.startswith("SCAN g USING")
@@ -30,6 +31,18 @@ def test_document_order_follows_documents_and_turns(reviewed, tmp_path):
     rows = reviewed.store.pending_suggestions("alice", order="document")
     keys = [(row["document_id"], row["ordinal"], row["code_key"], row["source"]) for row in rows]
     assert keys == sorted(keys) and len({k[0] for k in keys}) == 2
+
+
+def test_code_filters_count_through_the_code_index(reviewed):
+    store = reviewed.store
+    where, params = store._pending_filter(None, ["offer"], None, None, [])
+    plan = " | ".join(row[3] for row in store._conn.execute("EXPLAIN QUERY PLAN SELECT 1 FROM suggestions g " + where,
+                                                            params))
+    assert "suggestions_code (code_key>? AND code_key<?)" in plan
+    # the range is "offer." up to "offer/": the code itself and codes under it, never a sibling
+    assert store.count_in_filter(codes=["offer"]) == sum(
+        1 for row in reviewed.suggestions() if row["code"] == "offer" or row["code"].startswith("offer.")
+    ) == 2
 
 
 def test_counts_follow_decisions_undos_and_filters(reviewed):
