@@ -126,24 +126,32 @@ class _Explainer:
             self._regexes[index] = found
         return found
 
-    def explain(self, weights, columns, values, text: str, *, top: int = 5) -> tuple[Evidence, ...]:
-        """``columns``/``values``: one row's non-zero features (CSR slices)."""
+    def words(self, columns, values):
+        """One row's word features: (columns, values) of its CSR slices."""
+        words = self.is_word[columns]
+        return columns[words], values[words]
+
+    def explain(self, weights, columns, values, lowered: str, *, located: dict[int, tuple[int, int] | None],
+                top: int = 5) -> tuple[Evidence, ...]:
+        """``columns``/``values``: one row's word features (:meth:`words`); ``lowered``: its text,
+        lower-cased. ``located``: where each term is in that text, shared by every code explained
+        for the row (codes share their strongest terms)."""
         import numpy as np
 
-        words = self.is_word[columns]
-        columns, values = columns[words], values[words]
         contributions = values * weights[columns]
         found: list[Evidence] = []
-        lowered = text.lower()
         for position in np.argsort(-contributions, kind="stable"):
             contribution = float(contributions[position])
             if contribution <= 0 or len(found) >= top:
                 break
             index = int(columns[position])
-            match = self._regex(index).search(lowered)
-            if match:
+            if index not in located:
+                match = self._regex(index).search(lowered)
+                located[index] = match.span() if match else None
+            span = located[index]
+            if span:
                 term = self.names[index][len("words__"):]
-                found.append(Evidence(match.start(), match.end(), f"{term} (+{contribution:.2f})"))
+                found.append(Evidence(span[0], span[1], f"{term} (+{contribution:.2f})"))
         return tuple(found)
 
 
@@ -302,13 +310,15 @@ class ModelSuggester:
         }
         for row, (segment, _) in enumerate(batch):
             suggestions = []
+            first, last = matrix.indptr[row], matrix.indptr[row + 1]
+            columns, values = self._explainer.words(matrix.indices[first:last], matrix.data[first:last])
+            lowered, located = segment.text.lower(), {}
             for code in self.codes:
                 probability = float(probabilities[code][row])
                 if probability < self.thresholds[code]:
                     continue
-                first, last = matrix.indptr[row], matrix.indptr[row + 1]
                 explained = self._explainer.explain(
-                    self.model.codes[code].weights, matrix.indices[first:last], matrix.data[first:last], segment.text
+                    self.model.codes[code].weights, columns, values, lowered, located=located
                 )
                 evidence = tuple(Evidence(segment.start + e.start, segment.start + e.end, e.pattern) for e in explained)
                 suggestions.append(Suggestion(segment.id, code, Source.MODEL, round(probability, 4), evidence))
