@@ -8,6 +8,7 @@ forward, each migration in its own transaction.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -189,8 +190,20 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def suggestion_row(suggestion) -> tuple:
     """(segment id, code, source, score, evidence JSON): a suggestion as the store writes it."""
-    evidence = json.dumps([[e.start, e.end, e.pattern] for e in suggestion.evidence], ensure_ascii=False)
-    return suggestion.segment_id, suggestion.code, suggestion.source.value, suggestion.score, evidence
+    return suggestion.segment_id, suggestion.code, suggestion.source.value, suggestion.score, evidence_json(
+        suggestion.evidence
+    )
+
+
+def evidence_json(evidence) -> str:
+    """``json.dumps([[start, end, pattern], ...], ensure_ascii=False)``, built from cached pattern
+    strings: a run writes the same few hundred patterns hundreds of thousands of times."""
+    return "[" + ", ".join(f"[{e.start}, {e.end}, {_json_string(e.pattern)}]" for e in evidence) + "]"
+
+
+@functools.lru_cache(maxsize=65536)
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 class Store:

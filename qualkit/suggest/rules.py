@@ -30,6 +30,7 @@ class RuleSuggester:
         from qualkit.suggest.patterns import CompiledPatterns
 
         self.codebook = codebook
+        self._order = {key: index for index, key in enumerate(codebook.keys)}  # codebook order
         self.patterns = CompiledPatterns(codebook.codes, nlp_name=codebook.nlp)
         self.nlp = self.patterns.nlp
 
@@ -63,15 +64,14 @@ class RuleSuggester:
         for match in matches:
             if match.exclude:
                 continue
-            if any(s < match.end and match.start < e for s, e in excluded.get(match.code, ())):
+            blocked = excluded.get(match.code)
+            if blocked and any(s < match.end and match.start < e for s, e in blocked):
                 continue
             spans = evidence.setdefault(match.code, {})
             spans.setdefault((match.start, match.end), match.pattern)
         suggestions = []
-        for code in self.codebook.keys:  # codebook order, so output is stable
-            spans = evidence.get(code)
-            if not spans:
-                continue
+        for code in sorted(evidence, key=self._order.__getitem__):  # codebook order, so output is stable
+            spans = evidence[code]
             items = tuple(
                 Evidence(segment.start + start, segment.start + end, pattern)
                 for (start, end), pattern in sorted(spans.items())
