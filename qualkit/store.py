@@ -931,30 +931,44 @@ class Store:
         )
 
     def upsert_model_rows(self, rows: Iterable[tuple], *, codebook_id: int, run_id: int, model_version: str) -> int:
-        """:meth:`upsert_model_suggestions` for rows made by :func:`suggestion_row`."""
-        new = 0
+        """:meth:`upsert_model_suggestions` for rows made by :func:`suggestion_row`; what is already
+        there is looked up for all rows at once, and written with one UPDATE and one INSERT batch."""
+        rows = list(rows)
+        existing: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        by_code: dict[str, list[int]] = {}
+        for segment_id, code, *_ in rows:
+            by_code.setdefault(code, []).append(segment_id)
+        for code, segment_ids in by_code.items():
+            for chunk in range(0, len(segment_ids), 500):
+                part = segment_ids[chunk:chunk + 500]
+                for row in self._conn.execute(
+                    "SELECT id, segment_id, source FROM suggestions "
+                    f"WHERE code_key = ? AND segment_id IN ({','.join('?' * len(part))})",
+                    [code, *part],
+                ):
+                    existing.setdefault((row["segment_id"], code), []).append((row["id"], row["source"]))
+        updates, inserts = [], []
+        for segment_id, code, _, score, evidence in rows:
+            there = existing.get((segment_id, code), [])
+            if any(source != "model" for _, source in there):
+                continue  # proposed by rules or added by hand: the model does not propose it again
+            if there:
+                suggestion_id = there[0][0]
+                updates.append((score, evidence, model_version, run_id, suggestion_id, suggestion_id))
+            else:
+                inserts.append((segment_id, code, score, evidence, codebook_id, run_id, model_version))
         with self.transaction():
-            for segment_id, code, _, score, evidence in rows:
-                existing = self._conn.execute(
-                    "SELECT id, source FROM suggestions WHERE segment_id = ? AND code_key = ?",
-                    (segment_id, code),
-                ).fetchall()
-                if any(row["source"] != "model" for row in existing):
-                    continue
-                if existing:
-                    self._conn.execute(
-                        "UPDATE suggestions SET score = ?, evidence = ?, model_version = ?, run_id = ? "
-                        "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.suggestion_id = ?)",
-                        (score, evidence, model_version, run_id, existing[0]["id"], existing[0]["id"]),
-                    )
-                    continue
-                self._conn.execute(
-                    "INSERT INTO suggestions (segment_id, code_key, source, score, evidence, codebook_id, run_id, "
-                    "model_version) VALUES (?, ?, 'model', ?, ?, ?, ?, ?)",
-                    (segment_id, code, score, evidence, codebook_id, run_id, model_version),
-                )
-                new += 1
-        return new
+            self._conn.executemany(
+                "UPDATE suggestions SET score = ?, evidence = ?, model_version = ?, run_id = ? "
+                "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.suggestion_id = ?)",
+                updates,
+            )
+            self._conn.executemany(
+                "INSERT INTO suggestions (segment_id, code_key, source, score, evidence, codebook_id, run_id, "
+                "model_version) VALUES (?, ?, 'model', ?, ?, ?, ?, ?)",
+                inserts,
+            )
+        return len(inserts)
 
     # -- runs ------------------------------------------------------------------------------
 
