@@ -87,10 +87,13 @@ def _review_queue(db: Path, decisions: int) -> dict:
                 session.accept(item)
             timings[order] = {
                 "next_ms_median": round(statistics.median(nexts), 1), "next_ms_max": round(max(nexts), 1),
+                # the first progress counts the queue; later ones follow the session's own decisions
+                "progress_first_ms": round(progresses[0], 1),
                 "progress_ms_median": round(statistics.median(progresses), 1),
             }
             print(f"{'review ' + order:>18}: next item median {timings[order]['next_ms_median']} ms, "
-                  f"max {timings[order]['next_ms_max']} ms; progress {timings[order]['progress_ms_median']} ms",
+                  f"max {timings[order]['next_ms_max']} ms; progress first {timings[order]['progress_first_ms']} ms, "
+                  f"then {timings[order]['progress_ms_median']} ms",
                   file=sys.stderr)
     return {"suggestions": suggestions, "orders": timings}
 
