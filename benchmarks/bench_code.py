@@ -4,8 +4,8 @@
     python benchmarks/bench_code.py --words 200000 --json
 
 The corpus is generated from the bundled sample interviews (turns re-sampled into new
-transcripts, speakers kept) and, when ../shared is present, paragraphs of the real policy
-texts (as documents). Each stage runs as its own `qualkit` process so its peak memory is its
+transcripts, speakers kept, and into survey exports of open responses) and, when ../shared is
+present, paragraphs of the real policy texts (as documents). Each stage runs as its own `qualkit` process so its peak memory is its
 own. The yardstick is bare spaCy tokenization (`spacy.blank("en")`, `nlp.pipe`) of exactly the
 texts `code` looks at, measured in the same run.
 """
@@ -47,8 +47,16 @@ def _source_material():
     return turns, paragraphs
 
 
+SCHOOLS = ("Brookfield Primary", "Fellside Academy", "Harbour High", "Millbrook Infant", "Westgate College")
+ROLES = ("teacher", "ECT", "mentor", "PD lead", "headteacher", "teaching assistant")
+INGEST_OPTIONS = ["--text-column", "response", "--id-column", "id"]  # how the survey files are read
+
+
 def generate(folder: Path, words: int, *, seed: int = 13) -> int:
-    """Write transcripts (80%) and documents (20%) totalling about ``words`` words."""
+    """Write transcripts (70%), policy documents (20%) and survey exports (10%, one open response
+    per row, with school and role columns) totalling about ``words`` words."""
+    import csv
+
     rng = random.Random(seed)
     turns, paragraphs = _source_material()
     interviewer = [t for s, t in turns if s == "Interviewer"]
@@ -56,16 +64,26 @@ def generate(folder: Path, words: int, *, seed: int = 13) -> int:
     written = number = 0
     while written < words:
         number += 1
-        if paragraphs and number % 5 == 0:
+        size = 0
+        if paragraphs and number % 10 in (0, 5):
             body = []
-            size = 0
             while size < TRANSCRIPT_WORDS:
                 paragraph = rng.choice(paragraphs)
                 body.append(paragraph)
                 size += len(paragraph.split())
             (folder / f"policy_{number:06d}.txt").write_text("\n\n".join(body), encoding="utf-8")
+        elif number % 10 == 3:
+            with open(folder / f"survey_{number:06d}.csv", "w", encoding="utf-8", newline="") as out:
+                table = csv.writer(out)
+                table.writerow(["id", "school", "role", "response"])
+                row = 0
+                while size < TRANSCRIPT_WORDS:
+                    row += 1
+                    response = rng.choice(answers)
+                    table.writerow([f"r{row}", rng.choice(SCHOOLS), rng.choice(ROLES), response])
+                    size += len(response.split())
         else:
-            lines, size, clock = [], 0, 0
+            lines, clock = [], 0
             while size < TRANSCRIPT_WORDS:
                 question, answer = rng.choice(interviewer), rng.choice(answers)
                 lines.append(f"[{clock // 3600:02d}:{clock % 3600 // 60:02d}:{clock % 60:02d}] Interviewer: {question}")
@@ -136,7 +154,7 @@ def main() -> None:
         db = work / "bench.db"
         db.unlink(missing_ok=True)
         subprocess.run([*qualkit, "-p", str(db), "init"], check=True, capture_output=True)
-        ingest_s, ingest_mb, _ = _timed([*qualkit, "-p", str(db), "ingest", str(corpus)])
+        ingest_s, ingest_mb, _ = _timed([*qualkit, "-p", str(db), "ingest", str(corpus), *INGEST_OPTIONS])
         subprocess.run([*qualkit, "-p", str(db), "codebook", "load", str(CODEBOOK)], check=True, capture_output=True)
         code_s, code_mb, code_out = _timed([*qualkit, "-p", str(db), "code", "--workers", str(options.workers),
                                               "--engine", options.engine])

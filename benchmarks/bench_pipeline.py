@@ -34,7 +34,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from bench_code import _TOKENIZE, CODEBOOK, _timed, generate  # noqa: E402
+from bench_code import _TOKENIZE, CODEBOOK, INGEST_OPTIONS, _timed, generate  # noqa: E402
 
 REVIEWER = "bench reviewer"
 
@@ -126,7 +126,7 @@ def main() -> None:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         project = [*qualkit, "-p", str(db)]
         subprocess.run([*project, "init"], check=True, capture_output=True)
-        _stage(results, "ingest", [*project, "ingest", str(corpus)], words=generated)
+        _stage(results, "ingest", [*project, "ingest", str(corpus), *INGEST_OPTIONS], words=generated)
         subprocess.run([*project, "codebook", "load", str(CODEBOOK)], check=True, capture_output=True)
         _, _, tokenize_out = _timed([sys.executable, "-c", _TOKENIZE, str(db)])
         bare = json.loads(tokenize_out)
