@@ -617,17 +617,8 @@ class Store:
             JOIN documents d ON d.id = s.document_id
             LEFT JOIN cases c ON c.id = d.case_id
         """
-        where, params = [], []
-        if codes:
-            clause, code_params = _codes_under(codes)
-            where.append(clause)
-            params += code_params
-        if document_ids is not None:
-            ids = list(document_ids)
-            where.append(f"s.document_id IN ({','.join('?' * len(ids))})")
-            params += ids
-        if where:
-            query += " WHERE " + " AND ".join(where)
+        where, params = self._pending_filter(None, codes, document_ids, None, ())  # the review queue's filter
+        query += where
         # segment ids follow (document, ordinal), so this order walks the suggestions' unique index
         query += " ORDER BY g.segment_id, g.code_key, g.source"
         return self._conn.execute(query, params)
