@@ -151,7 +151,8 @@ def run_code(
     store = project.store
     document_ids = None if documents is None else [project.document_id(name) for name in documents]
     setup, model = _setup(project, codebook, use_rules=use_rules, use_model=use_model, threshold=threshold,
-                          thresholds=thresholds, include_interviewer=include_interviewer, batch_size=batch_size)
+                          thresholds=thresholds, include_interviewer=include_interviewer, batch_size=batch_size,
+                          ship_model=engine == "dask" or workers > 1)
     sources = tuple(name for name, on in (("rule", use_rules), ("model", model)) if on)
     parameters = {
         "codebook_sha256": codebook.sha256, "codebook_id": codebook_id,
@@ -260,9 +261,10 @@ def _unwritten(pages, sink):
 
 
 def _setup(project, codebook, *, use_rules: bool, use_model: bool, threshold, thresholds, include_interviewer: bool,
-           batch_size: int):
+           batch_size: int, ship_model: bool):
     """(WorkerSetup, the model suggester or None): what the workers need, and the model's
-    version and refused codes for the run's record."""
+    version and refused codes for the run's record. ``ship_model``: pickle the model into the
+    setup for other processes; an in-process run uses the loaded one and skips the copy."""
     import pickle
 
     from qualkit.engine.work import WorkerSetup
@@ -280,7 +282,7 @@ def _setup(project, codebook, *, use_rules: bool, use_model: bool, threshold, th
             model = ModelSuggester(
                 trained, codebook, version=f"model-{model_id}", thresholds=thresholds, threshold=threshold
             )
-            model_bytes = pickle.dumps(trained)
+            model_bytes = pickle.dumps(trained) if ship_model else None
             model_options = {"version": model.version, "thresholds": model.thresholds}
     setup = WorkerSetup(
         codebook_source=codebook.source, codebook_path=codebook.path, use_rules=use_rules, model_bytes=model_bytes,

@@ -6,14 +6,16 @@ import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
 
-from qualkit.engine.work import PageResult, WorkerSetup, propose_page, propose_with_built, suggesters
+from qualkit.engine.work import PageResult, Suggesters, WorkerSetup, propose_with_built, suggesters
 
 
 def in_process(setup: WorkerSetup, pages: Iterable, *, model=None) -> Iterator[PageResult]:
-    """``model``: the run's model suggester, already loaded here, so it is not unpickled twice."""
-    suggesters(setup, model=model)
+    """``model``: the run's model suggester, already loaded here (the setup carries no pickled
+    copy of it). Built for this run only, not kept in the per-process cache: a cached model
+    found by its version name could be another project's."""
+    built = Suggesters(setup, model=model)
     for page, contexts in pages:
-        yield propose_page(setup, page, contexts)
+        yield built.propose(page, contexts)
 
 
 def processes(setup: WorkerSetup, pages: Iterable, *, workers: int) -> Iterator[PageResult]:

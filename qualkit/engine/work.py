@@ -7,6 +7,7 @@ loads the model once per :class:`WorkerSetup` and keeps them for every page it i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import pickle
 import threading
@@ -29,9 +30,10 @@ class WorkerSetup:
     include_interviewer: bool = False
     batch_size: int = 512
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
-        """Identifies the setup, so a long-lived worker can keep suggesters for several runs."""
+        """Identifies the setup, so a long-lived worker can keep suggesters for several runs.
+        Computed once: a Dask worker looks its suggesters up by it for every page."""
         parts = [
             self.codebook_source, self.codebook_path, repr(self.use_rules), repr(sorted(self.model_options.items())),
             repr(sorted(self.interviewers)), repr(self.include_interviewer), repr(self.batch_size),
@@ -70,6 +72,8 @@ class Suggesters:
     """The rule suggester and model suggester one setup builds."""
 
     def __init__(self, setup: WorkerSetup, *, model=None):
+        """``model``: a model suggester this process already has (the in-process engine), used
+        instead of unpickling ``setup.model_bytes``."""
         from qualkit.codebook import parse_codebook
 
         codebook, _ = parse_codebook(setup.codebook_source, path=setup.codebook_path, compile_patterns=False)
@@ -117,14 +121,13 @@ _BUILT: dict[str, Suggesters] = {}
 _LOCK = threading.Lock()  # Dask runs tasks on worker threads
 
 
-def suggesters(setup: WorkerSetup, *, model=None) -> Suggesters:
-    """This process's suggesters for ``setup``, built on first use. ``model``: the setup's model
-    suggester when this process already has it unpickled (the in-process engine)."""
+def suggesters(setup: WorkerSetup) -> Suggesters:
+    """This process's suggesters for ``setup``, built on first use."""
     key = setup.digest
     with _LOCK:
         if key not in _BUILT:
             _BUILT.clear()  # one run's worth at a time: a matcher and a model can be large
-            _BUILT[key] = Suggesters(setup, model=model)
+            _BUILT[key] = Suggesters(setup)
         return _BUILT[key]
 
 
