@@ -8,11 +8,10 @@ when a run asks for it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 
-from qualkit.engine.work import PageResult, WorkerSetup, propose_page
+from qualkit.engine.work import PageResult, WorkerSetup, completed, parcel, propose_page
 from qualkit.errors import QualkitError
 
 CONNECT_TIMEOUT = 10  # seconds: a mistyped address fails fast, a busy scheduler still answers
@@ -42,9 +41,10 @@ class DaskResults(Iterator[PageResult]):
         self.scheduler = scheduler
         self.client, self.cluster = _connect(scheduler, workers=workers)
         self._results: Generator[PageResult, None, None] | None = None
+        self._setup = setup
         try:
             self.workers = _wait_for_workers(self.client, scheduler)
-            self._setup = self.client.scatter(setup, broadcast=True)
+            self._scattered = self.client.scatter(setup, broadcast=True)
         except BaseException:
             self.close()
             raise
@@ -82,7 +82,8 @@ class DaskResults(Iterator[PageResult]):
         pending: deque = deque()
         try:
             for page, contexts in pages:
-                future = self.client.submit(_propose_remote, self._setup, page, contexts, pure=False)
+                future = self.client.submit(propose_page, self._scattered, *parcel(self._setup, page, contexts),
+                                            pure=False)
                 pending.append((page, future))
                 if len(pending) >= in_flight:
                     yield self._collect(*pending.popleft())
@@ -110,13 +111,7 @@ class DaskResults(Iterator[PageResult]):
                 f"lost the Dask scheduler {self.scheduler or '(local cluster)'} mid-run; pages written so far "
                 "are kept: rerun the same command to resume"
             ) from None
-        return dataclasses.replace(result, page=tuple(page))
-
-
-def _propose_remote(setup: WorkerSetup, page, contexts) -> PageResult:
-    """:func:`propose_page` on a worker, sent back without the page: the writer still has its
-    segments, so their text need not cross the network twice."""
-    return dataclasses.replace(propose_page(setup, page, contexts), page=())
+        return completed(result, page)
 
 
 def _connect(scheduler: str | None, *, workers: int):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import deque
 from collections.abc import Iterable, Iterator
 
-from qualkit.engine.work import PageResult, Suggesters, WorkerSetup, propose_with_built, suggesters
+from qualkit.engine.work import PageResult, Suggesters, WorkerSetup, completed, parcel, propose_with_built, suggesters
 
 
 def in_process(setup: WorkerSetup, pages: Iterable, *, model=None) -> Iterator[PageResult]:
@@ -15,21 +14,26 @@ def in_process(setup: WorkerSetup, pages: Iterable, *, model=None) -> Iterator[P
     found by its version name could be another project's."""
     built = Suggesters(setup, model=model)
     for page, contexts in pages:
-        yield built.propose(page, contexts)
+        yield completed(built.propose(*parcel(setup, page, contexts)), page)
 
 
 def processes(setup: WorkerSetup, pages: Iterable, *, workers: int) -> Iterator[PageResult]:
     """Pages farmed out to worker processes; results come back in order to the single writer.
-    At most two pages per worker are in flight, so memory stays flat however big the corpus."""
+    At most two pages per worker are in flight, so memory stays flat however big the corpus.
+
+    This process only reads and writes. Coding pages here too was tried: the pool's threads in
+    this process, which feed the workers and take their results, then wait on the GIL while
+    spaCy tokenizes, the workers starve, and two workers ran slower than before.
+    """
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, initializer=suggesters, initargs=(setup,)) as pool:
         pending: deque = deque()
         for page, contexts in pages:
-            pending.append((page, pool.submit(propose_with_built, page, contexts)))
+            pending.append((page, pool.submit(propose_with_built, *parcel(setup, page, contexts))))
             if len(pending) >= 2 * workers:
                 page_done, future = pending.popleft()
-                yield dataclasses.replace(future.result(), page=tuple(page_done))
+                yield completed(future.result(), page_done)
         while pending:
             page_done, future = pending.popleft()
-            yield dataclasses.replace(future.result(), page=tuple(page_done))
+            yield completed(future.result(), page_done)

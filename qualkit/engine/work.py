@@ -2,6 +2,11 @@
 
 A worker — this process, a pool process or a Dask worker — builds its rule matchers and
 loads the model once per :class:`WorkerSetup` and keeps them for every page it is sent.
+
+The writer sends a worker only what it codes, as :func:`passages`: (id, start, text) tuples,
+without interviewer turns (which stay with the writer as context). Pickling a page of
+:class:`~qualkit.records.Segment` records and unpickling it in the worker cost as much CPU
+as the writer's own reads, on the same cores the workers tokenize on.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ import functools
 import hashlib
 import pickle
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from qualkit.records import Segment
 from qualkit.store import suggestion_row
@@ -43,6 +50,14 @@ class WorkerSetup:
         return digest.hexdigest()
 
 
+class Passage(NamedTuple):
+    """What a worker needs of a segment to code it: the suggesters read only these three."""
+
+    id: int
+    start: int  # where the segment starts in its document: evidence offsets are document offsets
+    text: str
+
+
 @dataclass(frozen=True)
 class PageResult:
     """What rules and model proposed for one page of segments.
@@ -53,12 +68,36 @@ class PageResult:
     """
 
     page: tuple[Segment, ...]  # empty while in transit: the writer still has the page
-    skipped: int  # interviewer turns skipped as context
+    skipped: int  # interviewer turns skipped as context (the writer counts them: see `completed`)
     looked: int  # segments looked at
     without: int  # of those, segments nothing was proposed for
     found: dict[str, int]  # code -> segments it was proposed for
     rule_rows: tuple[tuple, ...]
     model_rows: tuple[tuple, ...]
+
+
+def passages(setup: WorkerSetup, page: Iterable[Segment]) -> list[tuple[int, int, str]]:
+    """The page's segments to code, as plain (id, start, text) tuples: what the writer sends a
+    worker. Interviewer turns are left out (they are context, not data) unless the setup includes them."""
+    return [
+        (s.id, s.start, s.text)
+        for s in page
+        if setup.include_interviewer or not is_interviewer(s.speaker, setup.interviewers)
+    ]
+
+
+def parcel(setup: WorkerSetup, page: Sequence[Segment], contexts: dict[int, str] | None):
+    """(passages, their contexts): what a worker is sent for one page."""
+    shipped = passages(setup, page)
+    if contexts is not None:
+        contexts = {item[0]: contexts.get(item[0], "") for item in shipped}
+    return shipped, contexts
+
+
+def completed(result: PageResult, page: Sequence[Segment]) -> PageResult:
+    """A worker's result with its page, which the writer kept: every page segment not looked at
+    was an interviewer turn skipped as context."""
+    return dataclasses.replace(result, page=tuple(page), skipped=len(page) - result.looked)
 
 
 def is_interviewer(speaker: str | None, names) -> bool:
@@ -90,28 +129,32 @@ class Suggesters:
             trained = pickle.loads(setup.model_bytes)  # noqa: S301 - the project's own model
             self.model = ModelSuggester(trained, codebook, **setup.model_options)
 
-    def propose(self, page, contexts: dict[int, str] | None) -> PageResult:
+    def propose(self, shipped: Iterable[tuple[int, int, str]], contexts: dict[int, str] | None) -> PageResult:
+        """What the rules and the model propose for :func:`passages` of a page (``contexts``: each
+        one's neighbours' text, for the model). The result has no page yet: see :func:`completed`."""
         setup = self.setup
-        data = [s for s in page if setup.include_interviewer or not is_interviewer(s.speaker, setup.interviewers)]
+        data = [Passage._make(item) for item in shipped]
         proposed: dict[int, set[str]] = {s.id: set() for s in data}
         rule_rows: list[tuple] = []
         model_rows: list[tuple] = []
         if self.rules:
             for segment, suggestions in self.rules.pipe(data, batch_size=setup.batch_size):
-                rule_rows += map(suggestion_row, suggestions)
-                proposed[segment.id].update(s.code for s in suggestions)
+                if suggestions:
+                    rule_rows += map(suggestion_row, suggestions)
+                    proposed[segment.id].update(s.code for s in suggestions)
         if self.model:
             contexts = contexts or {}
             pairs = ((s, contexts.get(s.id, "")) for s in data)
             for segment, suggestions in self.model.pipe(pairs, batch_size=setup.batch_size):
-                model_rows += map(suggestion_row, suggestions)
-                proposed[segment.id].update(s.code for s in suggestions)
+                if suggestions:
+                    model_rows += map(suggestion_row, suggestions)
+                    proposed[segment.id].update(s.code for s in suggestions)
         found: dict[str, int] = {}
         for codes in proposed.values():
             for code in codes:
                 found[code] = found.get(code, 0) + 1
         return PageResult(
-            page=tuple(page), skipped=len(page) - len(data), looked=len(data),
+            page=(), skipped=0, looked=len(data),
             without=sum(1 for codes in proposed.values() if not codes), found=found,
             rule_rows=tuple(rule_rows), model_rows=tuple(model_rows),
         )
@@ -131,15 +174,15 @@ def suggesters(setup: WorkerSetup) -> Suggesters:
         return _BUILT[key]
 
 
-def propose_page(setup: WorkerSetup, page, contexts: dict[int, str] | None = None) -> PageResult:
-    """Propose codes for one page: the function every engine runs, wherever it runs."""
-    return suggesters(setup).propose(page, contexts)
+def propose_page(setup: WorkerSetup, shipped, contexts: dict[int, str] | None = None) -> PageResult:
+    """Propose codes for one page's :func:`passages`: the function every remote engine runs,
+    wherever it runs. The result goes back without the page, which the writer still has."""
+    return suggesters(setup).propose(shipped, contexts)
 
 
-def propose_with_built(page, contexts: dict[int, str] | None = None) -> PageResult:
+def propose_with_built(shipped, contexts: dict[int, str] | None = None) -> PageResult:
     """:func:`propose_page` in a pool process whose initializer built the suggesters, so the
-    setup (and the pickled model in it) is sent once per process, not once per page. The
-    result goes back without the page, which the writer still has."""
+    setup (and the pickled model in it) is sent once per process, not once per page."""
     with _LOCK:
         (built,) = _BUILT.values()
-    return dataclasses.replace(built.propose(page, contexts), page=())
+    return built.propose(shipped, contexts)
