@@ -30,6 +30,7 @@ _TOKEN_ATTRS_NEEDING = {
     "DEP": "parser", "ENT_TYPE": "ner", "ENT_IOB": "ner", "SENT_START": "senter",
 }
 MAX_REGEX_LENGTH = 500
+_TOKEN_ATTR = {"LOWER": "lower", "ORTH": "orth", "NORM": "norm"}  # Token's hash of each attribute
 
 
 class Match(NamedTuple):
@@ -136,14 +137,15 @@ class CompiledPatterns:
             for spec in specs
         ]
         self._install_prefix_norms({prefix for _, spec, _ in entries for prefix in self._prefixes(spec)})
+        # Two passes over each Doc, whatever the codebook holds (each pass costs as much as
+        # a few hundred hits): phrases on LOWER, and phrases with wildcards on NORM (which
+        # names a word's prefix). Variants whose case matters join the LOWER pass under a
+        # second match id, and are checked token by token after a hit, as are NORM hits.
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.exact_phrases = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        # Phrases with wildcards match on NORM (which names a word's prefix); their LOWER
-        # tokens are checked again after a match, against the variants kept in `_variants`.
         self.norm_phrases = PhraseMatcher(self.nlp.vocab, attr="NORM")
-        # Phrases mixing exact-case and any-case tokens match on LOWER, then case is checked.
-        self.mixed_phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self._variants: dict[int, list[tuple[tuple[str, str], ...]]] = {}
+        #: checked match id -> the token sequences a hit must fit one of, by length
+        self._variants: dict[int, dict[int, list[tuple[tuple[str, int], ...]]]] = {}
+        self._always: set[int] = set()  # checked ids whose every variant is all NORM: a hit fits
         self.matcher = Matcher(self.nlp.vocab, validate=True)
         self.regexes: list[tuple[str, PatternSpec, bool, re.Pattern]] = []
         # per regex: a literal every match contains (casefolded if the regex ignores case), or None
@@ -236,7 +238,12 @@ class CompiledPatterns:
         return tokens
 
     def _add_alternatives(self, match_id: str, tokens: list[list]) -> bool:
-        """Expand per-token alternatives into phrases / equality patterns; False if too many."""
+        """Expand per-token alternatives into phrases / equality patterns; False if too many.
+
+        Any-case variants go to the LOWER pass as they are. The rest are checked after a hit,
+        under the match id ``match_id + "?"``: exact-case and mixed variants join the LOWER pass
+        lowercased, wildcard variants the NORM pass.
+        """
         import itertools
         import math
 
@@ -244,8 +251,9 @@ class CompiledPatterns:
 
         if not tokens or math.prod(len(options) for options in tokens) > self.MAX_VARIANTS:
             return False
-        lower_docs, orth_docs, norm_docs, mixed_docs, patterns = [], [], [], [], []
-        key = self.nlp.vocab.strings[match_id]
+        lower_docs, checked_lower_docs, norm_docs, patterns = [], [], [], []
+        checked_id = match_id + "?"
+        checked: list[tuple[tuple[str, str], ...]] = []
         for variant in itertools.product(*tokens):
             chosen = tuple(alternative for alternative in variant if alternative is not None)
             if not chosen:
@@ -254,27 +262,34 @@ class CompiledPatterns:
             words = [value for _, value in chosen]
             if attrs == {"LOWER"}:
                 lower_docs.append(Doc(self.nlp.vocab, words=words))
-            elif attrs == {"ORTH"}:
-                orth_docs.append(Doc(self.nlp.vocab, words=words))
-            elif attrs == {"LOWER", "NORM"} or attrs == {"NORM"}:
+            elif "NORM" in attrs and attrs <= {"LOWER", "NORM"}:
                 doc = Doc(self.nlp.vocab, words=[f"w{i}" for i in range(len(chosen))])
                 for token, (attr, value) in zip(doc, chosen, strict=True):
                     token.norm_ = value if attr == "NORM" else self.nlp.vocab[value].norm_
                 norm_docs.append(doc)
-                self._variants.setdefault(key, []).append(chosen)
-            elif attrs == {"LOWER", "ORTH"}:
-                mixed_docs.append(Doc(self.nlp.vocab, words=[value.lower() for value in words]))
-                self._variants.setdefault(key, []).append(chosen)
+                checked.append(chosen)
+            elif attrs <= {"LOWER", "ORTH"}:
+                checked_lower_docs.append(Doc(self.nlp.vocab, words=[value.lower() for value in words]))
+                checked.append(chosen)
             else:  # pragma: no cover - only LOWER, ORTH and NORM alternatives are made
                 patterns.append([{attr: value} for attr, value in chosen])
         if lower_docs:
             self.phrases.add(match_id, lower_docs)
-        if orth_docs:
-            self.exact_phrases.add(match_id, orth_docs)
+        if checked:
+            key = self.nlp.vocab.strings.add(checked_id)
+            self.labels[key] = self.labels[self.nlp.vocab.strings[match_id]]
+            strings = self.nlp.vocab.strings
+            by_length = self._variants.setdefault(key, {})
+            for chosen in checked:
+                by_length.setdefault(len(chosen), []).append(
+                    tuple((_TOKEN_ATTR[attr], strings.add(value)) for attr, value in chosen)
+                )
+            if all(attr == "NORM" for chosen in checked for attr, _ in chosen):
+                self._always.add(key)
+        if checked_lower_docs:
+            self.phrases.add(checked_id, checked_lower_docs)
         if norm_docs:
-            self.norm_phrases.add(match_id, norm_docs)
-        if mixed_docs:
-            self.mixed_phrases.add(match_id, mixed_docs)
+            self.norm_phrases.add(checked_id, norm_docs)
         if patterns:
             self.matcher.add(match_id, patterns)
         return True
@@ -333,13 +348,18 @@ class CompiledPatterns:
                         "spacy.blank('en') only tokenizes"
                     )
 
-    def _verified(self, doc, match_id: int, start: int, end: int) -> bool:
-        """A NORM-phrase match stands if some variant of its pattern fits token by token."""
-        span = doc[start:end]
-        return any(
-            len(variant) == len(span) and all(_token_fits(t, *alt) for t, alt in zip(span, variant, strict=True))
-            for variant in self._variants[match_id]
-        )
+    def _fits(self, doc, match_id: int, start: int, end: int) -> bool:
+        """Whether a hit under a checked id fits one of its pattern's variants token by token.
+        A variant that is all NORM fits every NORM hit: the pass compared exactly those values."""
+        if match_id in self._always:
+            return True
+        for variant in self._variants[match_id].get(end - start, ()):
+            for offset, (attr, value) in enumerate(variant):
+                if getattr(doc[start + offset], attr) != value:
+                    break
+            else:
+                return True
+        return False
 
     # -- matching --------------------------------------------------------------------------
 
@@ -351,14 +371,16 @@ class CompiledPatterns:
         """
         text = doc.text if text is None else text
         found = []
-        hits = [*self.phrases(doc), *self.exact_phrases(doc)]
+        hits = self.phrases(doc)
+        if len(self.norm_phrases):
+            hits += self.norm_phrases(doc)
         if len(self.matcher):  # spaCy's Matcher costs a pass over the tokens even when idle
             hits += self.matcher(doc)
-        hits += [
-            hit for hit in [*self.norm_phrases(doc), *self.mixed_phrases(doc)] if self._verified(doc, *hit)
-        ]
+        labels, variants = self.labels, self._variants
         for match_id, start, end in hits:
-            code, label, exclude = self.labels[match_id]
+            if match_id in variants and not self._fits(doc, match_id, start, end):
+                continue
+            code, label, exclude = labels[match_id]
             last = doc[end - 1]
             found.append(Match(code, doc[start].idx, last.idx + len(last), label, exclude))
         folded = None
@@ -373,10 +395,6 @@ class CompiledPatterns:
                 if hit.end() > hit.start():
                     found.append(Match(code, hit.start(), hit.end(), spec.label, exclude))
         return found
-
-
-def _token_fits(token, attr: str, value: str) -> bool:
-    return {"LOWER": token.lower_, "ORTH": token.orth_, "NORM": token.norm_}[attr] == value
 
 
 def required_literal(pattern: str, *, shortest: int = 3) -> tuple[str, bool] | None:
