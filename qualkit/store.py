@@ -191,14 +191,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 def suggestion_row(suggestion) -> tuple:
     """(segment id, code, source, score, evidence JSON): a suggestion as the store writes it."""
     return suggestion.segment_id, suggestion.code, suggestion.source.value, suggestion.score, evidence_json(
-        suggestion.evidence
+        (e.start, e.end, e.pattern) for e in suggestion.evidence
     )
 
 
-def evidence_json(evidence) -> str:
-    """``json.dumps([[start, end, pattern], ...], ensure_ascii=False)``, built from cached pattern
-    strings: a run writes the same few hundred patterns hundreds of thousands of times."""
-    return "[" + ", ".join(f"[{e.start}, {e.end}, {_json_string(e.pattern)}]" for e in evidence) + "]"
+def evidence_json(spans: Iterable[tuple[int, int, str]]) -> str:
+    """``json.dumps([[start, end, pattern], ...], ensure_ascii=False)`` for (start, end, pattern)
+    spans, built from cached pattern strings: a run writes the same few hundred patterns hundreds
+    of thousands of times."""
+    return "[" + ", ".join(f"[{start}, {end}, {_json_string(pattern)}]" for start, end, pattern in spans) + "]"
 
 
 @functools.lru_cache(maxsize=65536)

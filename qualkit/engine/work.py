@@ -138,10 +138,10 @@ class Suggesters:
         rule_rows: list[tuple] = []
         model_rows: list[tuple] = []
         if self.rules:
-            for segment, suggestions in self.rules.pipe(data, batch_size=setup.batch_size):
-                if suggestions:
-                    rule_rows += map(suggestion_row, suggestions)
-                    proposed[segment.id].update(s.code for s in suggestions)
+            for segment, rows in self.rules.rows(data, batch_size=setup.batch_size):
+                if rows:
+                    rule_rows += rows
+                    proposed[segment.id].update(row[1] for row in rows)
         if self.model:
             contexts = contexts or {}
             pairs = ((s, contexts.get(s.id, "")) for s in data)

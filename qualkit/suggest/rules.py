@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 
 from qualkit.codebook import Codebook
 from qualkit.records import Evidence, Segment, Source, Suggestion
+from qualkit.store import evidence_json
 
 
 def rule_score(evidence_count: int) -> float:
@@ -40,7 +41,25 @@ class RuleSuggester:
     def pipe(
         self, segments: Iterable[Segment], *, batch_size: int = 512
     ) -> Iterator[tuple[Segment, list[Suggestion]]]:
-        """(segment, suggestions) for each segment, in order; tokenizes in batches."""
+        """(segment, suggestions) for each segment, in order; tokenizes in batches. A segment
+        is anything with ``id``, ``start`` and ``text``."""
+        for segment, found in self._found(segments, batch_size=batch_size):
+            yield segment, [
+                Suggestion(segment.id, code, Source.RULE, score, tuple(Evidence(*span) for span in spans))
+                for code, score, spans in found
+            ]
+
+    def rows(
+        self, segments: Iterable[Segment], *, batch_size: int = 512
+    ) -> Iterator[tuple[Segment, list[tuple]]]:
+        """:meth:`pipe` as the store's :func:`~qualkit.store.suggestion_row` tuples, built without
+        the records in between: what a worker sends the writer, several hundred thousand a run."""
+        rule = Source.RULE.value
+        for segment, found in self._found(segments, batch_size=batch_size):
+            yield segment, [(segment.id, code, rule, score, evidence_json(spans)) for code, score, spans in found]
+
+    def _found(self, segments: Iterable[Segment], *, batch_size: int):
+        """(segment, [(code, score, evidence spans as document offsets), ...]) for each segment."""
         pending: deque[Segment] = deque()  # segments whose texts nlp.pipe has taken
 
         def texts():
@@ -50,9 +69,9 @@ class RuleSuggester:
 
         for doc in self.nlp.pipe(texts(), batch_size=batch_size):
             segment = pending.popleft()
-            yield segment, self._suggest(segment, doc)
+            yield segment, self._evidence(segment, doc)
 
-    def _suggest(self, segment: Segment, doc) -> list[Suggestion]:
+    def _evidence(self, segment: Segment, doc) -> list[tuple[str, float, list[tuple[int, int, str]]]]:
         matches = self.patterns.matches(doc, segment.text)
         if not matches:
             return []
@@ -69,23 +88,18 @@ class RuleSuggester:
                 continue
             spans = evidence.setdefault(match.code, {})
             spans.setdefault((match.start, match.end), match.pattern)
-        suggestions = []
+        found = []
+        offset = segment.start
         for code in sorted(evidence, key=self._order.__getitem__):  # codebook order, so output is stable
-            spans = evidence[code]
-            items = tuple(
-                Evidence(segment.start + start, segment.start + end, pattern)
-                for (start, end), pattern in sorted(spans.items())
-            )
-            suggestions.append(
-                Suggestion(segment.id, code, Source.RULE, rule_score(len(_distinct(items))), items)
-            )
-        return suggestions
+            items = [(offset + start, offset + end, pattern) for (start, end), pattern in sorted(evidence[code].items())]
+            found.append((code, rule_score(_distinct(items)), items))
+        return found
 
 
-def _distinct(items: tuple[Evidence, ...]) -> list[Evidence]:
-    """Evidence spans that do not overlap an earlier one (nested matches count once)."""
-    kept: list[Evidence] = []
+def _distinct(items: list[tuple[int, int, str]]) -> int:
+    """How many evidence spans do not overlap an earlier one (nested matches count once)."""
+    kept: list[tuple[int, int, str]] = []
     for item in items:
-        if not any(k.start < item.end and item.start < k.end for k in kept):
+        if not any(k[0] < item[1] and item[0] < k[1] for k in kept):
             kept.append(item)
-    return kept
+    return len(kept)

@@ -88,6 +88,19 @@ def test_pipe_keeps_segments_and_order(suggester):
     ]
 
 
+
+def test_rows_are_the_stores_rows_of_the_suggestions(suggester):
+    """Workers send rows built without records; they must be what the records would store."""
+    from qualkit.store import suggestion_row
+
+    texts = ["Autonomy, accountability and trust.", "nothing", "The multi-academy trust runs NPQs.",
+             "Our mentors and ECTs, with KS2 “trust”.", "Two staff are on an NPQ."]
+    segments = [Segment(i, 1, i, 40 * i, 40 * i + len(t), Unit.TURN, t) for i, t in enumerate(texts)]
+    rows = [(segment.id, found) for segment, found in suggester.rows(segments)]
+    expected = [(segment.id, [suggestion_row(s) for s in found]) for segment, found in suggester.pipe(segments)]
+    assert rows == expected
+    assert sum(len(found) for _, found in rows) >= 5
+
 def test_wildcard_prefixes_that_overlap():
     codebook, _ = parse_codebook(
         """
