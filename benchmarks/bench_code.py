@@ -5,9 +5,9 @@
 
 The corpus is generated from the bundled sample interviews (turns re-sampled into new
 transcripts, speakers kept, and into survey exports of open responses) and, when ../shared is
-present, paragraphs of the real policy texts (as documents). Each stage runs as its own `qualkit` process so its peak memory is its
-own. The yardstick is bare spaCy tokenization (`spacy.blank("en")`, `nlp.pipe`) of exactly the
-texts `code` looks at, measured in the same run.
+present, paragraphs of the real policy texts (as documents). Each stage runs as its own
+`qualkit` process so its peak memory is its own. The yardstick is bare spaCy tokenization
+(`spacy.blank("en")`, `nlp.pipe`) of exactly the texts `code` looks at, measured in the same run.
 """
 
 from __future__ import annotations

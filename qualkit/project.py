@@ -14,12 +14,11 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from qualkit.errors import IngestError, NotFoundError, QualkitError, did_you_mean
 from qualkit.records import DocumentInfo, DocumentKind, Segment, Unit
-from qualkit.store import Store
+from qualkit.store import Store, utc_timestamp
 
 DEFAULT_PROJECT = "qualkit.db"
 
@@ -500,5 +499,5 @@ def _report(state: _IngestState, **extra) -> IngestReport:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_timestamp()
 

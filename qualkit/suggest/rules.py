@@ -91,7 +91,8 @@ class RuleSuggester:
         found = []
         offset = segment.start
         for code in sorted(evidence, key=self._order.__getitem__):  # codebook order, so output is stable
-            items = [(offset + start, offset + end, pattern) for (start, end), pattern in sorted(evidence[code].items())]
+            spans = sorted(evidence[code].items())
+            items = [(offset + start, offset + end, pattern) for (start, end), pattern in spans]
             found.append((code, rule_score(_distinct(items)), items))
         return found
 
