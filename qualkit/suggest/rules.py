@@ -12,6 +12,7 @@ for that code. The score grows with independent evidence: 1 - 0.5^n for n distin
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Iterator
 
@@ -20,6 +21,7 @@ from qualkit.records import Evidence, Segment, Source, Suggestion
 from qualkit.store import evidence_json
 
 
+@functools.lru_cache(maxsize=64)
 def rule_score(evidence_count: int) -> float:
     return round(1.0 - 0.5**evidence_count, 4)
 
@@ -72,28 +74,36 @@ class RuleSuggester:
             yield segment, self._evidence(segment, doc)
 
     def _evidence(self, segment: Segment, doc) -> list[tuple[str, float, list[tuple[int, int, str]]]]:
+        # Runs once per segment over every hit: a national corpus makes millions of hits, so
+        # this loop keeps to plain tuples and dicts.
         matches = self.patterns.matches(doc, segment.text)
         if not matches:
             return []
+        evidence: dict[str, dict[tuple[int, int], str]] = {}  # code -> span -> the first pattern to find it
         excluded: dict[str, list[tuple[int, int]]] = {}
-        for match in matches:
-            if match.exclude:
-                excluded.setdefault(match.code, []).append((match.start, match.end))
-        evidence: dict[str, dict[tuple[int, int], str]] = {}
-        for match in matches:
-            if match.exclude:
+        for code, start, end, pattern, exclude in matches:
+            if exclude:
+                excluded.setdefault(code, []).append((start, end))
                 continue
-            blocked = excluded.get(match.code)
-            if blocked and any(s < match.end and match.start < e for s, e in blocked):
-                continue
-            spans = evidence.setdefault(match.code, {})
-            spans.setdefault((match.start, match.end), match.pattern)
+            spans = evidence.get(code)
+            if spans is None:
+                evidence[code] = {(start, end): pattern}
+            elif (start, end) not in spans:
+                spans[start, end] = pattern
+        for code, blocked in excluded.items():  # an exclude pattern removes the evidence it overlaps
+            spans = evidence.get(code)
+            if spans:
+                for span in [span for span in spans if any(s < span[1] and span[0] < e for s, e in blocked)]:
+                    del spans[span]
+                if not spans:
+                    del evidence[code]
         found = []
         offset = segment.start
-        for code in sorted(evidence, key=self._order.__getitem__):  # codebook order, so output is stable
+        codes = sorted(evidence, key=self._order.__getitem__) if len(evidence) > 1 else evidence
+        for code in codes:  # codebook order, so output is stable
             spans = sorted(evidence[code].items())
             items = [(offset + start, offset + end, pattern) for (start, end), pattern in spans]
-            found.append((code, rule_score(_distinct(items)), items))
+            found.append((code, rule_score(_distinct(items) if len(items) > 1 else 1), items))
         return found
 
 
