@@ -128,7 +128,7 @@ def run_code(
     :func:`qualkit.engine.parquet.import_suggestions`; a rerun into the folder skips finished pages.
     """
     from qualkit.errors import QualkitError
-    from qualkit.project import _now
+    from qualkit.store import utc_timestamp
 
     if not (use_rules or use_model):
         raise QualkitError("nothing to run: --no-rules and --no-model together leave no source of suggestions")
@@ -166,7 +166,7 @@ def run_code(
 
         # page_size fixes the partitions' boundaries, so a rerun must keep it to find its pages done
         sink = ParquetSink(parquet, parameters={**parameters, "page_size": page_size},
-                           project=project_identity(project), started_at=_now())
+                           project=project_identity(project), started_at=utc_timestamp())
         parameters["to_parquet"] = str(sink.folder.resolve())
     else:
         killed = store.unfinished_run("code", parameters)
@@ -182,7 +182,7 @@ def run_code(
     new_by_code: dict[str, int] = {}
     looked = skipped = without = model_found = 0
     with contextlib.closing(results):
-        run_id = store.start_run(command="code", parameters=parameters, started_at=_now())
+        run_id = store.start_run(command="code", parameters=parameters, started_at=utc_timestamp())
         for result in results:
             page = result.page
             skipped += result.skipped
@@ -222,8 +222,8 @@ def run_code(
     if sink is not None:
         run_counts.update(partitions_written=sink.written, partitions_skipped=sink.skipped)
         written = {key: value for key, value in run_counts.items() if key != "new"}  # new is known on import
-        sink.finish(finished_at=_now(), counts={**written, "run_id": run_id})
-    store.finish_run(run_id, counts=run_counts, finished_at=_now())
+        sink.finish(finished_at=utc_timestamp(), counts={**written, "run_id": run_id})
+    store.finish_run(run_id, counts=run_counts, finished_at=utc_timestamp())
     return CodeReport(
         codebook_id=codebook_id, codebook_name=codebook.name, codebook_version=str(codebook.version),
         codebook_sha256=codebook.sha256, run_id=run_id, segments=looked, context_segments=skipped,

@@ -134,7 +134,7 @@ class Project:
             from qualkit.cases import read_cases_file
 
             read_cases_file(cases_file, [])  # a malformed cases file stops us before any write
-        started = _now()
+        started = utc_timestamp()
         files, problems = discover(paths)
         state = _IngestState(failures=list(problems))
         if strict and problems:
@@ -169,7 +169,7 @@ class Project:
                 "failures": len(report.failures), "cases_assigned": cases_assigned,
             },
             started_at=started,
-            finished_at=_now(),
+            finished_at=utc_timestamp(),
         )
         return report
 
@@ -496,8 +496,4 @@ def _report(state: _IngestState, **extra) -> IngestReport:
         warnings=tuple(state.warnings),
         **extra,
     )
-
-
-def _now() -> str:
-    return utc_timestamp()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
 
 
 def code_infos(codebook) -> tuple:
@@ -32,6 +31,7 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
     from qualkit.analysis import AnalysisError
     from qualkit.codebook import is_under
     from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData
+    from qualkit.store import utc_timestamp
 
     _, codebook = project.codebook()
     frame = A.codings(project, consensus=consensus, include_pending=include_pending)
@@ -90,7 +90,7 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
     return ReportData(
         title=title or f"Coding report: {codebook.name}",
         subtitle=f"{len(frame)} coded segments from {corpus['documents']} documents in {corpus['cases']} cases",
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), qualkit_version=__version__,
+        generated_at=utc_timestamp(), qualkit_version=__version__,
         corpus=corpus, codebook_name=codebook.name, codebook_version=str(codebook.version),
         codebook_hash=codebook.sha256, reviewers=reviewers, consensus_rule=consensus, agreement=agreement,
         include_pending=include_pending, codes=code_infos(codebook), segments=segments, frequency=frequency,

@@ -185,7 +185,7 @@ def import_suggestions(project, folder: str | os.PathLike, *, on_progress=None) 
     codebook version must be stored here and every segment it names must exist. Suggestions
     already there are not added again, so importing twice adds nothing twice.
     """
-    from qualkit.project import _now
+    from qualkit.store import utc_timestamp
 
     _need_pyarrow()
     folder = Path(folder)
@@ -219,7 +219,7 @@ def import_suggestions(project, folder: str | os.PathLike, *, on_progress=None) 
         command="import suggestions",
         parameters={"folder": str(folder.resolve()), "codebook_sha256": parameters["codebook_sha256"],
                     "model_version": parameters.get("model_version"), "started_at": manifest.get("started_at")},
-        started_at=_now(),
+        started_at=utc_timestamp(),
     )
     suggestions = new = 0
     for done, path in enumerate(partitions, start=1):
@@ -236,7 +236,8 @@ def import_suggestions(project, folder: str | os.PathLike, *, on_progress=None) 
         if on_progress:
             on_progress(done, len(partitions), path.name)
     store.finish_run(
-        run_id, counts={"partitions": len(partitions), "suggestions": suggestions, "new": new}, finished_at=_now()
+        run_id, counts={"partitions": len(partitions), "suggestions": suggestions, "new": new},
+        finished_at=utc_timestamp(),
     )
     return ImportReport(
         folder=str(folder), run_id=run_id, partitions=len(partitions), suggestions=suggestions, new=new,
