@@ -276,9 +276,9 @@ class CompiledPatterns:
         if lower_docs:
             self.phrases.add(match_id, lower_docs)
         if checked:
-            key = self.nlp.vocab.strings.add(checked_id)
-            self.labels[key] = self.labels[self.nlp.vocab.strings[match_id]]
             strings = self.nlp.vocab.strings
+            key = strings.add(checked_id)
+            self.labels[key] = self.labels[strings[match_id]]
             by_length = self._variants.setdefault(key, {})
             for chosen in checked:
                 by_length.setdefault(len(chosen), []).append(
