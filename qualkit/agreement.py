@@ -16,7 +16,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from qualkit.errors import QualkitError, did_you_mean
+from qualkit.errors import AgreementError, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,10 +25,6 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 OVERALL = "(overall)"
 
 NAN = float("nan")
-
-
-class AgreementError(QualkitError):
-    """Judgements that cannot be compared: mismatched lengths, non-binary values, unknown coders."""
 
 
 class Judgement(NamedTuple):

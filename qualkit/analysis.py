@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qualkit.errors import QualkitError
+from qualkit.errors import AnalysisError
 
 QUOTE_LENGTH = 240
-
-
-class AnalysisError(QualkitError):
-    """An analysis cannot be computed as asked."""
 
 
 def codings(project, *, consensus: str = "any", reviewer: str | None = None, include_pending: bool = False,

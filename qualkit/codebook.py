@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualkit.errors import CodebookError, did_you_mean
-from qualkit.yamlsource import KeyPath, YamlSource, YamlSourceError, load_yaml
+from qualkit.errors import CodebookError, YamlSourceError, did_you_mean
+from qualkit.yamlsource import KeyPath, YamlSource, load_yaml
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")

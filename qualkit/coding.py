@@ -127,19 +127,19 @@ def run_code(
     the suggestions go to partitioned Parquet instead of the project, to be loaded with
     :func:`qualkit.engine.parquet.import_suggestions`; a rerun into the folder skips finished pages.
     """
-    from qualkit.errors import QualkitError
+    from qualkit.errors import EngineError, NotFoundError
     from qualkit.store import utc_timestamp
 
     if not (use_rules or use_model):
-        raise QualkitError("nothing to run: --no-rules and --no-model together leave no source of suggestions")
+        raise EngineError("nothing to run: --no-rules and --no-model together leave no source of suggestions")
     if engine not in ENGINES:
-        raise QualkitError(f"unknown engine {engine!r}: use {' or '.join(ENGINES)}")
+        raise EngineError(f"unknown engine {engine!r}: use {' or '.join(ENGINES)}")
     if scheduler is not None and engine != "dask":
-        raise QualkitError(f"a scheduler ({scheduler}) needs the Dask engine: use engine 'dask' (--engine dask)")
+        raise EngineError(f"a scheduler ({scheduler}) needs the Dask engine: use engine 'dask' (--engine dask)")
     if workers is None:
         workers = (os.cpu_count() or 1) if engine == "dask" else 1
     if workers < 1:
-        raise QualkitError(f"--workers {workers}: use 1 or more processes")
+        raise EngineError(f"--workers {workers}: use 1 or more processes")
     if codebook_path:
         _, codebook_id, _, _ = project.load_codebook(codebook_path)
         codebook_id, codebook = project.codebook(codebook_id)
@@ -147,7 +147,7 @@ def run_code(
         codebook_id, codebook = project.codebook()
     for code in thresholds or {}:
         if code not in codebook.keys:
-            raise QualkitError(f"--threshold names code {code!r}, which the codebook does not have")
+            raise NotFoundError(f"--threshold names code {code!r}, which the codebook does not have")
     store = project.store
     document_ids = None if documents is None else [project.document_id(name) for name in documents]
     setup, model = _setup(project, codebook, use_rules=use_rules, use_model=use_model, threshold=threshold,

@@ -1,6 +1,56 @@
-"""The one error root. Every message says what is wrong and how to fix it."""
+"""Every error qualkit raises on purpose, in one place. Each message says what is wrong and how
+to fix it; the CLI prints it as one ``Error: ...`` line and exits with status 1.
+
+The hierarchy::
+
+    QualkitError                    something the user can fix
+    ├── ProjectError                the project file is missing, locked, unreadable or too new
+    │   └── DatabaseBusyError       another qualkit process held the project too long
+    ├── NotFoundError               a named document, case, code, reviewer or record does not exist
+    ├── IngestError                 a source file could not be read into documents
+    ├── CasesError                  a cases file is malformed
+    ├── CodebookError               a codebook is invalid (file, line and key in the message)
+    │   └── YamlSourceError         the file is not valid (or not safe) YAML
+    ├── ReviewError                 a review action or review file cannot be carried out as asked
+    ├── ModelError                  a model cannot be trained, stored or loaded as asked
+    ├── EngineError                 an engine (process pool, Dask) could not start or keep going
+    ├── StagedSuggestionsError      a --to-parquet folder cannot be written or imported
+    ├── AgreementError              judgements that cannot be compared
+    ├── AnalysisError               an analysis or report cannot be computed as asked
+    ├── ExportError                 an output file cannot be written as asked
+    └── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
+        └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
+
+    QualkitWarning (UserWarning)    something was repaired or skipped, and the user should know
+    └── RefiWarning                 a REFI-QDA file was non-conformant or partly unmappable
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "AgreementError",
+    "AnalysisError",
+    "CasesError",
+    "CodebookError",
+    "DatabaseBusyError",
+    "EngineError",
+    "ExportError",
+    "IngestError",
+    "ModelError",
+    "NotFoundError",
+    "ProjectError",
+    "QualkitError",
+    "QualkitWarning",
+    "RefiError",
+    "RefiSafetyError",
+    "RefiWarning",
+    "ReviewError",
+    "StagedSuggestionsError",
+    "YamlSourceError",
+    "did_you_mean",
+]
 
 
 class QualkitError(Exception):
@@ -8,7 +58,15 @@ class QualkitError(Exception):
 
 
 class ProjectError(QualkitError):
-    """The project file is missing, unreadable or from an incompatible version."""
+    """The project file is missing, unreadable, locked or from an incompatible version."""
+
+
+class DatabaseBusyError(ProjectError):
+    """Another qualkit process kept the project busy for longer than qualkit waits."""
+
+
+class NotFoundError(QualkitError):
+    """A named document, case, code, reviewer or other record does not exist in the project."""
 
 
 class IngestError(QualkitError):
@@ -19,17 +77,65 @@ class CasesError(QualkitError):
     """A cases file is malformed or names documents the project does not hold."""
 
 
-class NotFoundError(QualkitError):
-    """A named document, case or other record does not exist in the project."""
+class CodebookError(QualkitError):
+    """A codebook file is invalid; the message lists every problem with file, line and key."""
 
 
-def did_you_mean(value: str, choices) -> str:
+class YamlSourceError(CodebookError):
+    """A file is not valid YAML, or uses YAML features qualkit refuses; ``line`` is 1-based."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+class ReviewError(QualkitError):
+    """A review action, or a review file, cannot be carried out as asked."""
+
+
+class ModelError(QualkitError):
+    """A model cannot be trained, stored or loaded as asked."""
+
+
+class EngineError(QualkitError):
+    """An engine (a process pool or Dask) could not start, reach its scheduler or keep its workers."""
+
+
+class StagedSuggestionsError(QualkitError):
+    """A folder of suggestion partitions (``code --to-parquet``) cannot be written to or imported."""
+
+
+class AgreementError(QualkitError):
+    """Judgements that cannot be compared: mismatched lengths, non-binary values, unknown coders."""
+
+
+class AnalysisError(QualkitError):
+    """An analysis or a report cannot be computed as asked."""
+
+
+class ExportError(QualkitError):
+    """An output file cannot be written as asked (format, folder, size)."""
+
+
+class RefiError(QualkitError):
+    """A REFI-QDA file (.qdpx/.qdc) could not be read or written; the message names the file and the rule."""
+
+
+class RefiSafetyError(RefiError):
+    """An untrusted archive or XML document broke a safety rule and was rejected unread."""
+
+
+class QualkitWarning(UserWarning):
+    """Something was repaired or skipped on the way, and the user should be told."""
+
+
+class RefiWarning(QualkitWarning):
+    """Something in a REFI-QDA file was non-conformant or could not be mapped, and was skipped or repaired."""
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the nearest choice, or '' when nothing is close."""
     import difflib
 
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-class CodebookError(QualkitError):
-    """A codebook file is invalid; the message lists every problem with file, line and key."""

@@ -24,13 +24,13 @@ class Evaluation:
 def evaluate(project, *, reviewer: str | None = None, consensus: str | None = None,
              curve: bool = True, seed: int = 0) -> Evaluation:
     from qualkit.agreement import machine_vs_human
-    from qualkit.errors import QualkitError
+    from qualkit.errors import ModelError
     from qualkit.suggest.model import DEFAULT_THRESHOLD, cross_validated_probabilities
     from qualkit.suggest.training import training_set
 
     labels = project_labels(project, reviewer=reviewer, consensus=consensus)
     if not labels:
-        raise QualkitError("nothing to evaluate against: no reviewed segments yet (`qualkit review`)")
+        raise ModelError("nothing to evaluate against: no reviewed segments yet (`qualkit review`)")
     _, codebook = project.codebook()
     codes = [code.key for code in codebook.codable]
     proposed = {(segment_id, code) for _, segment_id, _, code in project.store.suggestion_units("rule")}

@@ -17,7 +17,7 @@ import os
 import warnings as py_warnings
 from dataclasses import dataclass
 
-from qualkit.errors import QualkitError
+from qualkit.errors import RefiError
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def import_qdpx(project, path: str | os.PathLike) -> ImportReport:
         document_ids = {}
         for source in refi.sources:
             if store.document_id(source.name) is not None:
-                raise QualkitError(
+                raise RefiError(
                     f"{path}: a document named {source.name!r} is already in the project; import into a new project"
                 )
             kind, blocks = find_structure(source.text, "auto")

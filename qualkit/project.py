@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qualkit.errors import IngestError, NotFoundError, QualkitError, did_you_mean
+from qualkit.errors import IngestError, NotFoundError, did_you_mean
 from qualkit.records import DocumentInfo, DocumentKind, Segment, Unit
 from qualkit.store import Store, utc_timestamp
 
@@ -125,7 +125,7 @@ class Project:
         from qualkit.ingest import KINDS, ReadOptions, discover
 
         if kind not in KINDS:
-            raise QualkitError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+            raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
         unit = Unit(unit) if unit else None
         options = ReadOptions(
             kind=kind, pdf_text=pdf_text, id_column=id_column, text_column=text_column

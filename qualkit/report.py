@@ -28,8 +28,8 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
                       diagram: bool = True):
     from qualkit import __version__
     from qualkit import analysis as A
-    from qualkit.analysis import AnalysisError
     from qualkit.codebook import is_under
+    from qualkit.errors import AnalysisError
     from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData
     from qualkit.store import utc_timestamp
 
@@ -110,7 +110,7 @@ def write_project_report(project, path: str | os.PathLike, **options):
 
 def write_project_codebook(project, path: str | os.PathLike, *, fmt: str | None = None) -> str:
     """The current codebook as .docx (for sign-off), .yaml (as loaded) or .csv (one row a code)."""
-    from qualkit.errors import QualkitError
+    from qualkit.errors import ExportError
 
     _, codebook = project.codebook()
     fmt = (fmt or str(path).rsplit(".", 1)[-1]).lower()
@@ -133,5 +133,5 @@ def write_project_codebook(project, path: str | os.PathLike, *, fmt: str | None 
             for c in codebook.codes
         ], path)
     else:
-        raise QualkitError(f"{path}: codebook export formats are docx, yaml and csv (not {fmt!r})")
+        raise ExportError(f"{path}: codebook export formats are docx, yaml and csv (not {fmt!r})")
     return fmt

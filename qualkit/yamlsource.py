@@ -11,15 +11,9 @@ from dataclasses import dataclass
 
 import yaml
 
+from qualkit.errors import YamlSourceError
+
 KeyPath = tuple  # a path into the data: ("codes", 0, "children", 2, "definition")
-
-
-class YamlSourceError(ValueError):
-    """Invalid YAML; ``line`` is 1-based."""
-
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message)
-        self.line = line
 
 
 @dataclass(frozen=True)

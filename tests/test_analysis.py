@@ -78,7 +78,7 @@ def test_cooccurrence_and_framework(analysed):
 
 
 def test_empty_project_says_so(project, runner):
-    from qualkit.analysis import AnalysisError
+    from qualkit.errors import AnalysisError
 
     project.load_codebook(DATA / "mini_codebook.yaml")
     with pytest.raises(AnalysisError, match="nothing to count: no accepted codings yet"):

@@ -88,7 +88,7 @@ def test_report_cli_and_codebook_export(reported, runner, tmp_path):
 
 
 def test_report_on_uncoded_project_says_so(project, tmp_path):
-    from qualkit.analysis import AnalysisError
+    from qualkit.errors import AnalysisError
 
     project.load_codebook(DATA / "mini_codebook.yaml")
     with pytest.raises(AnalysisError, match="nothing to report"):

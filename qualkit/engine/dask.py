@@ -12,15 +12,11 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 
 from qualkit.engine.work import PageResult, WorkerSetup, completed, parcel, propose_page
-from qualkit.errors import QualkitError
+from qualkit.errors import EngineError
 
 CONNECT_TIMEOUT = 10  # seconds: a mistyped address fails fast, a busy scheduler still answers
 WORKER_WAIT = 60  # seconds a scheduler without workers may take to get its first one
 PAGES_PER_WORKER = 2  # in flight per worker thread: keeps workers busy while memory stays flat
-
-
-class EngineError(QualkitError):
-    """The Dask engine could not start, reach its scheduler, or keep its workers alive."""
 
 
 def dask_results(setup: WorkerSetup, pages: Iterable, *, scheduler: str | None, workers: int) -> DaskResults:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qualkit.errors import QualkitError
+from qualkit.errors import StagedSuggestionsError
 from qualkit.records import Source
 
 FORMAT = "qualkit-suggestions"
@@ -26,10 +26,6 @@ MANIFEST = "_run.json"
 COLUMNS = ("segment_id", "code", "source", "score", "evidence", "model_version")
 _PARTITION = re.compile(r"^part-(\d{12})-(\d{12})\.parquet$")
 _SOURCES = {Source.RULE.value, Source.MODEL.value}
-
-
-class SuggestionsFolderError(QualkitError):
-    """A folder of suggestion partitions cannot be written to, or loaded from, as asked."""
 
 
 def partition_name(page) -> str:
@@ -66,7 +62,7 @@ class ParquetSink:
             self.manifest = read_manifest(self.folder)
             _check_same_run(self.folder, self.manifest, parameters=parameters, project=project)
         elif self.folder.exists() and any(self.folder.iterdir()):
-            raise SuggestionsFolderError(
+            raise StagedSuggestionsError(
                 f"{self.folder} is not empty and holds no {MANIFEST}: give --to-parquet a new or empty folder"
             )
         else:
@@ -75,7 +71,7 @@ class ParquetSink:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise SuggestionsFolderError(f"cannot create {self.folder}: {exc.strerror}") from None
+                raise StagedSuggestionsError(f"cannot create {self.folder}: {exc.strerror}") from None
             self.manifest = {
                 "format": FORMAT, "format_version": FORMAT_VERSION, "qualkit_version": __version__,
                 "parameters": parameters, "project": project, "started_at": started_at, "finished_at": None,
@@ -126,21 +122,21 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     folder = Path(folder)
     path = folder / MANIFEST
     if not folder.is_dir():
-        raise SuggestionsFolderError(f"no folder {folder}; write one with `qualkit code --to-parquet {folder}`")
+        raise StagedSuggestionsError(f"no folder {folder}; write one with `qualkit code --to-parquet {folder}`")
     if not path.exists():
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{folder} holds no {MANIFEST}, so it is not a folder `qualkit code --to-parquet` wrote"
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{path} cannot be read ({exc}); rerun `qualkit code --to-parquet` into a new folder"
         ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise SuggestionsFolderError(f"{path} is not a qualkit suggestions manifest (format {FORMAT!r})")
+        raise StagedSuggestionsError(f"{path} is not a qualkit suggestions manifest (format {FORMAT!r})")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{path} has format version {manifest.get('format_version')!r}; this qualkit reads version "
             f"{FORMAT_VERSION}: use the qualkit that wrote it, or code again with this one"
         )
@@ -160,7 +156,7 @@ def _check_same_run(folder: Path, manifest: dict, *, parameters: dict, project: 
         if manifest["project"].get(key) != project.get(key)
     ]
     if differences:
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{folder} holds suggestions from a different run ({'; '.join(differences)}): write to a new "
             f"folder, or delete {folder} to start over"
         )
@@ -193,21 +189,21 @@ def import_suggestions(project, folder: str | os.PathLike, *, on_progress=None) 
     store = project.store
     here, there = project.project_id, manifest["project"]
     if there.get("id") != here:
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{folder} was written from project {there.get('path')} (id {there.get('id')}), not from "
             f"{project.path} (id {here}): segment ids differ between projects. Import it into that "
             f"project (qualkit -p {there.get('path')} import suggestions {folder}), or code this one"
         )
     now = project_identity(project, up_to_document=there.get("max_document_id", 0))
     if now["fingerprint"] != there.get("fingerprint"):
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{folder} was written before a document of {project.path} was removed or replaced, so its "
             "segment ids no longer mean the same segments: code the project again into a new folder"
         )
     parameters = manifest["parameters"]
     codebook_id = {row["sha256"]: row["id"] for row in store.codebooks()}.get(parameters["codebook_sha256"])
     if codebook_id is None:
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{folder} was coded with codebook version {parameters['codebook_version']} (hash "
             f"{parameters['codebook_sha256'][:12]}), which {project.path} does not hold: load that codebook "
             "file with `qualkit codebook load FILE`, then import again"
@@ -251,13 +247,13 @@ def _read(path: Path):
     try:
         frame = pd.read_parquet(path, engine="pyarrow")
     except Exception as exc:  # pyarrow raises several types for a truncated or foreign file
-        raise SuggestionsFolderError(
+        raise StagedSuggestionsError(
             f"{path} cannot be read as Parquet ({exc}); delete it and rerun the same `qualkit code --to-parquet` "
             "to write it again"
         ) from None
     missing = [column for column in COLUMNS if column not in frame.columns]
     if missing:
-        raise SuggestionsFolderError(f"{path}: no column {missing[0]!r}; it is not a qualkit suggestions partition")
+        raise StagedSuggestionsError(f"{path}: no column {missing[0]!r}; it is not a qualkit suggestions partition")
     return frame
 
 
@@ -269,13 +265,13 @@ def _partition_rows(path: Path, *, store=None) -> tuple[list[tuple], dict[str, l
     models: dict[str, list[tuple]] = {}
     for segment_id, code, source, score, evidence, version in frame[list(COLUMNS)].itertuples(index=False):
         if source not in _SOURCES or (source == Source.MODEL.value and not isinstance(version, str)):
-            raise SuggestionsFolderError(
+            raise StagedSuggestionsError(
                 f"{path}: a {source!r} suggestion{' without a model version' if source in _SOURCES else ''} "
                 "is not something qualkit writes: delete the partition and rerun the same "
                 "`qualkit code --to-parquet` to write it again"
             )
         if not _is_evidence(evidence):
-            raise SuggestionsFolderError(
+            raise StagedSuggestionsError(
                 f"{path}: evidence {evidence!r} of segment {segment_id} is not [[start, end, pattern], ...]: "
                 "delete the partition and rerun the same `qualkit code --to-parquet` to write it again"
             )
@@ -289,7 +285,7 @@ def _partition_rows(path: Path, *, store=None) -> tuple[list[tuple], dict[str, l
         missing = sorted(set(ids) - store.existing_segment_ids(ids))
         if missing:
             more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-            raise SuggestionsFolderError(
+            raise StagedSuggestionsError(
                 f"{path}: segment {missing[0]}{more} is not in this project, so the folder does not belong "
                 "to it: import it into the project that wrote it, or code this project into a new folder"
             )
@@ -310,7 +306,7 @@ def _need_pyarrow() -> None:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise SuggestionsFolderError("Parquet suggestions need pyarrow: pip install 'qualkit[dask]'") from None
+        raise StagedSuggestionsError("Parquet suggestions need pyarrow: pip install 'qualkit[dask]'") from None
 
 
 def _schema():

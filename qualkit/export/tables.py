@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from qualkit.errors import QualkitError
+from qualkit.errors import ExportError
 
 SUFFIXES = (".csv", ".xlsx", ".parquet", ".json")
 MAX_WIDTH = 60
@@ -32,9 +32,9 @@ def write_table(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise QualkitError(f"{path}: cannot write {suffix or 'a file without a suffix'}; use {', '.join(SUFFIXES)}")
+        raise ExportError(f"{path}: cannot write {suffix or 'a file without a suffix'}; use {', '.join(SUFFIXES)}")
     if not path.parent.exists():
-        raise QualkitError(f"{path}: folder {path.parent} does not exist")
+        raise ExportError(f"{path}: folder {path.parent} does not exist")
     partial = path.with_name(f".{path.name}.partial")
     columns = list(columns) if columns else None
     try:
@@ -47,12 +47,12 @@ def write_table(
                 try:
                     frame.to_parquet(partial, index=False)
                 except ImportError:
-                    raise QualkitError(
+                    raise ExportError(
                         f"{path}: writing Parquet needs pyarrow; `pip install pyarrow` or use .csv/.xlsx"
                     ) from None
             else:
                 if count > XLSX_MAX_ROWS:
-                    raise QualkitError(
+                    raise ExportError(
                         f"{path}: {count:,} rows do not fit in an Excel sheet (at most {XLSX_MAX_ROWS:,}); "
                         "write .csv or .parquet, or filter with --code/--document"
                     )

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qualkit.errors import QualkitError
+from qualkit.errors import ExportError
 from qualkit.export.report_data import CodedSegment, CodeInfo, ReportData
 
 if TYPE_CHECKING:
@@ -440,7 +440,7 @@ def _picture(doc: Document, png: bytes) -> None:
     try:
         image = Image.from_blob(png)
     except UnrecognizedImageError:
-        raise QualkitError("the theory-of-change diagram is not an image Word can show; pass PNG bytes") from None
+        raise ExportError("the theory-of-change diagram is not an image Word can show; pass PNG bytes") from None
     section = doc.sections[-1]
     width = section.page_width - section.left_margin - section.right_margin
     height_limit = int((section.page_height - section.top_margin - section.bottom_margin) * 0.6)
@@ -488,9 +488,9 @@ def _sign_off(doc: Document) -> None:
 def _check_path(path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".docx":
-        raise QualkitError(f"{path}: a Word report must end in .docx, not {path.suffix or 'no suffix'}")
+        raise ExportError(f"{path}: a Word report must end in .docx, not {path.suffix or 'no suffix'}")
     if not path.parent.exists():
-        raise QualkitError(f"{path}: folder {path.parent} does not exist")
+        raise ExportError(f"{path}: folder {path.parent} does not exist")
     return path
 
 

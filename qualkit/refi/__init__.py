@@ -6,7 +6,7 @@ them into a qualkit project is the caller's business. Readers accept what real p
 skipped; writers produce files that validate against the published schemas.
 """
 
-from qualkit.refi.errors import RefiError, RefiSafetyError, RefiWarning
+from qualkit.errors import RefiError, RefiSafetyError, RefiWarning
 from qualkit.refi.model import (
     RefiCase,
     RefiCode,

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from qualkit.refi.errors import RefiError, RefiSafetyError, RefiWarning
+from qualkit.errors import RefiError, RefiSafetyError, RefiWarning
 from qualkit.refi.model import (
     RefiCase,
     RefiCode,

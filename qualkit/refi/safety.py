@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from qualkit.refi.errors import RefiError, RefiSafetyError
+from qualkit.errors import RefiError, RefiSafetyError
 
 MiB = 1024 * 1024
 

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from qualkit.refi.errors import RefiError
+from qualkit.errors import RefiError
 from qualkit.refi.model import RefiCode, RefiProject, RefiSet, canonical_guid, stable_guid
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"

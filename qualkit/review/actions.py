@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from qualkit.errors import NotFoundError, QualkitError, did_you_mean
+from qualkit.errors import NotFoundError, ReviewError, did_you_mean
 from qualkit.review.decisions import (
     DEFAULT_RULE,
     ConsensusRule,
@@ -19,10 +19,6 @@ from qualkit.review.decisions import (
     current_verdicts,
     reviewer_status,
 )
-
-
-class ReviewError(QualkitError):
-    """A review action cannot be carried out as asked."""
 
 
 def check_reviewer(reviewer: str) -> str:

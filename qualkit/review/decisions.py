@@ -12,7 +12,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from qualkit.errors import QualkitError
+from qualkit.errors import ReviewError
 
 
 class Verdict(str, enum.Enum):
@@ -48,7 +48,7 @@ class ConsensusRule:
     def parse(cls, text: str) -> ConsensusRule:
         name, _, adjudicator = text.partition(":")
         if name not in cls.RULES or (name == "adjudicator") != bool(adjudicator):
-            raise QualkitError(
+            raise ReviewError(
                 f"unknown consensus rule {text!r}; use any, majority, all or adjudicator:NAME"
             )
         return cls(name, adjudicator or None)

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qualkit.errors import QualkitError
+from qualkit.errors import QualkitError, ReviewError
 from qualkit.review.actions import add_manual_code, check_reviewer, decide
 
 VERDICT_WORDS = {"accept": "accept", "accepted": "accept", "a": "accept", "yes": "accept",
@@ -77,13 +77,13 @@ def _read(path: Path):
         elif suffix == ".csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         else:
-            raise QualkitError(f"{path}: review files are .xlsx or .csv")
+            raise ReviewError(f"{path}: review files are .xlsx or .csv")
     except FileNotFoundError:
-        raise QualkitError(f"{path}: no such file") from None
+        raise ReviewError(f"{path}: no such file") from None
     except QualkitError:
         raise
     except Exception as exc:
-        raise QualkitError(f"{path}: cannot read it as a spreadsheet ({exc})") from None
+        raise ReviewError(f"{path}: cannot read it as a spreadsheet ({exc})") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return frame
 
@@ -93,15 +93,15 @@ def import_sheet(project, path: str | os.PathLike, *, reviewer: str | None = Non
     frame = _read(path)
     columns = set(frame.columns)
     if "decision" not in columns:
-        raise QualkitError(f"{path}: no 'decision' column; columns are: {', '.join(frame.columns)}")
+        raise ReviewError(f"{path}: no 'decision' column; columns are: {', '.join(frame.columns)}")
     by_id = "id" in columns
     if not by_id and not {"document", "segment", "code"} <= columns:
-        raise QualkitError(
+        raise ReviewError(
             f"{path}: rows must name suggestions by 'id' (an exported review sheet) or by "
             "'document', 'segment' and 'code' (a portable decisions file)"
         )
     if reviewer is None and "reviewer" not in columns:
-        raise QualkitError(f"{path}: no 'reviewer' column; give the reviewer with --reviewer NAME")
+        raise ReviewError(f"{path}: no 'reviewer' column; give the reviewer with --reviewer NAME")
     report = ImportReport()
     project_id = project.project_id
     document_ids: dict[str, int | None] = {}

@@ -17,17 +17,13 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from qualkit.errors import QualkitError
+from qualkit.errors import ModelError
 from qualkit.records import Evidence, Segment, Source, Suggestion
 
 MIN_POSITIVES = 5
 MIN_NEGATIVES = 5
 DEFAULT_THRESHOLD = 0.5
 EXAMPLES_GROUP = -1  # the codebook's examples, as one "document" in grouped folds
-
-
-class ModelError(QualkitError):
-    """A model cannot be trained or used as asked."""
 
 
 @dataclass(frozen=True)

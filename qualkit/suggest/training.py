@@ -73,9 +73,9 @@ def train_project(project, *, reviewer: str | None = None, consensus: str | None
     from qualkit.review.actions import check_reviewer
 
     if reviewer is not None and consensus is not None:
-        from qualkit.errors import QualkitError
+        from qualkit.errors import ModelError
 
-        raise QualkitError("train on one reviewer (--reviewer) or on the consensus (--consensus), not both")
+        raise ModelError("train on one reviewer (--reviewer) or on the consensus (--consensus), not both")
     if reviewer is not None:
         reviewer = check_reviewer(reviewer)
     trained_on = f"reviewer:{reviewer}" if reviewer else f"consensus:{consensus or 'any'}"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from qualkit.engine.dask import EngineError
+from qualkit.errors import EngineError
 from tests.engine.conftest import suggestions
 
 

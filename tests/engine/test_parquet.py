@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from qualkit.engine.parquet import MANIFEST, SuggestionsFolderError, import_suggestions
+from qualkit.engine.parquet import MANIFEST, StagedSuggestionsError, import_suggestions
 from qualkit.project import Project
 from tests.conftest import CORPUS
 from tests.engine.conftest import CODEBOOK, suggestions
@@ -65,7 +65,7 @@ def test_interrupted_parquet_run_resumes_and_skips_written_partitions(copies, tm
     assert not partial.complete and partial.partitions == 4 and 0 < partial.new < len(suggestions(direct))
     (folder / ".part-000000000241-000000000300.parquet.tmp").write_bytes(b"half a partition")  # a killed write
 
-    with pytest.raises(SuggestionsFolderError, match=r"holds suggestions from a different run \(include_interviewer "
+    with pytest.raises(StagedSuggestionsError, match=r"holds suggestions from a different run \(include_interviewer "
                                                     r"False there, True now\): write to a new folder"):
         staged.code(page_size=60, parquet=folder, include_interviewer=True)
     resumed = staged.code(page_size=60, parquet=folder)
@@ -85,7 +85,7 @@ def test_import_into_another_project_is_refused_and_writes_nothing(copies, tmp_p
         other.ingest([CORPUS / "interviews"])
         other.load_codebook(CODEBOOK)
         runs = len(other.store.runs())
-        with pytest.raises(SuggestionsFolderError) as refused:
+        with pytest.raises(StagedSuggestionsError) as refused:
             import_suggestions(other, folder)
         assert str(refused.value).startswith(
             f"{folder} was written from project {staged.path.resolve()} (id {staged.project_id}), not from "
@@ -103,7 +103,7 @@ def test_import_refuses_a_partition_naming_unknown_segments(copies, tmp_path):
     frame.loc[0, "segment_id"] = 999_999
     frame.to_parquet(folder / second, index=False)
     runs = len(staged.store.runs())
-    with pytest.raises(SuggestionsFolderError, match=rf"^{folder / second}: segment 999999 is not in this project"):
+    with pytest.raises(StagedSuggestionsError, match=rf"^{folder / second}: segment 999999 is not in this project"):
         import_suggestions(staged, folder)
     assert not suggestions(staged) and len(staged.store.runs()) == runs  # the good first partition waited too
 
@@ -112,15 +112,15 @@ def test_to_parquet_refuses_a_folder_it_did_not_write(copies, tmp_path):
     project = copies("fresh", "p.db")
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
-    with pytest.raises(SuggestionsFolderError, match=r"is not empty and holds no _run\.json"):
+    with pytest.raises(StagedSuggestionsError, match=r"is not empty and holds no _run\.json"):
         project.code(parquet=tmp_path / "busy")
-    with pytest.raises(SuggestionsFolderError, match=r"holds no _run\.json, so it is not a folder"):
+    with pytest.raises(StagedSuggestionsError, match=r"holds no _run\.json, so it is not a folder"):
         import_suggestions(project, tmp_path / "busy")
 
 
 def test_parquet_without_pyarrow_says_how_to_install(copies, tmp_path, monkeypatch):
     project = copies("fresh", "p.db")
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the extra were not installed
-    with pytest.raises(SuggestionsFolderError, match=r"^Parquet suggestions need pyarrow: pip install 'qualkit\[dask"):
+    with pytest.raises(StagedSuggestionsError, match=r"^Parquet suggestions need pyarrow: pip install 'qualkit\[dask"):
         project.code(parquet=tmp_path / "out")
     assert not (tmp_path / "out").exists() and len(project.store.runs()) == 1  # the ingest's run only
