@@ -56,10 +56,10 @@ def _decide_sample(db: Path, share: float, seed: int = 7) -> int:
 
     rng = random.Random(seed)
     with Project.open(db) as project:
-        rows = project.store.suggestion_rows()
-        chosen = [row for row in rows if row["source"] == "rule" and rng.random() < share]
-        accept = [row["id"] for row in chosen if len(json.loads(row["evidence"])) > 1]
-        reject = [row["id"] for row in chosen if len(json.loads(row["evidence"])) <= 1]
+        views = project.store.suggestions.views()
+        chosen = [view for view in views if view.source.value == "rule" and rng.random() < share]
+        accept = [view.id for view in chosen if len(view.evidence) > 1]
+        reject = [view.id for view in chosen if len(view.evidence) <= 1]
         decide(project.store, REVIEWER, accept=accept, reject=reject, via="import")
     return len(chosen)
 
@@ -67,13 +67,13 @@ def _decide_sample(db: Path, share: float, seed: int = 7) -> int:
 def _review_queue(db: Path, decisions: int) -> dict:
     """Next-item latency (ms) over ``decisions`` accepts, per review order, and of the progress count."""
     from qualkit.project import Project
-    from qualkit.review.session import ORDERS, ReviewSession
+    from qualkit.review.session import ORDERS
 
     timings: dict = {}
     with Project.open(db) as project:
-        suggestions = project.store.count_pending(None)
+        suggestions = project.store.queue.count_pending(None)
         for order in ORDERS:
-            session = ReviewSession(project, REVIEWER, order=order)
+            session = project.review_session(REVIEWER, order=order)
             nexts, progresses = [], []
             for _ in range(decisions):
                 start = time.perf_counter()

@@ -37,7 +37,9 @@ def main() -> None:
         with Project.init(work / "r.db") as project:
             project.ingest([work / "corpus"])
             project.code(codebook_path=CODEBOOK)
-            ids = [row[0] for row in project.store.suggestion_units("rule")][: options.codings]
+            from qualkit.records import Source
+
+            ids = [unit.suggestion_id for unit in project.store.suggestions.units(Source.RULE)][: options.codings]
             project.decide("bench", accept=ids)
         start = time.perf_counter()
         result = subprocess.run(

@@ -7,56 +7,94 @@ rule (default ``any``) or one reviewer's view, optionally with pending suggestio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from qualkit.errors import AnalysisError
+from qualkit.records import NO_DECISIONS, Coding, Source, Status
+from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
+
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.store import Store
 
 QUOTE_LENGTH = 240
 
 
-def codings(project, *, consensus: str = "any", reviewer: str | None = None, include_pending: bool = False,
-            where: dict[str, str] | None = None):
-    """One row per coded segment × code, with every case and document attribute as a column."""
-    import pandas as pd
+CODING_COLUMNS = [
+    "document", "kind", "case", "segment", "speaker", "timestamp", "start", "end", "text", "code", "code_name",
+    "theme", "stage", "reviewers", "source", "score", "status", "decided_at",
+]
 
-    _, codebook = project.codebook()
+
+def coding_records(store: Store, codebook: Codebook, *, consensus: Consensus = DEFAULT_CONSENSUS,
+                   include_pending: bool = False) -> list[Coding]:
+    """Every coding under ``consensus`` (and pending suggestions, if asked), once per segment × code,
+    in document order."""
+    from qualkit.review.actions import states
+
     codes = {code.key: code for code in codebook.codes}
-    wanted = {"accepted", "pending"} if include_pending else {"accepted"}
-    rows = (r for r in project.iter_suggestions(consensus=consensus, reviewer=reviewer) if r["status"] in wanted)
-    documents = {d.name: d for d in project.documents()}
-    case_attributes = {name: attributes for name, attributes, _ in project.cases()}
-    document_attributes = project.store.document_attributes()
-    decided = project.store.decided_at()
-    records, seen = [], set()
-    for row in rows:
-        key = (row["document"], row["segment"], row["code"])
+    wanted = {Status.ACCEPTED, Status.PENDING} if include_pending else {Status.ACCEPTED}
+    found = states(store)
+    documents = {d.name: d for d in store.documents.infos()}
+    case_attributes = {case.name: case.attributes for case in store.documents.cases()}
+    document_attributes = store.documents.attributes()
+    decided = store.decisions.decided_at()
+    records: list[Coding] = []
+    seen: set[tuple[str, int, str]] = set()
+    for view in store.suggestions.views():
+        state = found.get(view.id, NO_DECISIONS)
+        status = consensus.status(state)
+        if status not in wanted:
+            continue
+        key = (view.document, view.segment, view.code)
         if key in seen:
             continue
         seen.add(key)
-        document = documents[row["document"]]
-        code = codes.get(row["code"])
-        record = {
-            "document": row["document"], "kind": document.kind.value, "case": row["case"],
-            **{k: v for k, v in case_attributes.get(row["case"], {}).items()},
-            **document_attributes.get(document.id, {}),
-            "segment": row["segment"], "speaker": row["speaker"], "timestamp": row.get("timestamp"),
-            "start": row["start"], "end": row["end"], "text": row["text"],
-            "code": row["code"], "code_name": code.name if code else row["code"],
-            "theme": codebook.theme(row["code"]) if code else None, "stage": code.stage if code else None,
-            "reviewers": row["reviewers"], "source": row["source"], "score": row["score"],
-            "status": row["status"], "decided_at": decided.get(row["id"]),
+        document = documents[view.document]
+        code = codes.get(view.code)
+        records.append(Coding(
+            suggestion_id=view.id, document=view.document, kind=document.kind, case=view.case,
+            attributes={**(case_attributes.get(view.case, {}) if view.case else {}),
+                        **document_attributes.get(document.id, {})},
+            segment=view.segment, speaker=view.speaker, timestamp=view.timestamp, start=view.start, end=view.end,
+            text=view.text, code=view.code, code_name=code.name if code else view.code,
+            theme=codebook.theme(view.code) if code else None, stage=code.stage if code else None,
+            accepted_by=state.only(consensus.reviewers).accepted_by, verdicts=state.verdicts, source=view.source,
+            score=view.score,
+            status=status, decided_at=decided.get(view.id), evidence=view.evidence,
+        ))
+    return records
+
+
+def codings_frame(records: Sequence[Coding], *, where: Mapping[str, str] | None = None):
+    """Codings as a table: one row per coding, every case and document attribute as a column."""
+    import pandas as pd
+
+    rows = [
+        {
+            "document": c.document, "kind": c.kind.value, "case": c.case, **c.attributes, "segment": c.segment,
+            "speaker": c.speaker, "timestamp": c.timestamp, "start": c.start, "end": c.end, "text": c.text,
+            "code": c.code, "code_name": c.code_name, "theme": c.theme, "stage": c.stage,
+            "reviewers": "; ".join(f"{name}:{verdict.value}" for name, verdict in sorted(c.verdicts.items())),
+            "source": c.source.value, "score": c.score,
+            "status": c.status.value, "decided_at": c.decided_at,
         }
-        records.append(record)
-    frame = pd.DataFrame(records)
-    if frame.empty:
-        frame = pd.DataFrame(columns=["document", "kind", "case", "segment", "speaker", "timestamp", "start", "end",
-                                      "text", "code", "code_name", "theme", "stage", "reviewers", "source", "score",
-                                      "status", "decided_at"])
+        for c in records
+    ]
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=CODING_COLUMNS)
     for column, value in (where or {}).items():
         if column not in frame.columns:
             raise AnalysisError(f"no attribute {column!r} to filter on; attributes: {', '.join(frame.columns)}")
         frame = frame[frame[column].astype(str) == value]
     return frame
+
+
+def codings(store: Store, codebook: Codebook, *, consensus: Consensus = DEFAULT_CONSENSUS,
+            include_pending: bool = False, where: Mapping[str, str] | None = None):
+    """:func:`coding_records` as a table (:func:`codings_frame`)."""
+    return codings_frame(coding_records(store, codebook, consensus=consensus, include_pending=include_pending),
+                         where=where)
 
 
 def _require(frame, what: str):
@@ -315,43 +353,43 @@ def toc_diagram(codebook, evidence, frame, path=None, *, fmt: str = "png") -> by
     return data
 
 
-def agreement(project, *, reviewers: Sequence[str] | None = None, codes: Sequence[str] | None = None,
-              by: str | None = None, machine: bool = False):
+def agreement(store: Store, codebook: Codebook, *, reviewers: Sequence[str] | None = None,
+              codes: Sequence[str] | None = None, by: str | None = None, machine: bool = False):
     """Agreement per code and overall between reviewers (and, with ``machine``, the rule and
     model sources as coders) over the units (segment × code) they judged."""
     from qualkit.agreement import agreement_table, disagreements
     from qualkit.codebook import is_under
+    from qualkit.errors import did_you_mean
     from qualkit.suggest.labels import project_labels
 
-    known = project.store.reviewers()
+    known = store.decisions.reviewers()
     chosen = list(reviewers) if reviewers else known
     for name in chosen:
         if name not in known:
-            from qualkit.errors import did_you_mean
-
             raise AnalysisError(f"no reviewer {name!r} has decided anything{did_you_mean(name, known)}; "
                                 f"reviewers: {', '.join(known) or 'none'}")
     if len(chosen) + (2 if machine else 0) < 2:
         raise AnalysisError("agreement needs at least two reviewers (or --machine to compare with the sources)")
+    codable = [code.key for code in codebook.codable]
     judgements = []
     labelled = set()
     for name in chosen:
-        for label in project_labels(project, reviewer=name):
+        for label in project_labels(store, codable=codable, consensus=Consensus(reviewers=(name,))):
             if codes and not is_under(label.code, codes):
                 continue
             judgements.append(((label.segment_id, label.document_id), label.code, name, label.value))
             labelled.add((label.segment_id, label.document_id, label.code))
     coders = list(chosen)
     if machine:
-        for source in ("rule", "model"):
-            proposed = {(seg, code) for _, seg, _, code in project.store.suggestion_units(source)}
+        for source in (Source.RULE, Source.MODEL):
+            proposed = {(unit.segment_id, unit.code) for unit in store.suggestions.units(source)}
             if not proposed:
                 continue
-            coders.append(source)
+            coders.append(source.value)
             for segment_id, document_id, code in labelled:
-                judgements.append(((segment_id, document_id), code, source, int((segment_id, code) in proposed)))
+                judgements.append(((segment_id, document_id), code, source.value, int((segment_id, code) in proposed)))
     if by:
-        groups = _group_of(project, by)
+        groups = _group_of(store, by)
         tables = {}
         for value in sorted(set(groups.values()), key=str):
             mine = [j for j in judgements if groups.get(j[0][1]) == value]
@@ -361,9 +399,9 @@ def agreement(project, *, reviewers: Sequence[str] | None = None, codes: Sequenc
     return agreement_table(judgements, coders=coders), disagreements(judgements, coders=coders)
 
 
-def _group_of(project, by: str) -> dict[int, str]:
+def _group_of(store: Store, by: str) -> dict[int, str]:
     if by == "document":
-        return {d.id: d.name for d in project.documents()}
+        return {d.id: d.name for d in store.documents.infos()}
     if by == "case":
-        return {d.id: d.case or "(no case)" for d in project.documents()}
+        return {d.id: d.case or "(no case)" for d in store.documents.infos()}
     raise AnalysisError(f"--by {by!r}: use document or case")

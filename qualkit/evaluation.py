@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from qualkit.records import Source
+from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 from qualkit.suggest.labels import project_labels
+
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.store import Store
 
 
 @dataclass(frozen=True)
@@ -21,19 +28,18 @@ class Evaluation:
     curve: list[dict]  # labelled_segments, labels (segment x code), macro_f1, codes
 
 
-def evaluate(project, *, reviewer: str | None = None, consensus: str | None = None,
-             curve: bool = True, seed: int = 0) -> Evaluation:
+def evaluate(store: Store, codebook: Codebook, *, consensus: Consensus = DEFAULT_CONSENSUS, curve: bool = True,
+             seed: int = 0) -> Evaluation:
     from qualkit.agreement import machine_vs_human
     from qualkit.errors import ModelError
     from qualkit.suggest.model import DEFAULT_THRESHOLD, cross_validated_probabilities
     from qualkit.suggest.training import training_set
 
-    labels = project_labels(project, reviewer=reviewer, consensus=consensus)
+    codes = [code.key for code in codebook.codable]
+    labels = project_labels(store, codable=codes, consensus=consensus)
     if not labels:
         raise ModelError("nothing to evaluate against: no reviewed segments yet (`qualkit review`)")
-    _, codebook = project.codebook()
-    codes = [code.key for code in codebook.codable]
-    proposed = {(segment_id, code) for _, segment_id, _, code in project.store.suggestion_units("rule")}
+    proposed = {(unit.segment_id, unit.code) for unit in store.suggestions.units(Source.RULE)}
     rows: list[dict] = []
     pooled_truth, pooled_pred = [], []
     for code in codes:
@@ -47,7 +53,7 @@ def evaluate(project, *, reviewer: str | None = None, consensus: str | None = No
         rows.append(_row("rule", code, machine_vs_human(predicted, truth)))
     if pooled_truth:
         rows.append(_row("rule", "(overall)", machine_vs_human(pooled_pred, pooled_truth)))
-    data = training_set(project, reviewer=reviewer, consensus=consensus, include_examples=False)
+    data = training_set(store, codebook, consensus=consensus, include_examples=False)
     probabilities = cross_validated_probabilities(data, codes)
     pooled_truth, pooled_pred = [], []
     for code in codes:

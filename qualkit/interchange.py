@@ -16,8 +16,15 @@ from __future__ import annotations
 import os
 import warnings as py_warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from qualkit.errors import RefiError
+from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
+
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.refi import RefiCode, RefiProject
+    from qualkit.store import Store
 
 
 @dataclass(frozen=True)
@@ -31,10 +38,10 @@ class ImportReport:
     warnings: tuple[str, ...]
 
 
-def codebook_codes(codebook) -> tuple:
+def codebook_codes(codebook: Codebook) -> tuple[RefiCode, ...]:
     from qualkit.refi import RefiCode
 
-    def build(parent):
+    def build(parent: str | None) -> tuple[RefiCode, ...]:
         return tuple(
             RefiCode.new(
                 code.key, code.name, color=code.color, description=code.definition or None,
@@ -46,63 +53,66 @@ def codebook_codes(codebook) -> tuple:
     return build(None)
 
 
-def project_to_refi(project, *, consensus: str = "any"):
-    from qualkit.analysis import codings
+def project_to_refi(store: Store, codebook: Codebook, *, name: str,
+                    consensus: Consensus = DEFAULT_CONSENSUS) -> RefiProject:
+    """The project as REFI-QDA records: sources, codes, codings (one per accepting reviewer), cases, notes."""
+    from qualkit.analysis import coding_records
     from qualkit.refi import RefiCase, RefiCoding, RefiNote, RefiProject, RefiSource, RefiUser, stable_guid
 
-    _, codebook = project.codebook()
     codes = codebook_codes(codebook)
     code_guid = {code.key: stable_guid("code", code.key) for code in codebook.codes}
-    documents = project.documents()
-    attributes = project.store.document_attributes()
+    documents = store.documents.infos()
+    attributes = store.documents.attributes()
     sources = [
-        RefiSource.new(d.name, project.store.document_text(d.id), attributes=attributes.get(d.id, {}))
+        RefiSource.new(d.name, store.documents.text(d.id), attributes=attributes.get(d.id, {}))
         for d in documents
     ]
     source_guid = {s.name: s.guid for s in sources}
-    frame = codings(project, consensus=consensus)
     users: dict[str, RefiUser] = {}
     refi_codings = []
-    for row in frame.itertuples(index=False):
-        accepters = [part.split(":")[0] for part in str(row.reviewers).split("; ") if part.endswith(":accept")]
-        for reviewer in accepters or [None]:
+    for coding in coding_records(store, codebook, consensus=consensus):
+        for reviewer in coding.accepted_by or (None,):
             if reviewer and reviewer not in users:
                 users[reviewer] = RefiUser.new(reviewer)
             refi_codings.append(RefiCoding(
-                source_guid[row.document], int(row.start), int(row.end), code_guid[row.code],
+                source_guid[coding.document], coding.start, coding.end, code_guid[coding.code],
                 user=users[reviewer].guid if reviewer else None,
             ))
     cases = [
         RefiCase.new(
-            name, attributes=attrs, source_guids=tuple(source_guid[d.name] for d in documents if d.case == name)
+            case.name, attributes=dict(case.attributes),
+            source_guids=tuple(source_guid[d.name] for d in documents if d.case == case.name),
         )
-        for name, attrs, _ in project.cases()
+        for case in store.documents.cases()
     ]
-    notes = []
-    for note in project.store.decision_notes():
-        notes.append(RefiNote(
-            guid=stable_guid("note", note["id"]), name=f"{note['reviewer']} on {note['code_key']}",
-            text=note["note"], targets=(code_guid.get(note["code_key"]),) if note["code_key"] in code_guid else (),
-            source_guid=source_guid[note["document"]], start=note["start"], end=note["end"],
-        ))
+    notes = [
+        RefiNote(
+            guid=stable_guid("note", note.id), name=f"{note.reviewer} on {note.code}", text=note.note,
+            targets=(code_guid[note.code],) if note.code in code_guid else (),
+            source_guid=source_guid[note.document], start=note.start, end=note.end,
+        )
+        for note in store.decisions.notes()
+    ]
     return RefiProject(
-        name=project.path.stem, codes=codes, sources=tuple(sources), codings=tuple(refi_codings),
+        name=name, codes=codes, sources=tuple(sources), codings=tuple(refi_codings),
         users=tuple(users.values()), cases=tuple(cases), notes=tuple(notes), origin="qualkit",
     )
 
 
-def export_qdpx(project, path: str | os.PathLike, *, consensus: str = "any") -> int:
+def export_qdpx(store: Store, codebook: Codebook, path: str | os.PathLike, *, name: str,
+                consensus: Consensus = DEFAULT_CONSENSUS) -> int:
+    """Write a .qdpx; returns the number of codings written."""
     from qualkit.refi import write_qdpx
 
-    refi = project_to_refi(project, consensus=consensus)
+    refi = project_to_refi(store, codebook, name=name, consensus=consensus)
     write_qdpx(refi, path)
     return len(refi.codings)
 
 
-def export_qdc(project, path: str | os.PathLike) -> int:
+def export_qdc(codebook: Codebook, path: str | os.PathLike) -> int:
+    """Write a codebook as .qdc; returns the number of codes written."""
     from qualkit.refi import walk_codes, write_qdc
 
-    _, codebook = project.codebook()
     codes = codebook_codes(codebook)
     write_qdc(codes, path, name=f"{codebook.name} (version {codebook.version})")
     return sum(1 for _ in walk_codes(codes))
@@ -150,28 +160,22 @@ def codes_to_yaml(codes, *, name: str, origin: str | None) -> tuple[str, dict[st
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), guid_to_key
 
 
-def load_qdc(project, path: str | os.PathLike):
-    """`qualkit codebook load FILE.qdc`: a REFI codebook as a new codebook version."""
-    import tempfile
-
+def qdc_codebook(path: str | os.PathLike) -> tuple[Codebook, list[str]]:
+    """A REFI codebook (.qdc) as a qualkit codebook, with what could not be mapped."""
+    from qualkit.codebook import parse_codebook
     from qualkit.refi import read_qdc
 
     with py_warnings.catch_warnings(record=True) as caught:
         py_warnings.simplefilter("always")
         codes = read_qdc(path)
     text, _ = codes_to_yaml(codes, name=os.path.basename(os.fspath(path)), origin="REFI-QDA codebook")
-    with tempfile.TemporaryDirectory() as folder:
-        yaml_path = os.path.join(folder, os.path.basename(os.fspath(path)) + ".yaml")
-        with open(yaml_path, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        codebook, codebook_id, created, warnings = project.load_codebook(yaml_path)
-    return codebook, codebook_id, created, [*map(lambda w: str(w.message), caught), *warnings]
+    codebook, warnings = parse_codebook(text, path=os.fspath(path))
+    return codebook, [*(str(w.message) for w in caught), *warnings]
 
 
-def import_qdpx(project, path: str | os.PathLike) -> ImportReport:
+def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
     """Build a project's documents, codebook, codings (as decisions) and cases from a .qdpx."""
     import hashlib
-    import tempfile
 
     from qualkit.codebook import parse_codebook
     from qualkit.ingest import count_words
@@ -181,7 +185,6 @@ def import_qdpx(project, path: str | os.PathLike) -> ImportReport:
     from qualkit.segment import segment_blocks
 
     refi = read_qdpx(path)
-    store = project.store
     text, guid_to_key = codes_to_yaml(refi.codes, name=refi.name, origin=refi.origin)
     codebook, _ = parse_codebook(text, path=f"{path} (codes)")
     keys = [code.key for code in codebook.codes]
@@ -191,14 +194,10 @@ def import_qdpx(project, path: str | os.PathLike) -> ImportReport:
         report_warnings.append(f"{path}: no text sources in the project; imported its codes only")
     merged = codings = 0
     with store.transaction():
-        with tempfile.TemporaryDirectory() as folder:
-            yaml_path = os.path.join(folder, f"{refi.name}.yaml")
-            with open(yaml_path, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            _, codebook_id, _, _ = project.load_codebook(yaml_path)
+        codebook_id, _ = store.codebooks.save(codebook)
         document_ids = {}
         for source in refi.sources:
-            if store.document_id(source.name) is not None:
+            if store.documents.id_of(source.name) is not None:
                 raise RefiError(
                     f"{path}: a document named {source.name!r} is already in the project; import into a new project"
                 )
@@ -206,7 +205,7 @@ def import_qdpx(project, path: str | os.PathLike) -> ImportReport:
             segments = segment_blocks(source.text, blocks, kind.natural_unit)
             digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
 
-            document_ids[source.guid] = store.insert_document(
+            document_ids[source.guid] = store.documents.insert(
                 name=source.name, kind=kind, unit=kind.natural_unit, source_path=str(path),
                 source_sha256=hashlib.sha256(f"{path}:{source.guid}".encode()).hexdigest(), sha256=digest,
                 reader="qdpx", text=source.text, words=count_words(source.text),
@@ -221,15 +220,13 @@ def import_qdpx(project, path: str | os.PathLike) -> ImportReport:
                     f"coding {coding.start}-{coding.end} refers to an unknown code or source; skipped"
                 )
                 continue
-            segment_id = store.segment_covering(document_id, coding.start, coding.end)
+            segment_id = store.documents.segment_covering(document_id, coding.start, coding.end)
             if segment_id is None:
                 report_warnings.append(
                     f"coding {coding.start}-{coding.end} in {coding.source_guid} covers no segment text; skipped"
                 )
                 continue
-            suggestion_id = store.add_imported_suggestion(
-                segment_id, key, codebook_id, span_start=coding.start, span_end=coding.end
-            )
+            suggestion_id = store.suggestions.add_manual(segment_id, key, codebook_id, span=(coding.start, coding.end))
             reviewer = users.get(coding.user) or refi.origin or "imported"
             result = decide(store, reviewer, accept=[suggestion_id], via=f"import {os.path.basename(os.fspath(path))}")
             codings += len(result.recorded)
@@ -238,7 +235,7 @@ def import_qdpx(project, path: str | os.PathLike) -> ImportReport:
         names = {guid: source.name for guid, source in ((s.guid, s) for s in refi.sources)}
         assignments = [(names[g], case.name) for case in refi.cases for g in case.source_guids if g in names]
         if case_attributes:
-            store.assign_cases(assignments, case_attributes, {})
+            store.documents.assign_cases(assignments, case_attributes, {})
     return ImportReport(
         documents=len(document_ids), codes=len(keys), codings=codings, merged=merged,
         users=tuple(sorted(set(users.values()))), cases=len(refi.cases), warnings=tuple(report_warnings),

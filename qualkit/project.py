@@ -1,32 +1,62 @@
-"""Project: the facade a user scripts against.
+"""Project: the facade a user scripts against, and the only thing the CLI (and web server) calls.
 
     from qualkit.project import Project
     with Project.open("qualkit.db") as project:
         report = project.ingest(["interviews/"], cases_file="cases.csv")
-        for segment in project.segments(document="brookfield_leader.txt"):
+        for segment in project.segments(documents=["brookfield_leader.txt"]):
             print(segment.speaker, segment.text)
+
+Each method turns names into ids and records, then calls one stage function with the store's
+repositories and those records. Stage modules never import this one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from qualkit.errors import IngestError, NotFoundError, did_you_mean
-from qualkit.records import DocumentInfo, DocumentKind, Segment, Unit
-from qualkit.store import Store, utc_timestamp
+from qualkit.errors import CodebookError, IngestError, NotFoundError, did_you_mean
+from qualkit.records import (
+    NO_DECISIONS,
+    Case,
+    CodebookVersion,
+    CorpusCount,
+    DocumentInfo,
+    QueueFilter,
+    ReviewedSuggestion,
+    Segment,
+    Unit,
+)
+from qualkit.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualkit.codebook import Codebook
+    from qualkit.coding import CodeReport
+    from qualkit.evaluation import Evaluation
+    from qualkit.export.report_data import ReportData
+    from qualkit.ingest.run import IngestReport
+    from qualkit.interchange import ImportReport as QdpxImportReport
+    from qualkit.progress import Progress
+    from qualkit.review.actions import DecideReport
+    from qualkit.review.decisions import Consensus
+    from qualkit.review.session import ReviewSession
+    from qualkit.review.sheet import ImportReport as SheetImportReport
+    from qualkit.sinks import ProjectIdentity
+    from qualkit.staged import ImportReport as StagedImportReport
+    from qualkit.suggest.training import TrainReport
 
 DEFAULT_PROJECT = "qualkit.db"
 
 #: Speaker labels treated as the interviewer: their turns are context, not data, by default.
 DEFAULT_INTERVIEWERS = ("Interviewer", "INT", "I", "Researcher", "Facilitator", "Moderator")
 
-#: ``on_progress(done, total, item)``: called as long work moves on (for progress bars).
-Progress = Callable[[int, int, str], None]
+ANALYSES = ("frequency", "cooccurrence", "framework", "compare", "toc")
 
 
 def default_project_path() -> Path:
@@ -34,42 +64,43 @@ def default_project_path() -> Path:
 
 
 @dataclass(frozen=True)
-class IngestedDocument:
-    name: str
-    kind: DocumentKind
-    unit: Unit
-    words: int
-    segments: int
+class CodebookLoad:
+    """What loading a codebook file did: the version it is stored as, and whether that is new."""
+
+    codebook: Codebook
+    id: int
+    created: bool
+    warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class IngestReport:
-    """What one ingest run did: added, skipped as already there, refused, and why."""
+class Analysis:
+    """An analysis table and what to tell the reader about it."""
 
-    added: tuple[IngestedDocument, ...] = ()
-    duplicates: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path, existing document names)
-    failures: tuple[tuple[str, str], ...] = ()  # (path, reason)
-    warnings: tuple[str, ...] = ()
-    cases_assigned: int = 0
-    case_problems: tuple[str, ...] = ()
-    rolled_back: bool = False  # --strict and something failed: nothing was written
-
-    @property
-    def ok(self) -> bool:
-        return not (self.failures or self.case_problems)
+    name: str
+    table: pd.DataFrame
+    pending: int = 0  # pending (unreviewed) suggestions included, when asked for
+    unevidenced: tuple[str, ...] = ()  # theory-of-change nodes with no evidence
 
 
-@dataclass
-class _IngestState:
-    added: list[IngestedDocument] = field(default_factory=list)
-    duplicates: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)  # every document the files given map to
+@dataclass(frozen=True)
+class Disagreement:
+    """A segment × code on which coders differ, with where it is and what it says."""
+
+    document: str
+    segment: int
+    code: str
+    values: Mapping[str, int | None]
+    text: str
 
 
-class _StrictFailure(Exception):
-    """Aborts a --strict ingest so its transaction rolls back."""
+@dataclass(frozen=True)
+class AgreementResult:
+    """Agreement per code and overall (one table, or one per document or case), and the disagreements."""
+
+    table: pd.DataFrame
+    by: str | None
+    disagreements: tuple[Disagreement, ...]
 
 
 class Project:
@@ -77,11 +108,15 @@ class Project:
 
     def __init__(self, store: Store):
         self.store = store
-        self._codebooks: dict[int, object] = {}  # stored versions never change: parse each once
+        self._codebooks: dict[int, Codebook] = {}  # stored versions never change: parse each once
 
     @property
     def path(self) -> Path:
         return self.store.path
+
+    @property
+    def schema_version(self) -> int:
+        return self.store.schema_version
 
     @classmethod
     def init(cls, path: str | os.PathLike | None = None) -> Project:
@@ -97,403 +132,465 @@ class Project:
     def __enter__(self) -> Project:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    # -- ingest ----------------------------------------------------------------------------
-
-    def ingest(
-        self,
-        paths: Sequence[str | os.PathLike],
-        *,
-        kind: str = "auto",
-        unit: Unit | str | None = None,
-        case: str | None = None,
-        cases_file: str | os.PathLike | None = None,
-        strict: bool = False,
-        pdf_text: bool = False,
-        id_column: str | None = None,
-        text_column: str | None = None,
-        on_progress: Progress | None = None,
-    ) -> IngestReport:
-        """Read files and folders into documents and segments.
-
-        Each document is written in its own transaction, so a killed ingest never leaves half
-        a document. A file that cannot be read is reported and skipped; with ``strict=True``
-        the first failure rolls back everything this call wrote.
-        """
-        from qualkit.ingest import KINDS, ReadOptions, discover
-
-        if kind not in KINDS:
-            raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
-        unit = Unit(unit) if unit else None
-        options = ReadOptions(
-            kind=kind, pdf_text=pdf_text, id_column=id_column, text_column=text_column
-        )
-        if cases_file:
-            from qualkit.cases import read_cases_file
-
-            read_cases_file(cases_file, [])  # a malformed cases file stops us before any write
-        started = utc_timestamp()
-        files, problems = discover(paths)
-        state = _IngestState(failures=list(problems))
-        if strict and problems:
-            return _report(state, rolled_back=True)
-        cases_assigned, case_problems = 0, ()
-        try:
-            with self.store.transaction() if strict else contextlib.nullcontext():
-                for done, source in enumerate(files, start=1):
-                    self._ingest_file(source, options, unit, state, strict=strict)
-                    if on_progress:
-                        on_progress(done, len(files), source.name)
-                if case or cases_file:
-                    cases_assigned, case_problems = self._assign_cases(
-                        state.names, case=case, cases_file=cases_file
-                    )
-                    if strict and case_problems:
-                        raise _StrictFailure
-        except _StrictFailure:
-            return _report(
-                state, cases_assigned=0, case_problems=case_problems, rolled_back=True
-            )
-        report = _report(state, cases_assigned=cases_assigned, case_problems=case_problems)
-        self.store.record_run(
-            command="ingest",
-            parameters={
-                "paths": [str(p) for p in paths], "kind": kind, "unit": unit and unit.value,
-                "case": case, "cases_file": cases_file and str(cases_file), "strict": strict,
-                "pdf_text": pdf_text, "id_column": id_column, "text_column": text_column,
-            },
-            counts={
-                "added": len(report.added), "duplicates": len(report.duplicates),
-                "failures": len(report.failures), "cases_assigned": cases_assigned,
-            },
-            started_at=started,
-            finished_at=utc_timestamp(),
-        )
-        return report
-
-    def _ingest_file(self, source, options, unit: Unit | None, state: _IngestState, *, strict: bool) -> None:
-        from qualkit.ingest import count_words, extract, file_sha256, read_bytes, text_sha256
-        from qualkit.segment import segment_blocks
-
-        try:
-            data = read_bytes(source.path)
-            existing = self.store.documents_with_source(file_sha256(data))
-            if existing:
-                state.duplicates.append((str(source.path), tuple(existing)))
-                state.names.extend(existing)
-                return
-            documents, warnings = extract(source, data, options)
-            state.warnings.extend(warnings)
-            for document in documents:
-                other = self.store.document_source(document.name)
-                if other is not None:
-                    raise IngestError(
-                        f"{source.path}: a different document named {document.name!r} is "
-                        f"already in the project (from {other}); rename the file or ingest "
-                        "it from another folder level"
-                    )
-            for document in documents:
-                doc_unit = unit or document.kind.natural_unit
-                segments = segment_blocks(document.text, document.blocks, doc_unit)
-                words = count_words(document.text)
-                self.store.insert_document(
-                    name=document.name, kind=document.kind, unit=doc_unit,
-                    source_path=document.source_path, source_sha256=document.source_sha256,
-                    sha256=text_sha256(document.text), reader=document.reader,
-                    text=document.text, words=words, metadata=document.metadata,
-                    attributes=document.attributes, segments=segments,
-                )
-                state.added.append(
-                    IngestedDocument(document.name, document.kind, doc_unit, words, len(segments))
-                )
-                state.names.append(document.name)
-        except IngestError as exc:
-            state.failures.append((str(source.path), _reason(exc, source.path)))
-            if strict:
-                raise _StrictFailure from exc
-
-    def _assign_cases(self, names: list[str], *, case: str | None, cases_file) -> tuple[int, tuple[str, ...]]:
-        from qualkit.cases import CasesPlan, read_cases_file
-
-        if cases_file:
-            plan = read_cases_file(cases_file, self.store.document_names())
-        else:
-            plan = CasesPlan(assignments=())
-        assignments = list(plan.assignments)
-        if case:
-            explicit = {document for document, _ in assignments}
-            assignments += [(name, case) for name in dict.fromkeys(names) if name not in explicit]
-        self.store.assign_cases(assignments, plan.case_attributes, plan.document_attributes)
-        return len(assignments), plan.problems
-
-    def assign_cases(self, cases_file: str | os.PathLike) -> tuple[int, tuple[str, ...]]:
-        """Apply a cases file to documents already in the project."""
-        return self._assign_cases([], case=None, cases_file=cases_file)
-
-    # -- codebooks -----------------------------------------------------------------------
-
-    def load_codebook(self, path: str | os.PathLike):
-        """Validate and store a codebook file. Returns (codebook, id, is_new_version, warnings).
-
-        Loading unchanged content again is a no-op; an edited file becomes a new version and
-        the old one is kept.
-        """
-        from qualkit.codebook import load_codebook
-
-        if str(path).lower().endswith(".qdc"):
-            from qualkit.interchange import load_qdc
-
-            return load_qdc(self, path)
-        codebook, warnings = load_codebook(path)
-        codebook_id, created = self.store.save_codebook(codebook)
-        return codebook, codebook_id, created, warnings
-
-    def codebook(self, codebook_id: int | None = None):
-        """(id, Codebook) of a stored version; the latest loaded when no id is given."""
-        from qualkit.codebook import parse_codebook
-        from qualkit.errors import CodebookError
-
-        versions = self.store.codebooks()
-        if not versions:
-            raise CodebookError(
-                f"no codebook in {self.path}; load one with `qualkit codebook load FILE` "
-                "(e.g. codebooks/niot_coherent_offer.yaml)"
-            )
-        if codebook_id is None:
-            codebook_id = versions[-1]["id"]
-        elif codebook_id not in {row["id"] for row in versions}:
-            raise NotFoundError(
-                f"no codebook version {codebook_id} in {self.path}; "
-                f"versions: {', '.join(str(row['id']) for row in versions)}"
-            )
-        if codebook_id not in self._codebooks:
-            source, source_path = self.store.codebook_source(codebook_id)
-            self._codebooks[codebook_id], _ = parse_codebook(source, path=source_path, compile_patterns=False)
-        return codebook_id, self._codebooks[codebook_id]
-
-    def interviewer_speakers(self) -> tuple[str, ...]:
-        stored = self.store.get_setting("interviewer_speakers")
-        return tuple(json.loads(stored)) if stored else DEFAULT_INTERVIEWERS
-
-    def set_interviewer_speakers(self, names: Sequence[str]) -> None:
-        self.store.set_setting("interviewer_speakers", json.dumps(list(names)))
-
-    # -- coding ----------------------------------------------------------------------------
-
-    def code(self, **options):
-        """Propose codes for segments from the codebook's rules and the latest model.
-
-        See :func:`qualkit.coding.run_code` for the options.
-        """
-        from qualkit.coding import run_code
-
-        return run_code(self, **options)
-
-    def train(self, *, reviewer: str | None = None, consensus: str | None = None, on_progress=None):
-        """Train a classifier per code from reviewers' decisions; see :mod:`qualkit.suggest.training`."""
-        from qualkit.suggest.training import train_project
-
-        return train_project(self, reviewer=reviewer, consensus=consensus, on_progress=on_progress)
-
-    def suggestions(self, **filters) -> list[dict]:
-        """:meth:`iter_suggestions` as a list."""
-        return list(self.iter_suggestions(**filters))
-
-    def iter_suggestions(
-        self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
-        consensus: str = "any", reviewer: str | None = None,
-    ) -> Iterator[dict]:
-        """Suggestions as dicts ready for a table: one per suggestion, in document order,
-        streamed from the database so a million of them need not fit in memory.
-
-        ``status`` is the consensus status under ``consensus`` (any, majority, all,
-        adjudicator:NAME), or ``reviewer``'s own status when a reviewer is given; each reviewer
-        who decided anything gets a ``reviewer:NAME`` column with their status.
-        """
-        from qualkit.review.actions import statuses, verdicts_by_suggestion
-        from qualkit.review.decisions import ConsensusRule
-
-        rule = ConsensusRule.parse(consensus)
-        if codes:
-            _, codebook = self.codebook()
-            for code in codes:
-                if code not in codebook.keys:
-                    raise NotFoundError(
-                        f"no code {code!r} in codebook {codebook.name!r}"
-                        f"{did_you_mean(code, codebook.keys)}; `qualkit codebook show` lists them"
-                    )
-        document_ids = None if documents is None else [self.document_id(name) for name in documents]
-        names: dict[str, str] = {}
-        if self.store.codebooks():
-            _, codebook = self.codebook()
-            names = {code.key: code.name for code in codebook.codes}
-        verdicts = verdicts_by_suggestion(self.store)
-        reviewers = self.store.reviewers()
-        for row in self.store.suggestion_rows(codes=codes, document_ids=document_ids):
-            yield {
-                "id": row["id"], "document": row["document"], "case": row["case_name"],
-                "segment": row["segment"], "start": row["start"], "end": row["end"],
-                "speaker": row["speaker"], "timestamp": row["timestamp"], "code": row["code"],
-                "code_name": names.get(row["code"], ""),
-                "source": row["source"], "score": row["score"],
-                "status": statuses(verdicts.get(row["id"], {}), rule=rule, reviewer=reviewer).value,
-                "reviewers": "; ".join(
-                    f"{name}:{verdict.value}" for name, verdict in sorted(verdicts.get(row["id"], {}).items())
-                ),
-                "evidence": "; ".join(
-                    f"{pattern} @{start}-{end}" for start, end, pattern in json.loads(row["evidence"])
-                ),
-                "codebook_version": row["codebook_id"], "text": row["text"],
-                **{
-                    f"reviewer:{name}": statuses(verdicts.get(row["id"], {}), reviewer=name).value
-                    for name in reviewers
-                },
-            }
-
-    def export_suggestions(self, path: str | os.PathLike, **filters) -> int:
-        """Write suggestions to .csv, .xlsx, .json or .parquet; returns the number of rows."""
-        from qualkit.export.tables import write_table
-
-        return write_table(self.iter_suggestions(**filters), path, sheet="suggestions")
-
-    # -- review ----------------------------------------------------------------------------
 
     @property
     def project_id(self) -> str:
-        """A random id minted once per project; review sheets carry it so they go back home."""
+        """A random id minted once per project; review sheets and staged runs carry it so they go back home."""
         import uuid
 
-        value = self.store.get_setting("project_id")
+        value = self.store.settings.get("project_id")
         if value is None:
             value = str(uuid.uuid4())
-            self.store.set_setting("project_id", value)
+            self.store.settings.set("project_id", value)
         return value
 
-    def decide(self, reviewer: str, *, accept: Sequence[int] = (), reject: Sequence[int] = (), note=None):
-        from qualkit.review.actions import decide
+    def identity(self) -> ProjectIdentity:
+        """Which project this is, in which state (for staged Parquet runs)."""
+        from qualkit.sinks import ProjectIdentity
 
-        return decide(self.store, reviewer, accept=accept, reject=reject, note=note)
+        return ProjectIdentity.of(project_id=self.project_id, path=self.path, documents=self.store.documents.infos())
 
-    def undo(self, reviewer: str):
-        from qualkit.review.actions import undo_last
-
-        return undo_last(self.store, reviewer)
-
-    def add_code(self, reviewer: str, *, document: str, segment: int, code: str, note: str | None = None) -> int:
-        """Code a segment by hand (source 'manual'), accepted by ``reviewer``."""
-        from qualkit.review.actions import add_manual_code
-
-        segment_id = self.store.segment_id_at(self.document_id(document), segment)
-        if segment_id is None:
-            raise NotFoundError(f"document {document!r} has no segment {segment}; `qualkit segments` lists them")
-        suggestion_id, _ = add_manual_code(self, reviewer, segment_id=segment_id, code=code, note=note)
-        return suggestion_id
-
-    def accept_all(self, reviewer: str, *, code: str, min_score: float, documents: Sequence[str] | None = None):
-        from qualkit.review.actions import accept_all
-
-        _, codebook = self.codebook()
-        if code not in codebook.keys:
-            raise NotFoundError(f"no code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codebook.keys)}")
-        ids = [self.document_id(n) for n in documents] if documents else None
-        return accept_all(self.store, reviewer, code=code, min_score=min_score, document_ids=ids)
-
-    def review_session(self, reviewer: str, **options):
-        from qualkit.review.session import ReviewSession
-
-        return ReviewSession(self, reviewer, **options)
-
-    def export_review(self, path: str | os.PathLike, reviewer: str, **filters) -> int:
-        from qualkit.review.sheet import export_sheet
-
-        return export_sheet(self, path, reviewer, **filters)
-
-    def import_review(self, path: str | os.PathLike, *, reviewer: str | None = None):
-        from qualkit.review.sheet import import_sheet
-
-        return import_sheet(self, path, reviewer=reviewer)
-
-    def review_status(self) -> list[dict]:
-        """Per reviewer (and the consensus) and code: pending, accepted, rejected."""
-        from qualkit.review.actions import statuses, verdicts_by_suggestion
-        from qualkit.review.decisions import DEFAULT_RULE
-
-        verdicts = verdicts_by_suggestion(self.store)
-        rows = self.store.suggestion_rows()
-        reviewers = self.store.reviewers()
-        table: dict[tuple[str, str], dict[str, int]] = {}
-        for row in rows:
-            theirs = verdicts.get(row["id"], {})
-            for who in [*reviewers, None]:
-                status = statuses(theirs, rule=DEFAULT_RULE, reviewer=who).value
-                key = (who or "(consensus: any)", row["code"])
-                counts = table.setdefault(key, {"pending": 0, "accepted": 0, "rejected": 0, "disputed": 0})
-                counts[status] += 1
-        return [
-            {"reviewer": who, "code": code, **counts}
-            for (who, code), counts in sorted(table.items())
-        ]
-
-    # -- REFI-QDA ----------------------------------------------------------------------------
-
-    def export_qdpx(self, path: str | os.PathLike, *, consensus: str = "any") -> int:
-        from qualkit.interchange import export_qdpx
-
-        return export_qdpx(self, path, consensus=consensus)
-
-    def export_qdc(self, path: str | os.PathLike) -> int:
-        from qualkit.interchange import export_qdc
-
-        return export_qdc(self, path)
-
-    def import_qdpx(self, path: str | os.PathLike):
-        from qualkit.interchange import import_qdpx
-
-        return import_qdpx(self, path)
-
-    # -- looking at it ---------------------------------------------------------------------
-
-    def documents(self) -> list[DocumentInfo]:
-        return self.store.documents()
+    # -- names to records ------------------------------------------------------------------
 
     def document_id(self, name: str) -> int:
-        document_id = self.store.document_id(name)
+        document_id = self.store.documents.id_of(name)
         if document_id is None:
-            names = self.store.document_names()
+            names = self.store.documents.names()
             raise NotFoundError(
                 f"no document named {name!r} in {self.path}{did_you_mean(name, names)}; "
                 "`qualkit documents` lists them"
             )
         return document_id
 
+    def _document_ids(self, names: Sequence[str] | None) -> tuple[int, ...] | None:
+        return None if not names else tuple(self.document_id(name) for name in names)
+
+    def _check_codes(self, codes: Sequence[str] | None) -> tuple[str, ...] | None:
+        if not codes:
+            return None
+        _, codebook = self.codebook()
+        for code in codes:
+            if code not in codebook.keys:
+                raise NotFoundError(
+                    f"no code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codebook.keys)}; "
+                    "`qualkit codebook show` lists them"
+                )
+        return tuple(codes)
+
+    def _queue_filter(self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+                      case: str | None = None) -> QueueFilter:
+        return QueueFilter(codes=self._check_codes(codes), document_ids=self._document_ids(documents), case=case)
+
+    def _consensus(self, consensus: str | None = None, reviewers: Sequence[str] | None = None) -> Consensus:
+        from qualkit.review.decisions import Consensus
+
+        return Consensus.parse(consensus, reviewers)
+
+    # -- corpus ----------------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Sequence[str | os.PathLike], *, kind: str = "auto", unit: Unit | str | None = None,
+        case: str | None = None, cases_file: str | os.PathLike | None = None, strict: bool = False,
+        pdf_text: bool = False, id_column: str | None = None, text_column: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> IngestReport:
+        """Read files and folders into documents and segments (see :mod:`qualkit.ingest.run`)."""
+        from qualkit.ingest import KINDS, ReadOptions
+        from qualkit.ingest.run import ingest
+
+        if kind not in KINDS:
+            raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+        options = ReadOptions(kind=kind, pdf_text=pdf_text, id_column=id_column, text_column=text_column)
+        return ingest(self.store, paths, options=options, unit=Unit(unit) if unit else None, case=case,
+                      cases_file=cases_file, strict=strict, on_progress=on_progress)
+
+    def assign_cases(self, cases_file: str | os.PathLike) -> tuple[int, tuple[str, ...]]:
+        """Apply a cases file to documents already in the project."""
+        from qualkit.ingest.run import assign_cases
+
+        return assign_cases(self.store, [], cases_file=cases_file)
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents.infos()
+
     def segments(self, *, documents: Iterable[str] | None = None) -> Iterator[Segment]:
         ids = None if documents is None else [self.document_id(name) for name in documents]
-        return self.store.segments(ids)
+        return self.store.documents.segments(ids)
 
-    def status(self) -> dict[str, list[tuple[str | None, int, int, int]]]:
+    def status(self) -> dict[str, list[CorpusCount]]:
         """Counts of (documents, segments, words) by kind, by case and by unit."""
-        return {column: self.store.count_by(column) for column in ("kind", "case", "unit")}
+        return {column: self.store.documents.count_by(column) for column in ("kind", "case", "unit")}
 
-    def cases(self):
-        return self.store.cases()
+    def cases(self) -> list[Case]:
+        return self.store.documents.cases()
 
+    def interviewer_speakers(self) -> tuple[str, ...]:
+        stored = self.store.settings.get("interviewer_speakers")
+        return tuple(json.loads(stored)) if stored else DEFAULT_INTERVIEWERS
 
-def _reason(exc: IngestError, path) -> str:
-    """The error message without the leading "path: " (the report prints the path)."""
-    message = str(exc)
-    prefix = f"{path}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    def set_interviewer_speakers(self, names: Sequence[str]) -> None:
+        self.store.settings.set("interviewer_speakers", json.dumps(list(names)))
 
+    # -- codebooks -----------------------------------------------------------------------
 
-def _report(state: _IngestState, **extra) -> IngestReport:
-    added = () if extra.get("rolled_back") else tuple(state.added)
-    return IngestReport(
-        added=added,
-        duplicates=tuple(state.duplicates),
-        failures=tuple(state.failures),
-        warnings=tuple(state.warnings),
-        **extra,
-    )
+    @staticmethod
+    def check_codebook(path: str | os.PathLike) -> tuple[Codebook, list[str]]:
+        """Validate a codebook file (patterns compiled); no project is needed."""
+        from qualkit.codebook import load_codebook
 
+        return load_codebook(path)
+
+    def load_codebook(self, path: str | os.PathLike) -> CodebookLoad:
+        """Validate and store a codebook file (.yaml, or a REFI-QDA .qdc).
+
+        Loading unchanged content again is a no-op; an edited file becomes a new version and
+        the old one is kept.
+        """
+        if str(path).lower().endswith(".qdc"):
+            from qualkit.interchange import qdc_codebook
+
+            codebook, warnings = qdc_codebook(path)
+        else:
+            from qualkit.codebook import load_codebook
+
+            codebook, warnings = load_codebook(path)
+        codebook_id, created = self.store.codebooks.save(codebook)
+        return CodebookLoad(codebook, codebook_id, created, tuple(warnings))
+
+    def codebook(self, codebook_id: int | None = None) -> tuple[int, Codebook]:
+        """(id, Codebook) of a stored version; the latest loaded when no id is given."""
+        from qualkit.codebook import parse_codebook
+
+        versions = [version.id for version in self.store.codebooks.versions()]
+        if not versions:
+            raise CodebookError(
+                f"no codebook in {self.path}; load one with `qualkit codebook load FILE` "
+                "(e.g. codebooks/niot_coherent_offer.yaml)"
+            )
+        if codebook_id is None:
+            codebook_id = versions[-1]
+        elif codebook_id not in versions:
+            raise NotFoundError(
+                f"no codebook version {codebook_id} in {self.path}; versions: {', '.join(map(str, versions))}"
+            )
+        if codebook_id not in self._codebooks:
+            source, source_path = self.store.codebooks.source(codebook_id)
+            self._codebooks[codebook_id], _ = parse_codebook(source, path=source_path, compile_patterns=False)
+        return codebook_id, self._codebooks[codebook_id]
+
+    def codebook_versions(self) -> list[CodebookVersion]:
+        return self.store.codebooks.versions()
+
+    def export_codebook(self, path: str | os.PathLike, *, fmt: str | None = None) -> str:
+        """The current codebook as .docx (for sign-off), .yaml or .csv; returns the format written."""
+        from qualkit.report import write_codebook
+
+        _, codebook = self.codebook()
+        return write_codebook(codebook, path, fmt=fmt)
+
+    # -- proposing -------------------------------------------------------------------------
+
+    def code(
+        self, *, codebook_path: str | os.PathLike | None = None, documents: Sequence[str] | None = None,
+        include_interviewer: bool = False, use_rules: bool = True, use_model: bool = True,
+        threshold: float | None = None, thresholds: Mapping[str, float] | None = None, batch_size: int = 512,
+        workers: int | None = None, page_size: int = 2000, engine: str = "local", scheduler: str | None = None,
+        parquet: str | os.PathLike | None = None, on_progress: Progress | None = None,
+    ) -> CodeReport:
+        """Propose codes for segments from the codebook's rules and the latest model (see
+        :func:`qualkit.coding.run_code`); with ``codebook_path``, load that codebook first."""
+        from qualkit.coding import CodeOptions, run_code
+
+        if codebook_path:
+            codebook_id, codebook = self.codebook(self.load_codebook(codebook_path).id)
+        else:
+            codebook_id, codebook = self.codebook()
+        options = CodeOptions(
+            include_interviewer=include_interviewer, use_rules=use_rules, use_model=use_model, threshold=threshold,
+            thresholds=dict(thresholds or {}), batch_size=batch_size, page_size=page_size, workers=workers,
+            engine=engine, scheduler=scheduler, parquet=os.fspath(parquet) if parquet is not None else None,
+        )
+        model = None
+        if use_model:
+            from qualkit.suggest.training import load_latest_model
+
+            model = load_latest_model(self.store)
+        return run_code(
+            self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
+            documents=list(documents or []), model=model, interviewers=self.interviewer_speakers(),
+            identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
+        )
+
+    def import_suggestions(self, folder: str | os.PathLike, *,
+                           on_progress: Progress | None = None) -> StagedImportReport:
+        """Load the suggestions `code --to-parquet` staged in ``folder``."""
+        from qualkit.staged import import_suggestions
+
+        return import_suggestions(self.store, folder, identity=self.identity(), on_progress=on_progress)
+
+    def train(self, *, reviewers: Sequence[str] | None = None, consensus: str | None = None,
+              on_progress: Progress | None = None) -> TrainReport:
+        """Train a classifier per code from the decisions of ``reviewers`` (all) under ``consensus``."""
+        from qualkit.suggest.training import train_model
+
+        self._check_reviewers(reviewers)
+        codebook_id, codebook = self.codebook()
+        return train_model(self.store, codebook_id=codebook_id, codebook=codebook,
+                           consensus=self._consensus(consensus, reviewers), on_progress=on_progress)
+
+    def evaluate(self, *, reviewers: Sequence[str] | None = None, consensus: str | None = None,
+                 curve: bool = True) -> Evaluation:
+        """Rules and the model scored against reviewers' decisions (the model out of fold)."""
+        from qualkit.evaluation import evaluate
+
+        self._check_reviewers(reviewers)
+        _, codebook = self.codebook()
+        return evaluate(self.store, codebook, consensus=self._consensus(consensus, reviewers), curve=curve)
+
+    # -- suggestions -----------------------------------------------------------------------
+
+    def iter_suggestions(
+        self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+        consensus: str | None = None, reviewers: Sequence[str] | None = None,
+    ) -> Iterator[ReviewedSuggestion]:
+        """Suggestions with their review state and status, in document order, streamed from the
+        database so a million of them need not fit in memory. ``status`` follows ``consensus``
+        over ``reviewers`` (one reviewer: their own status)."""
+        from qualkit.review.actions import states
+
+        self._check_reviewers(reviewers)
+        chosen = self._consensus(consensus, reviewers)
+        wanted = self._check_codes(codes)
+        document_ids = self._document_ids(documents)
+        found = states(self.store)
+        for view in self.store.suggestions.views(codes=wanted, document_ids=document_ids):
+            state = found.get(view.id, NO_DECISIONS)
+            yield ReviewedSuggestion(view, state, chosen.status(state))
+
+    def suggestion_rows(self, **filters: Any) -> Iterator[dict[str, Any]]:
+        """:meth:`iter_suggestions` as table rows (a ``reviewer:NAME`` status column per reviewer)."""
+        from qualkit.export.suggestions import suggestion_rows
+
+        names: dict[str, str] = {}
+        if self.store.codebooks.latest_id() is not None:
+            _, codebook = self.codebook()
+            names = {code.key: code.name for code in codebook.codes}
+        return suggestion_rows(self.iter_suggestions(**filters), code_names=names,
+                               reviewers=self.store.decisions.reviewers())
+
+    def suggestions(self, **filters: Any) -> list[dict[str, Any]]:
+        """:meth:`suggestion_rows` as a list."""
+        return list(self.suggestion_rows(**filters))
+
+    def export_suggestions(self, path: str | os.PathLike, **filters: Any) -> int:
+        """Write suggestions to .csv, .xlsx, .json or .parquet; returns the number of rows."""
+        from qualkit.export.tables import write_table
+
+        return write_table(self.suggestion_rows(**filters), path, sheet="suggestions")
+
+    # -- review ----------------------------------------------------------------------------
+
+    def decide(self, reviewer: str, *, accept: Sequence[int] = (), reject: Sequence[int] = (),
+               note: str | None = None) -> DecideReport:
+        from qualkit.review.actions import decide
+
+        return decide(self.store, reviewer, accept=accept, reject=reject, note=note)
+
+    def undo(self, reviewer: str):  # -> Decision | None
+        from qualkit.review.actions import undo_last
+
+        return undo_last(self.store, reviewer)
+
+    def add_code(self, reviewer: str, *, document: str, segment: int, code: str, note: str | None = None) -> int:
+        """Code a segment by hand (source 'manual'), accepted by ``reviewer``; returns the suggestion id."""
+        from qualkit.review.actions import add_manual_code
+
+        segment_id = self.store.documents.segment_id_at(self.document_id(document), segment)
+        if segment_id is None:
+            raise NotFoundError(f"document {document!r} has no segment {segment}; `qualkit segments` lists them")
+        codebook_id, codebook = self.codebook()
+        suggestion_id, _ = add_manual_code(self.store, codebook_id=codebook_id, codebook=codebook, reviewer=reviewer,
+                                           segment_id=segment_id, code=code, note=note)
+        return suggestion_id
+
+    def accept_all(self, reviewer: str, *, code: str, min_score: float,
+                   documents: Sequence[str] | None = None) -> DecideReport:
+        from qualkit.review.actions import accept_all
+
+        self._check_codes([code])
+        return accept_all(self.store, reviewer, code=code, min_score=min_score,
+                          document_ids=self._document_ids(documents))
+
+    def review_session(self, reviewer: str, *, codes: Sequence[str] | None = None,
+                       documents: Sequence[str] | None = None, case: str | None = None, order: str = "document",
+                       show_others: bool = False) -> ReviewSession:
+        from qualkit.review.session import ReviewSession
+
+        codebook_id, codebook = self.codebook()
+        return ReviewSession(self.store, codebook_id=codebook_id, codebook=codebook, reviewer=reviewer,
+                             where=self._queue_filter(codes=codes, documents=documents, case=case), order=order,
+                             show_others=show_others)
+
+    def export_review(self, path: str | os.PathLike, reviewer: str, *, codes: Sequence[str] | None = None,
+                      documents: Sequence[str] | None = None, case: str | None = None) -> int:
+        """A sheet of the reviewer's pending suggestions to fill in; returns how many rows."""
+        from qualkit.review.sheet import export_sheet
+
+        _, codebook = self.codebook()
+        return export_sheet(self.store, path, codebook=codebook, project_id=self.project_id, reviewer=reviewer,
+                            where=self._queue_filter(codes=codes, documents=documents, case=case))
+
+    def import_review(self, path: str | os.PathLike, *, reviewer: str | None = None) -> SheetImportReport:
+        from qualkit.review.sheet import import_sheet
+
+        codebook_id, codebook = self.codebook()
+        return import_sheet(self.store, path, codebook_id=codebook_id, codebook=codebook,
+                            project_id=self.project_id, reviewer=reviewer)
+
+    def reviewers(self) -> list[str]:
+        """Everyone who has decided anything."""
+        return self.store.decisions.reviewers()
+
+    def _check_reviewers(self, reviewers: Sequence[str] | None) -> None:
+        if not reviewers:
+            return
+        known = self.store.decisions.reviewers()
+        for name in reviewers:
+            if " ".join(name.split()) not in known:
+                raise NotFoundError(
+                    f"no reviewer {name!r} has decided anything{did_you_mean(name, known)}; "
+                    f"reviewers: {', '.join(known) or 'none'}"
+                )
+
+    def review_status(self) -> list[dict[str, Any]]:
+        """Per reviewer (and the consensus under 'any') and code: pending, accepted, rejected, disputed."""
+        from qualkit.review.actions import states
+        from qualkit.review.decisions import DEFAULT_RULE
+
+        found = states(self.store)
+        reviewers = self.store.decisions.reviewers()
+        table: dict[tuple[str, str], dict[str, int]] = {}
+        for unit in self.store.suggestions.units():
+            state = found.get(unit.suggestion_id, NO_DECISIONS)
+            for who in [*reviewers, None]:
+                status = state.of(who) if who is not None else DEFAULT_RULE.status(state)
+                key = (who or "(consensus: any)", unit.code)
+                counts = table.setdefault(key, {"pending": 0, "accepted": 0, "rejected": 0, "disputed": 0})
+                counts[status.value] += 1
+        return [{"reviewer": who, "code": code, **counts} for (who, code), counts in sorted(table.items())]
+
+    # -- analyses and reports --------------------------------------------------------------
+
+    def codings(self, *, consensus: str | None = None, reviewers: Sequence[str] | None = None,
+                include_pending: bool = False, where: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """One row per coded segment × code, with case and document attributes as columns."""
+        from qualkit.analysis import codings
+
+        self._check_reviewers(reviewers)
+        _, codebook = self.codebook()
+        return codings(self.store, codebook, consensus=self._consensus(consensus, reviewers),
+                       include_pending=include_pending, where=where)
+
+    def export_codings(self, path: str | os.PathLike, **options: Any) -> pd.DataFrame:
+        """Write :meth:`codings` to .csv/.xlsx/.json/.parquet; returns what was written."""
+        from qualkit.export.tables import write_table
+
+        frame = self.codings(**options)
+        write_table(frame.to_dict("records"), path, sheet="codings", columns=list(frame.columns))
+        return frame
+
+    def analyse(
+        self, name: str, *, by: str | None = None, window: int | None = None, diagram: str | os.PathLike | None = None,
+        consensus: str | None = None, reviewers: Sequence[str] | None = None, include_pending: bool = False,
+        where: Mapping[str, str] | None = None,
+    ) -> Analysis:
+        """One of :data:`ANALYSES` over the codings; ``diagram`` also draws the theory of change."""
+        from qualkit import analysis as A
+        from qualkit.errors import AnalysisError
+
+        if name not in ANALYSES:
+            raise AnalysisError(f"unknown analysis {name!r}; use one of {', '.join(ANALYSES)}")
+        _, codebook = self.codebook()
+        frame = self.codings(consensus=consensus, reviewers=reviewers, include_pending=include_pending, where=where)
+        pending = int((frame["status"] == "pending").sum()) if include_pending else 0
+        unevidenced: tuple[str, ...] = ()
+        if name == "frequency":
+            table = A.frequency(frame, codebook, by=by)
+        elif name == "cooccurrence":
+            table = A.cooccurrence(frame, window=window or 0)
+        elif name == "framework":
+            counts, quotes = A.framework(frame, codebook)
+            table = counts.reset_index(names="case")
+            for theme in counts.columns:
+                table[f"{theme} quotes"] = [" | ".join(quotes.get((case, theme), ())) for case in counts.index]
+        elif name == "compare":
+            table = A.compare(frame, codebook, by=by or "kind")
+        else:
+            evidence, missing = A.toc_evidence(frame, codebook, window=1 if window is None else window, by=by)
+            unevidenced = tuple(missing)
+            if diagram:
+                A.toc_diagram(codebook, evidence, frame, diagram, fmt=os.fspath(diagram).rsplit(".", 1)[-1].lower())
+            table = evidence.assign(quotes=[" | ".join(f"{c}: {q}" for c, _, q in qs) for qs in evidence["quotes"]])
+        return Analysis(name=name, table=table, pending=pending, unevidenced=unevidenced)
+
+    def agreement(self, *, reviewers: Sequence[str] | None = None, codes: Sequence[str] | None = None,
+                  by: str | None = None, machine: bool = False) -> AgreementResult:
+        """Inter-rater agreement per code and overall (per document or case with ``by``)."""
+        import pandas as pd
+
+        from qualkit import analysis as A
+
+        _, codebook = self.codebook()
+        tables, found = A.agreement(self.store, codebook, reviewers=reviewers, codes=codes, by=by, machine=machine)
+        if by:
+            table = pd.concat([t.assign(**{by: value}) for value, t in tables.items()], ignore_index=True)
+        else:
+            table = tables
+        names = {d.id: d.name for d in self.store.documents.infos()}
+        segments = self.store.documents.segments_by_id([d.unit[0] for d in found])
+        listed = tuple(
+            Disagreement(document=names[segments[d.unit[0]].document_id], segment=segments[d.unit[0]].ordinal,
+                         code=d.code, values=dict(d.values), text=segments[d.unit[0]].text)
+            for d in found
+        )
+        return AgreementResult(table=table, by=by, disagreements=listed)
+
+    def report(self, path: str | os.PathLike, *, title: str | None = None, codes: Sequence[str] | None = None,
+               by: str | None = None, consensus: str | None = None, reviewers: Sequence[str] | None = None,
+               include_pending: bool = False) -> ReportData:
+        """Write the Word report; returns what it shows."""
+        from qualkit.export.word import write_report
+        from qualkit.report import build_report_data
+
+        self._check_reviewers(reviewers)
+        _, codebook = self.codebook()
+        data = build_report_data(self.store, codebook, title=title, codes=self._check_codes(codes), by=by,
+                                 consensus=self._consensus(consensus, reviewers), include_pending=include_pending)
+        write_report(data, path)
+        return data
+
+    # -- REFI-QDA ----------------------------------------------------------------------------
+
+    def export_qdpx(self, path: str | os.PathLike, *, consensus: str | None = None,
+                    reviewers: Sequence[str] | None = None) -> int:
+        """Write a REFI-QDA project; returns the number of codings written."""
+        from qualkit.interchange import export_qdpx
+
+        self._check_reviewers(reviewers)
+        _, codebook = self.codebook()
+        return export_qdpx(self.store, codebook, path, name=self.path.stem,
+                           consensus=self._consensus(consensus, reviewers))
+
+    def export_qdc(self, path: str | os.PathLike) -> int:
+        """Write the current codebook as a REFI-QDA codebook; returns the number of codes."""
+        from qualkit.interchange import export_qdc
+
+        _, codebook = self.codebook()
+        return export_qdc(codebook, path)
+
+    def import_qdpx(self, path: str | os.PathLike) -> QdpxImportReport:
+        from qualkit.interchange import import_qdpx
+
+        return import_qdpx(self.store, path)

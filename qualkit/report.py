@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
+
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.export.report_data import CodeInfo, ReportData
+    from qualkit.store import Store
 
 
-def code_infos(codebook) -> tuple:
+def code_infos(codebook: Codebook) -> tuple[CodeInfo, ...]:
     from qualkit.export.report_data import CodeInfo
 
     return tuple(
@@ -23,9 +31,10 @@ def code_infos(codebook) -> tuple:
     )
 
 
-def build_report_data(project, *, title: str | None = None, codes: Sequence[str] | None = None,
-                      by: str | None = None, consensus: str = "any", include_pending: bool = False,
-                      diagram: bool = True):
+def build_report_data(store: Store, codebook: Codebook, *, title: str | None = None,
+                      codes: Sequence[str] | None = None, by: str | None = None,
+                      consensus: Consensus = DEFAULT_CONSENSUS, include_pending: bool = False,
+                      diagram: bool = True) -> ReportData:
     from qualkit import __version__
     from qualkit import analysis as A
     from qualkit.codebook import is_under
@@ -33,43 +42,42 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
     from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData
     from qualkit.store import utc_timestamp
 
-    _, codebook = project.codebook()
-    frame = A.codings(project, consensus=consensus, include_pending=include_pending)
+    # -- what the report is built from (the project's data) --------------------------------
+    records = A.coding_records(store, codebook, consensus=consensus, include_pending=include_pending)
+    documents = store.documents.infos()
+    case_count = len(store.documents.cases())
+    reviewers = tuple(store.decisions.reviewers())
+    # -- the report ---------------------------------------------------------------------------
     if codes:
         for key in codes:
             if key not in codebook.keys:
                 from qualkit.errors import NotFoundError, did_you_mean
 
                 raise NotFoundError(f"no code {key!r} in the codebook{did_you_mean(key, codebook.keys)}")
-        keep = frame["code"].apply(lambda c: is_under(c, codes))
-        frame = frame[keep]
+        records = [record for record in records if is_under(record.code, codes)]
+    frame = A.codings_frame(records)
     if frame.empty:
         raise AnalysisError(
             "nothing to report: no accepted codings yet; review suggestions first (`qualkit review`), "
             "or include pending suggestions with --include-pending"
         )
-    documents = project.documents()
     kinds: dict[str, int] = {}
     for document in documents:
         kinds[document.kind.value] = kinds.get(document.kind.value, 0) + 1
     corpus = {
-        "documents": len(documents), "cases": len(project.cases()), "words": sum(d.words for d in documents),
+        "documents": len(documents), "cases": case_count, "words": sum(d.words for d in documents),
         "segments": sum(d.segments for d in documents), "kinds": kinds,
     }
-    reviewers = tuple(project.store.reviewers())
     agreement = None
     if len(reviewers) >= 2:
-        agreement, _ = A.agreement(project, codes=codes)
+        agreement, _ = A.agreement(store, codebook, codes=codes)
     segments = tuple(
         CodedSegment(
-            code=row.code, document=row.document, case=row.case if isinstance(row.case, str) else None,
-            speaker=row.speaker if isinstance(row.speaker, str) else None,
-            timestamp=None if row.timestamp is None or row.timestamp != row.timestamp else float(row.timestamp),
-            text=row.text,
-            reviewers=tuple(p.split(":")[0] for p in str(row.reviewers or "").split("; ") if p.endswith(":accept")),
-            status=row.status, source=row.source, score=float(row.score) if row.score == row.score else None,
+            code=record.code, document=record.document, case=record.case, speaker=record.speaker,
+            timestamp=record.timestamp, text=record.text, reviewers=record.accepted_by, status=record.status.value,
+            source=record.source.value, score=record.score,
         )
-        for row in frame.itertuples(index=False)
+        for record in records
     )
     frequency = A.frequency(frame, codebook, by=by)
     if codes:
@@ -92,7 +100,7 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
         subtitle=f"{len(frame)} coded segments from {corpus['documents']} documents in {corpus['cases']} cases",
         generated_at=utc_timestamp(), qualkit_version=__version__,
         corpus=corpus, codebook_name=codebook.name, codebook_version=str(codebook.version),
-        codebook_hash=codebook.sha256, reviewers=reviewers, consensus_rule=consensus, agreement=agreement,
+        codebook_hash=codebook.sha256, reviewers=reviewers, consensus_rule=str(consensus), agreement=agreement,
         include_pending=include_pending, codes=code_infos(codebook), segments=segments, frequency=frequency,
         by_attribute=by, framework=framework, framework_quotes=quotes, toc_stages=tuple(codebook.stages),
         toc_links=links, toc_unevidenced=tuple(unevidenced), toc_diagram_png=png, codebook_yaml=codebook.source,
@@ -100,19 +108,10 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
     )
 
 
-def write_project_report(project, path: str | os.PathLike, **options):
-    from qualkit.export.word import write_report
-
-    data = build_report_data(project, **options)
-    write_report(data, path)
-    return data
-
-
-def write_project_codebook(project, path: str | os.PathLike, *, fmt: str | None = None) -> str:
-    """The current codebook as .docx (for sign-off), .yaml (as loaded) or .csv (one row a code)."""
+def write_codebook(codebook: Codebook, path: str | os.PathLike, *, fmt: str | None = None) -> str:
+    """A codebook as .docx (for sign-off), .yaml (as loaded) or .csv (one row a code)."""
     from qualkit.errors import ExportError
 
-    _, codebook = project.codebook()
     fmt = (fmt or str(path).rsplit(".", 1)[-1]).lower()
     if fmt == "docx":
         from qualkit.export.word import write_codebook_docx

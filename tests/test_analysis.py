@@ -33,18 +33,18 @@ def analysed(project, tmp_path):
 
 
 def test_codings_table_has_attributes_and_exact_offsets(analysed):
-    frame = A.codings(analysed)
+    frame = analysed.codings()
     assert set(frame["code"]) == {"offer.npq", "offer.ecte", "culture.trust"}
     assert {"phase", "case", "theme", "stage", "reviewers", "decided_at"} <= set(frame.columns)
     assert set(frame["reviewers"]) == {"ann:accept"}
     for row in frame.itertuples():
         document = next(d for d in analysed.documents() if d.name == row.document)
-        assert analysed.store.document_text(document.id)[row.start:row.end] == row.text
+        assert analysed.store.documents.text(document.id)[row.start:row.end] == row.text
 
 
 def test_frequency_by_attribute(analysed):
     _, codebook = analysed.codebook()
-    table = A.frequency(A.codings(analysed), codebook, by="phase").set_index("code")
+    table = A.frequency(analysed.codings(), codebook, by="phase").set_index("code")
     assert table.loc["offer.npq", "segments"] == 2 and table.loc["offer.npq", "cases"] == 2
     assert table.loc["culture.trust", "segments[phase=primary]"] == 1
     assert table.loc["culture.trust", "segments[phase=secondary]"] == 1
@@ -53,7 +53,7 @@ def test_frequency_by_attribute(analysed):
 
 def test_toc_evidence_known_by_construction(analysed):
     _, codebook = analysed.codebook()
-    frame = A.codings(analysed)
+    frame = analysed.codings()
     same_segment, unevidenced = A.toc_evidence(frame, codebook, window=0)
     [link] = same_segment.to_dict("records")
     assert (link["link"], link["segments"], link["supporting_cases"]) == ("offer -> culture", 1, "School A")
@@ -68,7 +68,7 @@ def test_toc_evidence_known_by_construction(analysed):
 
 def test_cooccurrence_and_framework(analysed):
     _, codebook = analysed.codebook()
-    frame = A.codings(analysed)
+    frame = analysed.codings()
     pairs = A.cooccurrence(frame).set_index(["code_a", "code_b"])
     assert pairs.loc[("culture.trust", "offer.npq"), "both"] == 1
     assert pairs.loc[("culture.trust", "offer.npq"), "jaccard"] == pytest.approx(1 / 3)
@@ -82,7 +82,7 @@ def test_empty_project_says_so(project, runner):
 
     project.load_codebook(DATA / "mini_codebook.yaml")
     with pytest.raises(AnalysisError, match="nothing to count: no accepted codings yet"):
-        A.frequency(A.codings(project), project.codebook()[1])
+        A.frequency(project.codings(), project.codebook()[1])
     result = runner.invoke(cli, ["-p", str(project.path), "analyse", "framework"])
     assert result.exit_code == 1 and "Error: nothing to tabulate: no accepted codings yet" in result.output
 
@@ -91,8 +91,8 @@ def test_pending_included_only_when_asked(analysed, tmp_path):
     (tmp_path / "c.txt").write_text(interview(["Mentors again.", "NPQ again."]), encoding="utf-8")
     analysed.ingest([tmp_path / "c.txt"])
     analysed.code()
-    assert "pending" not in set(A.codings(analysed)["status"])
-    assert (A.codings(analysed, include_pending=True)["status"] == "pending").sum() == 2
+    assert "pending" not in set(analysed.codings()["status"])
+    assert (analysed.codings(include_pending=True)["status"] == "pending").sum() == 2
 
 
 def test_agreement_hand_computed(analysed, runner):
@@ -100,7 +100,7 @@ def test_agreement_hand_computed(analysed, runner):
     analysed.decide("bob", accept=[ids[("a.txt", "offer.npq")], ids[("b.txt", "offer.npq")]],
                     reject=[ids[("a.txt", "culture.trust")], ids[("a.txt", "offer.ecte")],
                             ids[("b.txt", "culture.trust")]])
-    table, disagreements = A.agreement(analysed, reviewers=["ann", "bob"])
+    table, disagreements = A.agreement(analysed.store, analysed.codebook()[1], reviewers=["ann", "bob"])
     overall = table.set_index("code").loc["(overall)"]
     # 4 fully reviewed segments x 3 codes = 12 units; ann says yes to 5, bob to 2 of those: 3 disagreements
     assert overall["n_units"] == 12 and overall["both_yes"] == 2 and overall["only_ann"] == 3

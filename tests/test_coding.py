@@ -37,14 +37,14 @@ def test_code_proposes_on_data_turns_only(coded):
     assert {c.key: (c.found, c.new) for c in report.counts} == {
         "offer.npq": (1, 1), "offer.ecte": (1, 1), "culture.trust": (1, 1)
     }
-    text = coded.store.document_text(coded.documents()[0].id)
+    text = coded.store.documents.text(coded.documents()[0].id)
     accountability, trust = text.index("Accountability"), text.index("trust my")
     assert rows[2]["evidence"] == (
         f"accountab* @{accountability}-{accountability + 14}; trust @{trust}-{trust + 5}"
     )
-    run = coded.store.runs()[-1]
-    assert run["command"] == "code" and json.loads(run["parameters"])["codebook_sha256"] == report.codebook_sha256
-    assert json.loads(run["counts"])["new"] == 3
+    run = coded.store.runs.list()[-1]
+    assert run.command == "code" and run.parameters["codebook_sha256"] == report.codebook_sha256
+    assert run.counts["new"] == 3
 
 
 def test_code_include_interviewer(coded):
@@ -62,8 +62,8 @@ def test_recode_is_idempotent_and_new_version_adds_only_new(coded, tmp_path):
     edited.write_text(MINI.read_text().replace("patterns: [NPQ, NPQs", "patterns: [NPQ, NPQs, weekly"))
     third = coded.code(codebook_path=edited)
     assert third.new == 0  # 'weekly' is in a segment that already has offer.npq
-    versions = coded.store.codebooks()
-    assert len(versions) == 2 and versions[0]["sha256"] != versions[1]["sha256"]
+    versions = coded.store.codebooks.versions()
+    assert len(versions) == 2 and versions[0].sha256 != versions[1].sha256
 
     edited.write_text(MINI.read_text().replace("patterns: [trust,", "patterns: [nothing to add, trust,"))
     fourth = coded.code(codebook_path=edited)
@@ -78,7 +78,7 @@ def test_bad_codebook_stores_nothing(coded, tmp_path):
     bad.write_text(MINI.read_text().replace("definition: ECF.", "defintion: ECF."))
     with pytest.raises(CodebookError, match=r"bad\.yaml:\d+: code 'offer\.ecte': unknown field 'defintion'"):
         coded.code(codebook_path=bad)
-    assert coded.store.codebooks() == [] and coded.suggestions() == []
+    assert coded.store.codebooks.versions() == [] and coded.suggestions() == []
 
 
 def test_code_without_codebook_says_how(coded):
@@ -97,7 +97,7 @@ def test_export_suggestions_csv_and_xlsx(coded, tmp_path):
                    "score", "status", "evidence", "text"]:
         assert column in frame.columns
     assert set(frame["status"]) == {"pending"}
-    text = coded.store.document_text(coded.documents()[0].id)
+    text = coded.store.documents.text(coded.documents()[0].id)
     assert all(text[r.start:r.end] == r.text for r in frame.itertuples())
 
     coded.export_suggestions(tmp_path / "s.xlsx", codes=["offer"])
@@ -133,7 +133,7 @@ def test_cli_codebook_and_code_flow(runner, tmp_path):
     )
     assert "3 suggestions, 3 new; 1 segments with none; 2 interviewer turns skipped as context." in result.output
 
-    listing = json.loads(invoke("suggestions", "--code", "culture", "--format", "json").output)
+    listing = json.loads(invoke("suggestions", "--code", "culture", "--format", "json").stdout)
     assert [row["code"] for row in listing] == ["culture.trust"]
     unknown = invoke("suggestions", "--code", "culture.trsut")
     assert unknown.exit_code == 1
@@ -171,7 +171,7 @@ def test_workers_give_the_same_suggestions(project, tmp_path):
 
 def test_interrupted_code_run_resumes_without_duplicates(project, tmp_path, monkeypatch):
     """A run stopped mid-page (as by a kill) keeps whole pages; the next run says it resumed."""
-    from qualkit.store import Store
+    from qualkit.store.runs import RunRepository
 
     folder = tmp_path / "many"
     folder.mkdir()
@@ -180,7 +180,7 @@ def test_interrupted_code_run_resumes_without_duplicates(project, tmp_path, monk
         (folder / f"i{n:02d}.txt").write_text(TRANSCRIPT * 5 + unique, encoding="utf-8")
     project.ingest([folder])
     project.load_codebook(MINI)
-    original = Store.update_run_counts
+    original = RunRepository.update_counts
     calls = []
 
     def dies_on_the_fourth_page(self, run_id, counts):
@@ -189,10 +189,10 @@ def test_interrupted_code_run_resumes_without_duplicates(project, tmp_path, monk
             raise KeyboardInterrupt  # inside the page's transaction: that page rolls back
         return original(self, run_id, counts)
 
-    monkeypatch.setattr(Store, "update_run_counts", dies_on_the_fourth_page)
+    monkeypatch.setattr(RunRepository, "update_counts", dies_on_the_fourth_page)
     with pytest.raises(KeyboardInterrupt):
         project.code(page_size=10)
-    monkeypatch.setattr(Store, "update_run_counts", original)
+    monkeypatch.setattr(RunRepository, "update_counts", original)
     partial = len(project.suggestions())
     assert 0 < partial
     report = project.code(page_size=10)

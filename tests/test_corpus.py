@@ -17,11 +17,11 @@ def test_bundled_corpus_ingests_with_cases(project):
     assert {d.name.rsplit(".", 1)[1] for d in transcripts} == {"txt", "docx", "vtt"}
     assert {d.name.rsplit(".", 1)[1] for d in documents} == {"docx", "pdf"}
     cases = project.cases()
-    assert len(cases) == 6 and all(n == 3 for _, _, n in cases)
-    assert {a["rurality"] for _, a, _ in cases} == {"rural", "urban"}
-    assert {a["disadvantage"] for _, a, _ in cases} == {"high", "low"}
-    assert len({a["phase"] for _, a, _ in cases}) >= 3
-    roles = Counter(a["role"] for a in project.store.document_attributes().values())
+    assert len(cases) == 6 and all(case.documents == 3 for case in cases)
+    assert {case.attributes["rurality"] for case in cases} == {"rural", "urban"}
+    assert {case.attributes["disadvantage"] for case in cases} == {"high", "low"}
+    assert len({case.attributes["phase"] for case in cases}) >= 3
+    roles = Counter(a["role"] for a in project.store.documents.attributes().values())
     assert roles == {"school leader": 6, "PD lead": 6, "PD participant": 6}
 
 
@@ -47,7 +47,7 @@ def test_bundled_decisions_load_into_a_fresh_project(project):
     project.code(codebook_path=ROOT / "codebooks" / "niot_coherent_offer.yaml")
     report = project.import_review(CORPUS / "decisions.csv")
     assert report.refused == [] and report.recorded > 1000 and report.manual > 25
-    assert set(project.store.reviewers()) == {"Amira Khan", "Ben Roberts"}
+    assert set(project.store.decisions.reviewers()) == {"Amira Khan", "Ben Roberts"}
     rows = project.suggestions()
     both = [r for r in rows if r["reviewer:Amira Khan"] != "pending" and r["reviewer:Ben Roberts"] != "pending"]
     assert len(both) > 200  # enough overlap for agreement to measure

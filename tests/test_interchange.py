@@ -35,13 +35,13 @@ def test_round_trip_reproduces_documents_codes_and_codings(source_project, tmp_p
         assert report.documents == 1 and set(report.users) == {"ann", "bob"} and report.cases == 1
         [original] = source_project.documents()
         [imported] = copy.documents()
-        assert copy.store.document_text(imported.id) == source_project.store.document_text(original.id)
+        assert copy.store.documents.text(imported.id) == source_project.store.documents.text(original.id)
         assert copy.codebook()[1].keys == source_project.codebook()[1].keys
         coded = lambda p: sorted(  # noqa: E731
             (r["start"], r["end"], r["code"]) for r in p.suggestions() if r["status"] == "accepted"
         )
         assert coded(copy) == coded(source_project)
-        assert copy.cases() == [("School A", {"phase": "primary"}, 1)]
+        assert [(c.name, c.attributes, c.documents) for c in copy.cases()] == [("School A", {"phase": "primary"}, 1)]
         bob = {r["code"]: r["reviewer:bob"] for r in copy.suggestions()}
         assert bob["offer.npq"] == "accepted"
 
@@ -84,10 +84,11 @@ def test_malicious_archive_writes_nothing(project, tmp_path):
         archive.writestr("project.qde", "<Project/>")
     with pytest.raises(RefiError):
         project.import_qdpx(evil)
-    assert project.documents() == [] and project.store.codebooks() == []
+    assert project.documents() == [] and project.store.codebooks.versions() == []
 
 
 def test_qdc_codebook_load(project, tmp_path, source_project):
     source_project.export_qdc(tmp_path / "c.qdc")
-    codebook, _, created, _ = project.load_codebook(tmp_path / "c.qdc")
+    loaded = project.load_codebook(tmp_path / "c.qdc")
+    codebook, created = loaded.codebook, loaded.created
     assert created and {c.key for c in codebook.codes} >= {"offer", "offer.npq", "culture.trust"}

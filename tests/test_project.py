@@ -33,7 +33,7 @@ def make_corpus(folder):
 
 
 def check_offsets(project):
-    texts = {d.id: project.store.document_text(d.id) for d in project.documents()}
+    texts = {d.id: project.store.documents.text(d.id) for d in project.documents()}
     count = 0
     for segment in project.segments():
         assert segment.text == texts[segment.document_id][segment.start:segment.end]
@@ -57,8 +57,8 @@ def test_ingest_folder_of_every_format(project, tmp_path):
     assert leader[1].text == "Two of our middle leaders are on NPQLT. 😀 Emoji-safe offsets."
     assert leader[3].timestamp == 70.0
     assert check_offsets(project) == sum(d.segments for d in report.added)
-    run = project.store.runs()[-1]
-    assert run["command"] == "ingest" and '"added": 4' in run["counts"]
+    run = project.store.runs.list()[-1]
+    assert run.command == "ingest" and run.counts["added"] == 4
 
 
 def test_ingest_twice_is_a_no_op(project, tmp_path):
@@ -103,7 +103,7 @@ def test_strict_writes_nothing_when_a_file_fails(project, tmp_path):
     report = project.ingest([folder], strict=True)
     assert report.rolled_back and report.added == ()
     assert project.documents() == []
-    assert project.store._conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0] == 0
+    assert project.store._db.conn.execute("SELECT COUNT(*) FROM segments").fetchone()[0] == 0
 
 
 def test_name_collision_from_another_folder_is_refused(project, tmp_path):
@@ -132,8 +132,9 @@ def test_case_and_cases_file(project, tmp_path):
     assert report.case_problems == (
         f"{cases}:5: document 'ghost.txt' is not in the project",
     )
-    assert project.cases() == [("Brookfield", {"phase": "primary"}, 2), ("Trust policy", {}, 1)]
-    roles = project.store.document_attributes()
+    assert [(c.name, c.attributes, c.documents) for c in project.cases()] == [
+        ("Brookfield", {"phase": "primary"}, 2), ("Trust policy", {}, 1)]
+    roles = project.store.documents.attributes()
     by_name = {d.name: roles.get(d.id) for d in project.documents()}
     assert by_name["leader.txt"] == {"role": "leader"}
     assert by_name["participant.vtt"] == {"role": "ECT"}
@@ -144,7 +145,7 @@ def test_case_option_applies_to_files_given_even_if_already_ingested(project, tm
     project.ingest([folder])
     report = project.ingest([folder / "leader.txt"], case="Brookfield")
     assert report.cases_assigned == 1
-    assert project.cases() == [("Brookfield", {}, 1)]
+    assert [(c.name, c.attributes, c.documents) for c in project.cases()] == [("Brookfield", {}, 1)]
 
 
 def test_malformed_cases_file_stops_before_writing(project, tmp_path):
@@ -166,7 +167,7 @@ def test_survey_rows_become_documents_with_attributes(project, tmp_path):
         ("responses/R1", DocumentKind.SURVEY, Unit.ROW),
         ("responses/R2", DocumentKind.SURVEY, Unit.ROW),
     ]
-    attributes = project.store.document_attributes()
+    attributes = project.store.documents.attributes()
     assert sorted(a["school"] for a in attributes.values()) == ["Harbour", "Oakmere"]
 
 
@@ -207,7 +208,7 @@ def test_killed_ingest_leaves_only_whole_documents(tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     with Project.open(db) as project:
-        assert project.store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert project.store._db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         documents = project.documents()
         assert 3 <= len(documents) < 400
         assert all(d.segments == 40 for d in documents)

@@ -7,7 +7,7 @@ import pytest
 
 from qualkit import analysis as A
 from qualkit.cli import cli
-from qualkit.report import build_report_data, write_project_report
+from qualkit.report import build_report_data
 from tests.conftest import DATA
 from tests.test_analysis import interview
 
@@ -35,11 +35,11 @@ def _cell_texts(document):
 
 def test_every_accepted_coding_appears_once_under_its_code(reported, tmp_path):
     out = tmp_path / "report.docx"
-    data = write_project_report(reported, out, by="phase")
+    data = reported.report(out, by="phase")
     document = docx.Document(out)
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert any(text.startswith("Trust") for _, text in headings)
-    frame = A.codings(reported)
+    frame = reported.codings()
     _, codebook = reported.codebook()
     assert len(data.segments) == len(frame) == 4
     # the coded-segment tables (header "Quote"): each coding once, under its own code's heading
@@ -67,7 +67,7 @@ def test_every_accepted_coding_appears_once_under_its_code(reported, tmp_path):
 
 def test_pending_included_and_marked(reported, tmp_path):
     out = tmp_path / "pending.docx"
-    data = write_project_report(reported, out, include_pending=True)
+    data = reported.report(out, include_pending=True)
     assert [s.text for s in data.segments if s.status == "pending"] == ["I trust my team now."]
     text = "\n".join(_cell_texts(docx.Document(out)))
     assert "PENDING" in text.upper() and "I trust my team now." in text
@@ -75,7 +75,7 @@ def test_pending_included_and_marked(reported, tmp_path):
 
 def test_report_cli_and_codebook_export(reported, runner, tmp_path):
     db = str(reported.path)
-    result = runner.invoke(cli, ["-p", db, "report", str(tmp_path / "r.docx"), "--codes", "offer"])
+    result = runner.invoke(cli, ["-p", db, "report", str(tmp_path / "r.docx"), "--code", "offer"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Wrote {tmp_path / 'r.docx'}: 3 coded segments (0 pending)")
     for suffix in ("docx", "yaml", "csv"):
@@ -85,6 +85,7 @@ def test_report_cli_and_codebook_export(reported, runner, tmp_path):
     assert "National professional qualifications." in paragraphs
     bad = runner.invoke(cli, ["-p", db, "report", str(tmp_path / "r.docx"), "--codes", "ofer"])
     assert bad.exit_code == 1 and "did you mean 'offer'" in bad.output
+    assert bad.stderr.startswith("note: --codes A,B is deprecated; repeat --code instead")
 
 
 def test_report_on_uncoded_project_says_so(project, tmp_path):
@@ -92,4 +93,4 @@ def test_report_on_uncoded_project_says_so(project, tmp_path):
 
     project.load_codebook(DATA / "mini_codebook.yaml")
     with pytest.raises(AnalysisError, match="nothing to report"):
-        build_report_data(project)
+        build_report_data(project.store, project.codebook()[1])

@@ -6,12 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualkit.errors import ProjectError
-from qualkit.store import MIGRATIONS, SCHEMA_VERSION, Store
+from qualkit.store import SCHEMA_VERSION, Store
+from qualkit.store.schema import MIGRATIONS
 
 
 def test_create_sets_wal_foreign_keys_and_version(tmp_path):
     store = Store.create(tmp_path / "p.db")
-    conn = store._conn
+    conn = store._db.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.schema_version == SCHEMA_VERSION == len(MIGRATIONS)
@@ -55,7 +56,7 @@ def test_open_newer_schema_is_refused(tmp_path):
 
 
 def test_migrations_run_forward_from_an_older_file(tmp_path, monkeypatch):
-    import qualkit.store as store_module
+    import qualkit.store.database as store_module
 
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
@@ -65,16 +66,16 @@ def test_migrations_run_forward_from_an_older_file(tmp_path, monkeypatch):
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
     store = Store.open(tmp_path / "p.db")
     assert store.schema_version == 2
-    store._conn.execute("INSERT INTO later_feature DEFAULT VALUES")
+    store._db.conn.execute("INSERT INTO later_feature DEFAULT VALUES")
     store.close()
 
 
 def test_transaction_rolls_back_on_error(tmp_path):
     store = Store.create(tmp_path / "p.db")
     with pytest.raises(RuntimeError), store.transaction():
-        store._conn.execute("INSERT INTO cases (name) VALUES ('A')")
+        store._db.conn.execute("INSERT INTO cases (name) VALUES ('A')")
         raise RuntimeError("boom")
-    assert store.cases() == []
+    assert store.documents.cases() == []
     store.close()
 
 

@@ -9,63 +9,42 @@ when a run asks for it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from qualkit.engine.work import PageResult, WorkerSetup, completed, parcel, propose_page
+from qualkit.engine.work import Page, PageResult, WorkerSetup, completed, parcel, propose_page
 from qualkit.errors import EngineError
+from qualkit.records import Segment
 
 CONNECT_TIMEOUT = 10  # seconds: a mistyped address fails fast, a busy scheduler still answers
 WORKER_WAIT = 60  # seconds a scheduler without workers may take to get its first one
 PAGES_PER_WORKER = 2  # in flight per worker thread: keeps workers busy while memory stays flat
 
 
-def dask_results(setup: WorkerSetup, pages: Iterable, *, scheduler: str | None, workers: int) -> DaskResults:
-    """Page results from Dask workers: on the cluster at ``scheduler``, or on a local cluster of
-    ``workers`` processes when no scheduler is given.
+class DaskEngine:
+    """One run's connection to Dask: it owns its client (and the local cluster it started, if any).
 
-    Connects at once, so a bad address is an error before the run records anything. Iterate the
-    result for one :class:`PageResult` per page, in page order; close it (or use ``with``) to
-    disconnect and stop the local cluster.
-    """
-    return DaskResults(setup, pages, scheduler=scheduler, workers=workers)
+    Connects at once, so a bad address is an error before the run records anything; the setup, with
+    the pickled model in it, is scattered to every worker once instead of travelling with every page."""
 
-
-class DaskResults(Iterator[PageResult]):
-    """One run's connection to Dask: an iterator of page results that owns its client and cluster."""
-
-    def __init__(self, setup: WorkerSetup, pages: Iterable, *, scheduler: str | None, workers: int):
+    def __init__(self, setup: WorkerSetup, *, scheduler: str | None, workers: int):
         self.scheduler = scheduler
-        self.client, self.cluster = _connect(scheduler, workers=workers)
-        self._results: Generator[PageResult, None, None] | None = None
         self._setup = setup
+        self.client, self.cluster = _connect(scheduler, workers=workers)
         try:
             self.workers = _wait_for_workers(self.client, scheduler)
             self._scattered = self.client.scatter(setup, broadcast=True)
         except BaseException:
             self.close()
             raise
-        self._results = self._stream(pages)
 
     @property
     def description(self) -> str:
         where = "local cluster" if self.scheduler is None else f"at {self.scheduler}"
-        return f"Dask ({self.workers} worker{'s' * (self.workers != 1)}, {where})"
-
-    def __next__(self) -> PageResult:
-        if self._results is None:
-            raise StopIteration
-        return next(self._results)
-
-    def __enter__(self) -> DaskResults:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+        return f"on Dask ({self.workers} worker{'s' * (self.workers != 1)}, {where})"
 
     def close(self) -> None:
-        """Cancel what is still queued, disconnect, and stop the local cluster if this run started one."""
-        if self._results is not None:
-            self._results.close()
+        """Disconnect, and stop the local cluster if this run started one."""
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -73,13 +52,14 @@ class DaskResults(Iterator[PageResult]):
             self.cluster.close()
             self.cluster = None
 
-    def _stream(self, pages: Iterable) -> Generator[PageResult, None, None]:
-        in_flight = PAGES_PER_WORKER * max(1, sum(self.client.nthreads().values()))
+    def results(self, pages: Iterable[Page]) -> Iterator[PageResult]:
+        assert self.client is not None, "the engine is closed"
+        client = self.client
+        in_flight = PAGES_PER_WORKER * max(1, sum(client.nthreads().values()))
         pending: deque = deque()
         try:
             for page, contexts in pages:
-                future = self.client.submit(propose_page, self._scattered, *parcel(self._setup, page, contexts),
-                                            pure=False)
+                future = client.submit(propose_page, self._scattered, *parcel(self._setup, page, contexts), pure=False)
                 pending.append((page, future))
                 if len(pending) >= in_flight:
                     yield self._collect(*pending.popleft())
@@ -89,7 +69,7 @@ class DaskResults(Iterator[PageResult]):
             if pending and self.client is not None:
                 self.client.cancel([future for _, future in pending])
 
-    def _collect(self, page, future) -> PageResult:
+    def _collect(self, page: Sequence[Segment], future: Any) -> PageResult:
         from concurrent.futures import CancelledError
 
         from distributed import KilledWorker

@@ -4,20 +4,44 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from qualkit.engine.work import PageResult, Suggesters, WorkerSetup, completed, parcel, propose_with_built, suggesters
+from qualkit.engine.work import (
+    Page,
+    PageResult,
+    Suggesters,
+    WorkerSetup,
+    completed,
+    parcel,
+    propose_with_built,
+    suggesters,
+)
+
+if TYPE_CHECKING:
+    from qualkit.suggest.model import ModelSuggester
 
 
-def in_process(setup: WorkerSetup, pages: Iterable, *, model=None) -> Iterator[PageResult]:
-    """``model``: the run's model suggester, already loaded here (the setup carries no pickled
-    copy of it). Built for this run only, not kept in the per-process cache: a cached model
-    found by its version name could be another project's."""
-    built = Suggesters(setup, model=model)
-    for page, contexts in pages:
-        yield completed(built.propose(*parcel(setup, page, contexts)), page)
+class InProcessEngine:
+    """Proposes in this process. ``model``: the run's model suggester, already loaded here (the setup
+    carries no pickled copy of it). Built for this run only, not kept in the per-process cache: a
+    cached model found by its version name could be another project's."""
+
+    description = "in this process"
+    workers = 1
+
+    def __init__(self, setup: WorkerSetup, *, model: ModelSuggester | None = None):
+        self.setup = setup
+        self.built = Suggesters(setup, model=model)
+
+    def results(self, pages: Iterable[Page]) -> Iterator[PageResult]:
+        for page, contexts in pages:
+            yield completed(self.built.propose(*parcel(self.setup, page, contexts)), page)
+
+    def close(self) -> None:
+        pass
 
 
-def processes(setup: WorkerSetup, pages: Iterable, *, workers: int) -> Iterator[PageResult]:
+class ProcessPoolEngine:
     """Pages farmed out to worker processes; results come back in order to the single writer.
     At most two pages per worker are in flight, so memory stays flat however big the corpus.
 
@@ -26,18 +50,32 @@ def processes(setup: WorkerSetup, pages: Iterable, *, workers: int) -> Iterator[
     The likely cause is the pool's own threads in this process (they send pages and take results)
     waiting on the GIL while this process tokenizes.
     """
-    from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(setup,)) as pool:
+    def __init__(self, setup: WorkerSetup, *, workers: int):
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.setup, self.workers = setup, workers
+        self.description = f"in {workers} local processes"
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker, initargs=(setup,)
+        )
+
+    def results(self, pages: Iterable[Page]) -> Iterator[PageResult]:
+        assert self._pool is not None, "the engine is closed"
         pending: deque = deque()
         for page, contexts in pages:
-            pending.append((page, pool.submit(propose_with_built, *parcel(setup, page, contexts))))
-            if len(pending) >= 2 * workers:
+            pending.append((page, self._pool.submit(propose_with_built, *parcel(self.setup, page, contexts))))
+            if len(pending) >= 2 * self.workers:
                 page_done, future = pending.popleft()
                 yield completed(future.result(), page_done)
         while pending:
             page_done, future = pending.popleft()
             yield completed(future.result(), page_done)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def _start_worker(setup: WorkerSetup) -> None:

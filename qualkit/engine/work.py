@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from qualkit.records import Segment
-from qualkit.store import suggestion_row
+from qualkit.store import SuggestionRow, suggestion_row
+
+#: One page of segments, with every segment's context (its neighbours' text) when the model reads it.
+Page = tuple[Sequence[Segment], "dict[int, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,8 @@ class PageResult:
     looked: int  # segments looked at
     without: int  # of those, segments nothing was proposed for
     found: dict[str, int]  # code -> segments it was proposed for
-    rule_rows: tuple[tuple, ...]
-    model_rows: tuple[tuple, ...]
+    rule_rows: tuple[SuggestionRow, ...]
+    model_rows: tuple[SuggestionRow, ...]
 
 
 def passages(setup: WorkerSetup, page: Iterable[Segment]) -> list[tuple[int, int, str]]:
@@ -135,8 +138,8 @@ class Suggesters:
         setup = self.setup
         data = [Passage._make(item) for item in shipped]
         proposed: dict[int, set[str]] = {s.id: set() for s in data}
-        rule_rows: list[tuple] = []
-        model_rows: list[tuple] = []
+        rule_rows: list[SuggestionRow] = []
+        model_rows: list[SuggestionRow] = []
         if self.rules:
             for segment, rows in self.rules.rows(data, batch_size=setup.batch_size):
                 if rows:

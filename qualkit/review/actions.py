@@ -1,4 +1,4 @@
-"""What a reviewer can do: decide, undo, add a code by hand, accept in bulk; and the statuses.
+"""What a reviewer can do: decide, undo, add a code by hand, accept in bulk; and review states.
 
 Every function appends decisions; none changes or removes one. Each decision is its own
 transaction, committed the moment it is made.
@@ -6,34 +6,25 @@ transaction, committed the moment it is made.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from qualkit.errors import NotFoundError, ReviewError, did_you_mean
-from qualkit.review.decisions import (
-    DEFAULT_RULE,
-    ConsensusRule,
-    Decision,
-    Status,
-    Verdict,
-    current_verdicts,
-    reviewer_status,
-)
+from qualkit.records import Decision, QueueFilter, ReviewState, Verdict
+from qualkit.review.decisions import current_verdicts, review_states
+
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.store import Store
 
 
-def check_reviewer(reviewer: str) -> str:
+def check_reviewer(reviewer: str | None) -> str:
+    """The reviewer's name with its spacing tidied; refused when empty."""
     name = " ".join((reviewer or "").split())
     if not name:
         raise ReviewError("a reviewer name is needed: --reviewer NAME (decisions record who made them)")
     return name
-
-
-def decision_from_row(row) -> Decision:
-    return Decision(
-        id=row["id"], suggestion_id=row["suggestion_id"], reviewer=row["reviewer"],
-        verdict=Verdict(row["verdict"]), note=row["note"], via=row["via"],
-        decided_at=row["decided_at"], reverses=row["reverses"],
-    )
 
 
 @dataclass(frozen=True)
@@ -43,56 +34,50 @@ class DecideReport:
 
 
 def decide(
-    store, reviewer: str, *, accept: Iterable[int] = (), reject: Iterable[int] = (),
+    store: Store, reviewer: str, *, accept: Iterable[int] = (), reject: Iterable[int] = (),
     note: str | None = None, via: str = "decide",
 ) -> DecideReport:
     """Record accept/reject decisions by suggestion id. Unknown ids stop everything before writing."""
     reviewer = check_reviewer(reviewer)
-    accept, reject = list(dict.fromkeys(accept)), list(dict.fromkeys(reject))
-    both = set(accept) & set(reject)
+    accepted, rejected = list(dict.fromkeys(accept)), list(dict.fromkeys(reject))
+    both = set(accepted) & set(rejected)
     if both:
         raise ReviewError(f"suggestion(s) {sorted(both)} both accepted and rejected; choose one")
-    missing = set(accept + reject) - store.suggestion_ids_existing(accept + reject)
+    missing = set(accepted + rejected) - store.suggestions.existing_ids(accepted + rejected)
     if missing:
         raise NotFoundError(
-            f"no suggestion with id {', '.join(map(str, sorted(missing)))}; "
-            "`qualkit suggestions` lists ids"
+            f"no suggestion with id {', '.join(map(str, sorted(missing)))}; `qualkit suggestions` lists ids"
         )
-    current = current_verdicts(
-        [decision_from_row(r) for r in store.decisions(reviewer=reviewer, suggestion_ids=accept + reject)]
-    )
+    current = current_verdicts(store.decisions.list(reviewer=reviewer, suggestion_ids=accepted + rejected))
     recorded, unchanged = [], []
     with store.transaction():
-        for verdict, ids in ((Verdict.ACCEPT, accept), (Verdict.REJECT, reject)):
+        for verdict, ids in ((Verdict.ACCEPT, accepted), (Verdict.REJECT, rejected)):
             for suggestion_id in ids:
                 existing = current.get((suggestion_id, reviewer))
                 if existing and existing.verdict is verdict and (note is None or existing.note == note):
                     unchanged.append(suggestion_id)
                     continue
                 recorded.append(
-                    store.insert_decision(
-                        suggestion_id=suggestion_id, reviewer=reviewer, verdict=verdict.value,
-                        note=note, via=via,
-                    )
+                    store.decisions.insert(suggestion_id=suggestion_id, reviewer=reviewer, verdict=verdict,
+                                           note=note, via=via)
                 )
     return DecideReport(tuple(recorded), tuple(unchanged))
 
 
-def undo_last(store, reviewer: str) -> Decision | None:
+def undo_last(store: Store, reviewer: str) -> Decision | None:
     """Reverse the reviewer's most recent decision in force; returns it (None if nothing to undo)."""
     reviewer = check_reviewer(reviewer)
-    row = store.last_decision_in_force(reviewer)
-    if row is None:
+    last = store.decisions.last_in_force(reviewer)
+    if last is None:
         return None
-    store.insert_decision(
-        suggestion_id=row["suggestion_id"], reviewer=reviewer, verdict=Verdict.UNDO.value,
-        reverses=row["id"], via="undo",
-    )
-    return decision_from_row(row)
+    store.decisions.insert(suggestion_id=last.suggestion_id, reviewer=reviewer, verdict=Verdict.UNDO,
+                           reverses=last.id, via="undo")
+    return last
 
 
 def add_manual_code(
-    project, reviewer: str, *, segment_id: int, code: str, note: str | None = None
+    store: Store, *, codebook_id: int, codebook: Codebook, reviewer: str, segment_id: int, code: str,
+    note: str | None = None,
 ) -> tuple[int, DecideReport]:
     """A reviewer adds a code to a segment: accepted by them, as a 'manual' suggestion.
 
@@ -100,44 +85,26 @@ def add_manual_code(
     accept of that suggestion instead, so a coding is never counted twice.
     """
     reviewer = check_reviewer(reviewer)
-    codebook_id, codebook = project.codebook()
     codable = [c.key for c in codebook.codable]
     if code not in codable:
-        raise NotFoundError(
-            f"no codable code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codable)}"
-        )
-    proposed = project.store.find_suggestion(segment_id, code)
-    suggestion_id = proposed["id"] if proposed else project.store.add_manual_suggestion(segment_id, code, codebook_id)
-    return suggestion_id, decide(project.store, reviewer, accept=[suggestion_id], note=note, via="manual")
+        raise NotFoundError(f"no codable code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codable)}")
+    proposed = store.suggestions.find(segment_id, code)
+    suggestion_id = proposed.id if proposed else store.suggestions.add_manual(segment_id, code, codebook_id)
+    return suggestion_id, decide(store, reviewer, accept=[suggestion_id], note=note, via="manual")
 
 
 def accept_all(
-    store, reviewer: str, *, code: str, min_score: float, document_ids: Sequence[int] | None = None
+    store: Store, reviewer: str, *, code: str, min_score: float, document_ids: tuple[int, ...] | None = None
 ) -> DecideReport:
     """Explicit, logged bulk acceptance of one code's pending suggestions at or above a score."""
     reviewer = check_reviewer(reviewer)
     if not 0 <= min_score <= 1:
         raise ReviewError(f"--min-score {min_score} is outside 0..1")
-    rows = store.pending_suggestions(reviewer, codes=[code], document_ids=document_ids)
-    ids = [row["id"] for row in rows if row["score"] >= min_score and row["code_key"] == code]
-    return decide(
-        store, reviewer, accept=ids, via=f"accept-all code={code} min-score={min_score}"
-    )
+    items = store.queue.pending(reviewer, QueueFilter(codes=(code,), document_ids=document_ids))
+    ids = [item.id for item in items if item.score >= min_score and item.code == code]
+    return decide(store, reviewer, accept=ids, via=f"accept-all code={code} min-score={min_score}")
 
 
-def verdicts_by_suggestion(store, suggestion_ids: Iterable[int] | None = None) -> dict[int, dict[str, Verdict]]:
-    """suggestion id → {reviewer: verdict in force}."""
-    current = current_verdicts([decision_from_row(r) for r in store.decisions(suggestion_ids=suggestion_ids)])
-    out: dict[int, dict[str, Verdict]] = {}
-    for (suggestion_id, reviewer), decision in current.items():
-        out.setdefault(suggestion_id, {})[reviewer] = decision.verdict
-    return out
-
-
-def statuses(
-    verdicts: dict[str, Verdict], *, rule: ConsensusRule = DEFAULT_RULE, reviewer: str | None = None
-) -> Status:
-    """A reviewer's status when ``reviewer`` is given, else the consensus status."""
-    if reviewer is not None:
-        return reviewer_status(verdicts.get(reviewer))
-    return rule.status(verdicts)
+def states(store: Store, suggestion_ids: Iterable[int] | None = None) -> dict[int, ReviewState]:
+    """suggestion id → every reviewer's verdict in force (suggestions nobody decided are absent)."""
+    return review_states(store.decisions.list(suggestion_ids=suggestion_ids))

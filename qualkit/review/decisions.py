@@ -8,24 +8,16 @@ chooses. Both are derived on demand, never stored.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qualkit.errors import ReviewError
+from qualkit.records import Decision, ReviewState, Status, Verdict
 
-
-class Verdict(str, enum.Enum):
-    ACCEPT = "accept"
-    REJECT = "reject"
-    UNDO = "undo"
-
-
-class Status(str, enum.Enum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    DISPUTED = "disputed"  # reviewers disagree and the rule does not settle it
+__all__ = [
+    "DEFAULT_RULE", "Consensus", "ConsensusRule", "Decision", "Status", "Verdict", "current_verdicts", "review_states",
+    "DEFAULT_CONSENSUS", "status_of",
+]
 
 
 @dataclass(frozen=True)
@@ -56,8 +48,9 @@ class ConsensusRule:
     def __str__(self) -> str:
         return f"{self.name}:{self.adjudicator}" if self.adjudicator else self.name
 
-    def status(self, verdicts: Mapping[str, Verdict]) -> Status:
+    def status(self, state: ReviewState | Mapping[str, Verdict]) -> Status:
         """The consensus status from each reviewer's current verdict (undone ones left out)."""
+        verdicts = state.verdicts if isinstance(state, ReviewState) else state
         if not verdicts:
             return Status.PENDING
         accepts = sum(v is Verdict.ACCEPT for v in verdicts.values())
@@ -80,23 +73,7 @@ def _status(verdict: Verdict) -> Status:
     return Status.ACCEPTED if verdict is Verdict.ACCEPT else Status.REJECTED
 
 
-def reviewer_status(verdict: Verdict | None) -> Status:
-    return Status.PENDING if verdict is None else _status(verdict)
-
-
-@dataclass(frozen=True)
-class Decision:
-    id: int
-    suggestion_id: int
-    reviewer: str
-    verdict: Verdict
-    note: str | None
-    via: str
-    decided_at: str
-    reverses: int | None = None
-
-
-def current_verdicts(decisions: list[Decision]) -> dict[tuple[int, str], Decision]:
+def current_verdicts(decisions: Iterable[Decision]) -> dict[tuple[int, str], Decision]:
     """(suggestion, reviewer) → the decision in force: the latest that no undo reverses."""
     reversed_ids = {d.reverses for d in decisions if d.verdict is Verdict.UNDO}
     current: dict[tuple[int, str], Decision] = {}
@@ -104,3 +81,52 @@ def current_verdicts(decisions: list[Decision]) -> dict[tuple[int, str], Decisio
         if decision.verdict is not Verdict.UNDO and decision.id not in reversed_ids:
             current[(decision.suggestion_id, decision.reviewer)] = decision
     return current
+
+
+def review_states(decisions: Iterable[Decision]) -> dict[int, ReviewState]:
+    """suggestion id → every reviewer's verdict in force on it, built once from the decision log."""
+    verdicts: dict[int, dict[str, Verdict]] = {}
+    for (suggestion_id, reviewer), decision in current_verdicts(decisions).items():
+        verdicts.setdefault(suggestion_id, {})[reviewer] = decision.verdict
+    return {suggestion_id: ReviewState(found) for suggestion_id, found in verdicts.items()}
+
+
+def status_of(state: ReviewState, *, rule: ConsensusRule = DEFAULT_RULE, reviewer: str | None = None) -> Status:
+    """A reviewer's own status when ``reviewer`` is given, else the consensus status under ``rule``."""
+    return state.of(reviewer) if reviewer is not None else rule.status(state)
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """Whose decisions count (``reviewers``; None = everyone's) and how they combine (``rule``).
+
+    With one reviewer this is that reviewer's own status whatever the rule, so `--reviewer NAME`
+    and `--consensus RULE` are one idea everywhere: analyses, exports, training, reports.
+    """
+
+    rule: ConsensusRule = DEFAULT_RULE
+    reviewers: tuple[str, ...] | None = None
+
+    @classmethod
+    def parse(cls, consensus: str | None = None, reviewers: Iterable[str] | None = None) -> Consensus:
+        chosen = tuple(dict.fromkeys(" ".join(name.split()) for name in reviewers)) if reviewers else None
+        return cls(ConsensusRule.parse(consensus) if consensus else DEFAULT_RULE, chosen or None)
+
+    def status(self, state: ReviewState) -> Status:
+        if self.reviewers is not None and len(self.reviewers) == 1:
+            return state.of(self.reviewers[0])
+        return self.rule.status(state.only(self.reviewers))
+
+    def __str__(self) -> str:
+        if self.reviewers is not None and len(self.reviewers) == 1:
+            return f"reviewer {self.reviewers[0]}"
+        who = f" of {', '.join(self.reviewers)}" if self.reviewers else ""
+        return f"consensus {self.rule}{who}"
+
+    @property
+    def key(self) -> str:
+        """How a model records what it learned from: ``reviewer:NAME`` or ``consensus:RULE[:A,B]``."""
+        if self.reviewers is not None and len(self.reviewers) == 1:
+            return f"reviewer:{self.reviewers[0]}"
+        return f"consensus:{self.rule}" + (f"[{','.join(self.reviewers)}]" if self.reviewers else "")
+DEFAULT_CONSENSUS = Consensus()

@@ -7,20 +7,19 @@ most the keypress being typed, and starting again resumes where the reviewer lef
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from qualkit.review.actions import add_manual_code, check_reviewer, decide, undo_last
+from qualkit.errors import ReviewError
+from qualkit.records import Context, QueueFilter, QueueItem, Source
+from qualkit.review.actions import add_manual_code, check_reviewer, decide, states, undo_last
+from qualkit.store.queue import ORDERS
 
-ORDERS = ("document", "score", "uncertainty")
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.store import Store
 
-
-@dataclass(frozen=True)
-class Context:
-    ordinal: int
-    speaker: str | None
-    text: str
+__all__ = ["ORDERS", "Context", "ReviewItem", "ReviewSession"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class ReviewItem:
     definition: str
     include: tuple[str, ...]
     exclude: tuple[str, ...]
-    source: str
+    source: Source
     score: float
     before: tuple[Context, ...]
     after: tuple[Context, ...]
@@ -49,36 +48,33 @@ class ReviewItem:
 
     @property
     def why(self) -> str:
-        if self.source == "rule":
+        if self.source is Source.RULE:
             patterns = sorted({pattern for _, _, pattern in self.evidence})
             return f"rule: matched {', '.join(repr(p) for p in patterns)} (score {self.score:.2f})"
-        if self.source == "model":
+        if self.source is Source.MODEL:
             terms = ", ".join(pattern for _, _, pattern in self.evidence[:8])
             return f"model: probability {self.score:.2f}" + (f"; top terms {terms}" if terms else "")
-        return f"{self.source} (score {self.score:.2f})"
+        return f"{self.source.value} (score {self.score:.2f})"
 
 
 class ReviewSession:
     """Review state for one reviewer and one filter."""
 
     def __init__(
-        self, project, reviewer: str, *, codes: Sequence[str] | None = None,
-        documents: Sequence[str] | None = None, case: str | None = None, order: str = "document",
-        show_others: bool = False,
+        self, store: Store, *, codebook_id: int, codebook: Codebook, reviewer: str,
+        where: QueueFilter | None = None, order: str = "document", show_others: bool = False,
     ):
         if order not in ORDERS:
-            raise ValueError(order)
-        self.project, self.store = project, project.store
+            raise ReviewError(f"unknown review order {order!r}; use one of {', '.join(ORDERS)}")
+        self.store = store
+        self.codebook_id, self.codebook = codebook_id, codebook
         self.reviewer = check_reviewer(reviewer)
-        self.codes = list(codes) if codes else None
-        self.document_ids = [project.document_id(name) for name in documents] if documents else None
-        self.case = case
+        self.where = where or QueueFilter()
         self.order = order
         self.show_others = show_others  # blind by default: others' verdicts stay hidden
         self.skipped: list[int] = []
         self.decided_here = 0
-        _, self.codebook = project.codebook()
-        self._codes = {code.key: code for code in self.codebook.codes}
+        self._codes = {code.key: code for code in codebook.codes}
         self._pending_note: str | None = None
         self._revisit: int | None = None  # a suggestion brought back by undo
         self._recent: list[set[str]] = []  # word sets of the last items shown (for diversity)
@@ -87,31 +83,28 @@ class ReviewSession:
 
     # -- what is shown ---------------------------------------------------------------------
 
-    def _filter(self) -> dict:
-        return {"codes": self.codes, "document_ids": self.document_ids, "case": self.case}
-
     def current(self) -> ReviewItem | None:
-        rows = []
+        items: list[QueueItem] = []
         if self._revisit is not None:
-            rows = self.store.pending_suggestions(self.reviewer, **self._filter(), only=self._revisit)
-        if not rows:
+            items = self.store.queue.pending(self.reviewer, self.where, only=self._revisit)
+        if not items:
             window = 25 if self.order == "uncertainty" else 1
-            rows = self.store.pending_suggestions(
-                self.reviewer, **self._filter(), order=self.order, limit=window, exclude=self.skipped
+            items = self.store.queue.pending(
+                self.reviewer, self.where, order=self.order, limit=window, exclude=self.skipped
             )
-            rows = rows[:1] if window == 1 else [self._diverse(rows)] if rows else []
-        return self._item(rows[0]) if rows else None
+            items = items[:1] if window == 1 else [self._diverse(items)] if items else []
+        return self._item(items[0]) if items else None
 
     def _shown(self, item: ReviewItem) -> None:
         self._recent = [*self._recent[-4:], set(item.text.lower().split())]
 
-    def _diverse(self, candidates):
+    def _diverse(self, candidates: list[QueueItem]) -> QueueItem:
         """The most uncertain candidate that is not a near-duplicate of what was just shown, so
         near-identical passages do not crowd the queue (word-set Jaccard below 0.6)."""
-        for row in candidates:
-            words = set(row["text"].lower().split())
+        for candidate in candidates:
+            words = set(candidate.text.lower().split())
             if all(len(words & seen) / max(1, len(words | seen)) < 0.6 for seen in self._recent):
-                return row
+                return candidate
         return candidates[0]
 
     def progress(self) -> tuple[int, int]:
@@ -119,38 +112,30 @@ class ReviewSession:
         # Counted once and then kept up to date by this session's own decisions: recounting a
         # million suggestions (or a reviewer's fifty thousand decisions) per keypress would lag.
         if self._total is None:
-            self._total = self.store.count_in_filter(**self._filter())
+            self._total = self.store.queue.count_in_filter(self.where)
         if self._decided is None:
-            self._decided = self.store.count_decided(self.reviewer, **self._filter())
+            self._decided = self.store.queue.count_decided(self.reviewer, self.where)
         return self._decided, self._total - self._decided
 
-    def _item(self, row) -> ReviewItem:
-        code = self._codes.get(row["code_key"])
-        evidence = tuple(
-            (start - row["start"], end - row["start"], pattern)
-            for start, end, pattern in json.loads(row["evidence"])
-        )
-        context_items = [
-            Context(r["ordinal"], r["speaker"], r["text"])
-            for r in self.store.neighbours(row["document_id"], row["ordinal"])
-        ]
+    def _item(self, item: QueueItem) -> ReviewItem:
+        code = self._codes.get(item.code)
+        evidence = tuple((e.start - item.start, e.end - item.start, e.pattern) for e in item.evidence)
+        around = self.store.queue.neighbours(item.document_id, item.ordinal)
         return ReviewItem(
-            suggestion_id=row["id"], segment_id=row["segment_id"], document=row["document"],
-            case=row["case_name"], ordinal=row["ordinal"], speaker=row["speaker"],
-            timestamp=row["timestamp"], text=row["text"], evidence=evidence, code=row["code_key"],
-            code_name=code.name if code else row["code_key"],
+            suggestion_id=item.id, segment_id=item.segment_id, document=item.document, case=item.case,
+            ordinal=item.ordinal, speaker=item.speaker, timestamp=item.timestamp, text=item.text, evidence=evidence,
+            code=item.code, code_name=code.name if code else item.code,
             definition=code.definition if code else "(not in the current codebook)",
             include=code.include if code else (), exclude=code.exclude if code else (),
-            source=row["source"], score=row["score"],
-            before=tuple(around for around in context_items if around.ordinal < row["ordinal"]),
-            after=tuple(around for around in context_items if around.ordinal > row["ordinal"]),
-            others=self._others(row["id"]) if self.show_others else (),
+            source=item.source, score=item.score,
+            before=tuple(context for context in around if context.ordinal < item.ordinal),
+            after=tuple(context for context in around if context.ordinal > item.ordinal),
+            others=self._others(item.id) if self.show_others else (),
         )
 
     def _others(self, suggestion_id: int) -> tuple[tuple[str, str], ...]:
-        from qualkit.review.actions import verdicts_by_suggestion
-
-        verdicts = verdicts_by_suggestion(self.store, [suggestion_id]).get(suggestion_id, {})
+        state = states(self.store, [suggestion_id]).get(suggestion_id)
+        verdicts = state.verdicts if state else {}
         return tuple(sorted((name, v.value) for name, v in verdicts.items() if name != self.reviewer))
 
     # -- what the reviewer does ------------------------------------------------------------
@@ -203,7 +188,8 @@ class ReviewSession:
     def add_code(self, item: ReviewItem, key: str) -> int:
         """Add another code to the current segment by hand (source 'manual')."""
         suggestion_id, _ = add_manual_code(
-            self.project, self.reviewer, segment_id=item.segment_id, code=key, note=self._pending_note
+            self.store, codebook_id=self.codebook_id, codebook=self.codebook, reviewer=self.reviewer,
+            segment_id=item.segment_id, code=key, note=self._pending_note,
         )
         self._pending_note = None
         self._total = self._decided = None

@@ -18,9 +18,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualkit.errors import QualkitError, ReviewError
+from qualkit.records import QueueFilter
 from qualkit.review.actions import add_manual_code, check_reviewer, decide
+
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.store import Store
 
 VERDICT_WORDS = {"accept": "accept", "accepted": "accept", "a": "accept", "yes": "accept",
                  "reject": "reject", "rejected": "reject", "r": "reject", "no": "reject"}
@@ -35,31 +41,23 @@ class ImportReport:
     refused: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
 
 
-def export_sheet(project, path: str | os.PathLike, reviewer: str, **filters) -> int:
+def export_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, project_id: str, reviewer: str,
+                 where: QueueFilter | None = None) -> int:
     """Write the reviewer's pending suggestions with a drop-down decision column."""
     from qualkit.export.tables import write_table
 
     reviewer = check_reviewer(reviewer)
-    document_ids = None
-    if filters.get("documents"):
-        document_ids = [project.document_id(n) for n in filters["documents"]]
-    rows = project.store.pending_suggestions(
-        reviewer, codes=filters.get("codes"), document_ids=document_ids, case=filters.get("case")
-    )
-    _, codebook = project.codebook()
+    items = store.queue.pending(reviewer, where or QueueFilter())
     codes = {code.key: code for code in codebook.codes}
-    project_id = project.project_id
     table = [
         {
-            "id": row["id"], "project_id": project_id, "reviewer": reviewer,
-            "document": row["document"], "case": row["case_name"], "segment": row["ordinal"],
-            "speaker": row["speaker"], "code": row["code_key"],
-            "code_name": codes[row["code_key"]].name if row["code_key"] in codes else "",
-            "definition": codes[row["code_key"]].definition if row["code_key"] in codes else "",
-            "source": row["source"], "score": row["score"], "text": row["text"],
-            "decision": "", "note": "",
+            "id": item.id, "project_id": project_id, "reviewer": reviewer, "document": item.document,
+            "case": item.case, "segment": item.ordinal, "speaker": item.speaker, "code": item.code,
+            "code_name": codes[item.code].name if item.code in codes else "",
+            "definition": codes[item.code].definition if item.code in codes else "",
+            "source": item.source.value, "score": item.score, "text": item.text, "decision": "", "note": "",
         }
-        for row in rows
+        for item in items
     ]
     columns = ["id", "project_id", "reviewer", "document", "case", "segment", "speaker", "code",
                "code_name", "definition", "source", "score", "text", "decision", "note"]
@@ -88,7 +86,9 @@ def _read(path: Path):
     return frame
 
 
-def import_sheet(project, path: str | os.PathLike, *, reviewer: str | None = None) -> ImportReport:
+def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, codebook: Codebook, project_id: str,
+                 reviewer: str | None = None) -> ImportReport:
+    """Record the decisions a review sheet or a portable decisions file holds; see the module doc."""
     path = Path(path)
     frame = _read(path)
     columns = set(frame.columns)
@@ -103,7 +103,6 @@ def import_sheet(project, path: str | os.PathLike, *, reviewer: str | None = Non
     if reviewer is None and "reviewer" not in columns:
         raise ReviewError(f"{path}: no 'reviewer' column; give the reviewer with --reviewer NAME")
     report = ImportReport()
-    project_id = project.project_id
     document_ids: dict[str, int | None] = {}
     for index, record in enumerate(frame.to_dict("records")):
         line = index + 2  # line 1 is the header
@@ -131,20 +130,20 @@ def import_sheet(project, path: str | os.PathLike, *, reviewer: str | None = Non
             except ValueError:
                 report.refused.append((line, f"id {record['id']!r} is not a number"))
                 continue
-            row = project.store.suggestion(suggestion_id)
-            if row is None:
+            stored = store.suggestions.get(suggestion_id)
+            if stored is None:
                 report.refused.append((line, f"no suggestion with id {suggestion_id} in this project"))
                 continue
-            if record.get("code") and record["code"] != row["code_key"]:
+            if record.get("code") and record["code"] != stored.code:
                 report.refused.append(
                     (line, f"code {record['code']!r} does not match suggestion {suggestion_id} "
-                           f"({row['code_key']}); was the row edited?")
+                           f"({stored.code}); was the row edited?")
                 )
                 continue
         else:
             document = str(record["document"]).strip()
             if document not in document_ids:
-                document_ids[document] = project.store.document_id(document)
+                document_ids[document] = store.documents.id_of(document)
             if document_ids[document] is None:
                 report.refused.append((line, f"no document {document!r} in this project"))
                 continue
@@ -153,18 +152,21 @@ def import_sheet(project, path: str | os.PathLike, *, reviewer: str | None = Non
             except ValueError:
                 report.refused.append((line, f"segment {record['segment']!r} is not a number"))
                 continue
-            segment_id = project.store.segment_id_at(document_ids[document], ordinal)
+            document_id = document_ids[document]
+            assert document_id is not None
+            segment_id = store.documents.segment_id_at(document_id, ordinal)
             if segment_id is None:
                 report.refused.append((line, f"document {document!r} has no segment {ordinal}"))
                 continue
             code = str(record["code"]).strip()
-            row = project.store.find_suggestion(segment_id, code)
-            if row is None:
+            found = store.suggestions.find(segment_id, code)
+            if found is None:
                 if verdict == "reject":
                     report.refused.append((line, f"nothing proposed {code!r} for segment {ordinal} of {document!r}"))
                     continue
                 try:
-                    _, result = add_manual_code(project, name, segment_id=segment_id, code=code, note=note)
+                    _, result = add_manual_code(store, codebook_id=codebook_id, codebook=codebook, reviewer=name,
+                                                segment_id=segment_id, code=code, note=note)
                 except QualkitError as exc:
                     report.refused.append((line, str(exc)))
                     continue
@@ -172,9 +174,9 @@ def import_sheet(project, path: str | os.PathLike, *, reviewer: str | None = Non
                 report.recorded += len(result.recorded)
                 report.unchanged += len(result.unchanged)
                 continue
-            suggestion_id = row["id"]
+            suggestion_id = found.id
         result = decide(
-            project.store, name,
+            store, name,
             accept=[suggestion_id] if verdict == "accept" else [],
             reject=[suggestion_id] if verdict == "reject" else [],
             note=note, via=f"import {path.name}",

@@ -17,8 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from qualkit.review.decisions import DEFAULT_RULE, ConsensusRule, Status
+from qualkit.records import NO_DECISIONS, Status
+from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
+
+if TYPE_CHECKING:
+    from qualkit.store import Store
 
 
 @dataclass(frozen=True)
@@ -54,19 +59,15 @@ def labels_from_statuses(
     return labels
 
 
-def project_labels(project, *, reviewer: str | None = None, consensus: str | None = None) -> list[Label]:
-    """Labels for every reviewed segment of a project, by one reviewer or by consensus."""
-    from qualkit.review.actions import statuses, verdicts_by_suggestion
+def project_labels(store: Store, *, codable: Sequence[str], consensus: Consensus = DEFAULT_CONSENSUS) -> list[Label]:
+    """Labels for every reviewed segment of a project, from the decisions ``consensus`` counts."""
+    from qualkit.review.actions import states
 
-    rule = ConsensusRule.parse(consensus) if consensus else DEFAULT_RULE
-    _, codebook = project.codebook()
-    codable = [code.key for code in codebook.codable]
-    verdicts = verdicts_by_suggestion(project.store)
-    rows = project.store.suggestion_units()
+    found = states(store)
     items = []
-    for suggestion_id, segment_id, document_id, code in rows:
-        status = statuses(verdicts.get(suggestion_id, {}), rule=rule, reviewer=reviewer)
+    for unit in store.suggestions.units():
+        status = consensus.status(found.get(unit.suggestion_id, NO_DECISIONS))
         if status is Status.DISPUTED:
             status = Status.PENDING
-        items.append((segment_id, document_id, code, status))
+        items.append((unit.segment_id, unit.document_id, unit.code, status))
     return labels_from_statuses(items, codable)

@@ -12,9 +12,17 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from qualkit.records import ModelInfo, Segment
+from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 from qualkit.suggest.labels import project_labels
 from qualkit.suggest.model import EXAMPLES_GROUP, TrainedModel, TrainingSet, train
+
+if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
+    from qualkit.progress import Progress
+    from qualkit.store import Store
 
 
 @dataclass(frozen=True)
@@ -26,17 +34,17 @@ class TrainReport:
     skipped: dict[str, str]
 
 
-def training_set(project, *, reviewer: str | None = None, consensus: str | None = None,
+def training_set(store: Store, codebook: Codebook, *, consensus: Consensus = DEFAULT_CONSENSUS,
                  include_examples: bool = True) -> TrainingSet:
-    _, codebook = project.codebook()
-    labels = project_labels(project, reviewer=reviewer, consensus=consensus)
+    """Every labelled segment with its neighbours' text as context (and the codebook's examples)."""
+    labels = project_labels(store, codable=[code.key for code in codebook.codable], consensus=consensus)
     segment_ids = sorted({label.segment_id for label in labels})
-    texts = project.store.segment_texts(segment_ids)
-    neighbours = _neighbour_texts(project.store, texts)
+    segments = store.documents.segments_by_id(segment_ids)
+    neighbours = _neighbour_texts(store, segments)
     row_of = {segment_id: row for row, segment_id in enumerate(segment_ids)}
-    rows_text = [texts[s][2] for s in segment_ids]
+    rows_text = [segments[s].text for s in segment_ids]
     rows_context = [neighbours.get(s, "") for s in segment_ids]
-    rows_group = [texts[s][0] for s in segment_ids]
+    rows_group = [segments[s].document_id for s in segment_ids]
     per_code: dict[str, dict[int, int]] = {}
     for label in labels:
         per_code.setdefault(label.code, {})[row_of[label.segment_id]] = label.value
@@ -50,52 +58,45 @@ def training_set(project, *, reviewer: str | None = None, consensus: str | None 
     return TrainingSet(tuple(rows_text), tuple(rows_context), tuple(rows_group), per_code)
 
 
-def _neighbour_texts(store, texts: dict[int, tuple[int, int, str]]) -> dict[int, str]:
+def _neighbour_texts(store: Store, segments: dict[int, Segment]) -> dict[int, str]:
     """segment id → the text of the segments just before and after it in its document."""
-    wanted = {(document, ordinal + step) for document, ordinal, _ in texts.values() for step in (-1, 1)}
+    wanted = {(s.document_id, s.ordinal + step) for s in segments.values() for step in (-1, 1)}
     found: dict[tuple[int, int], str] = {}
     for document in {document for document, _ in wanted}:
-        for segment in store.segments([document]):
+        for segment in store.documents.segments([document]):
             if (document, segment.ordinal) in wanted:
                 found[(document, segment.ordinal)] = segment.text
     return {
         segment_id: " ".join(
-            found[(document, ordinal + step)] for step in (-1, 1) if (document, ordinal + step) in found
+            found[(s.document_id, s.ordinal + step)] for step in (-1, 1) if (s.document_id, s.ordinal + step) in found
         )
-        for segment_id, (document, ordinal, _) in texts.items()
+        for segment_id, s in segments.items()
     }
 
 
-def train_project(project, *, reviewer: str | None = None, consensus: str | None = None,
-                  on_progress=None) -> TrainReport:
+def train_model(store: Store, *, codebook_id: int, codebook: Codebook, consensus: Consensus = DEFAULT_CONSENSUS,
+                on_progress: Progress | None = None) -> TrainReport:
+    """Train on the decisions ``consensus`` counts and store the model; returns what it learned."""
     import sklearn
 
-    from qualkit.review.actions import check_reviewer
-
-    if reviewer is not None and consensus is not None:
-        from qualkit.errors import ModelError
-
-        raise ModelError("train on one reviewer (--reviewer) or on the consensus (--consensus), not both")
-    if reviewer is not None:
-        reviewer = check_reviewer(reviewer)
-    trained_on = f"reviewer:{reviewer}" if reviewer else f"consensus:{consensus or 'any'}"
-    codebook_id, codebook = project.codebook()
-    data = training_set(project, reviewer=reviewer, consensus=consensus)
+    data = training_set(store, codebook, consensus=consensus)
     codes = [code.key for code in codebook.codable]
     model = train(data, codes, on_progress=on_progress)
-    model_id = project.store.save_model(
-        codebook_id=codebook_id, trained_on=trained_on, training_size=len(data),
+    model_id = store.models.save(
+        codebook_id=codebook_id, trained_on=consensus.key, training_size=len(data),
         metrics={"codes": model.metrics, "skipped": model.skipped},
         parameters={"features": "words 1-2 + chars 3-5 + context words", "classifier": "logistic regression, "
                     "class-balanced, sigmoid-calibrated", "folds": "grouped by document"},
         library=f"scikit-learn {sklearn.__version__}",
         estimator=pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL),
     )
-    return TrainReport(model_id, trained_on, len(data), model.metrics, model.skipped)
+    return TrainReport(model_id, consensus.key, len(data), model.metrics, model.skipped)
 
 
-def load_latest_model(project) -> tuple[int, TrainedModel] | None:
-    row = project.store.latest_model()
-    if row is None:
+def load_latest_model(store: Store) -> tuple[ModelInfo, TrainedModel] | None:
+    """The newest stored model, loaded."""
+    latest = store.models.latest()
+    if latest is None:
         return None
-    return row["id"], pickle.loads(row["estimator"])  # noqa: S301 - the project's own model
+    info, blob = latest
+    return info, pickle.loads(blob)  # noqa: S301 - the project's own model

@@ -78,6 +78,6 @@ def copies(templates, tmp_path):
 def suggestions(project) -> list[tuple]:
     """Every suggestion as stored (exact score, evidence JSON), in a stable order."""
     return sorted(
-        (r["document"], r["segment"], r["code"], r["source"], r["score"], r["evidence"])
-        for r in project.store.suggestion_rows()
+        (v.document, v.segment, v.code, v.source.value, v.score, v.evidence)
+        for v in project.store.suggestions.views()
     )

@@ -31,8 +31,8 @@ def test_the_model_reads_each_segments_neighbours_as_context(copies):
     project = copies("trained", "a.db")
     project.code(workers=2, page_size=49)
     _, codebook = project.codebook()
-    model_id, trained = load_latest_model(project)
-    model = ModelSuggester(trained, codebook, version=f"model-{model_id}")
+    info, trained = load_latest_model(project.store)
+    model = ModelSuggester(trained, codebook, version=info.version)
     interviewers = {name.casefold() for name in project.interviewer_speakers()}
     segments = list(project.segments())
     names = {d.id: d.name for d in project.documents()}
@@ -52,7 +52,7 @@ def test_the_model_reads_each_segments_neighbours_as_context(copies):
         }
 
     expected, contextless = scores(with_context), scores(without_context)
-    stored = {(r["document"], r["segment"], r["code"]): r["score"]
-              for r in project.store.suggestion_rows() if r["source"] == "model"}
+    stored = {(v.document, v.segment, v.code): v.score
+              for v in project.store.suggestions.views() if v.source.value == "model"}
     assert stored and all(expected[key] == score for key, score in stored.items())
     assert any(contextless.get(key) != score for key, score in stored.items())  # context changes scores

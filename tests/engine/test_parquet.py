@@ -8,8 +8,9 @@ import sys
 import pandas as pd
 import pytest
 
-from qualkit.engine.parquet import MANIFEST, StagedSuggestionsError, import_suggestions
+from qualkit.errors import StagedSuggestionsError
 from qualkit.project import Project
+from qualkit.sinks import MANIFEST
 from tests.conftest import CORPUS
 from tests.engine.conftest import CODEBOOK, suggestions
 
@@ -38,12 +39,13 @@ def test_parquet_on_dask_then_import_equals_a_direct_run(copies, cluster, tmp_pa
     assert manifest["parameters"]["model_version"] == expected.model_version
     assert manifest["project"]["id"] == staged.project_id and manifest["finished_at"]
 
-    loaded = import_suggestions(staged, folder)
+    loaded = staged.import_suggestions(folder)
     assert suggestions(staged) == suggestions(direct)
     assert (loaded.partitions, loaded.suggestions, loaded.new) == (5, expected.found, expected.new)
-    again = import_suggestions(staged, folder)
+    again = staged.import_suggestions(folder)
     assert again.new == 0 and suggestions(staged) == suggestions(direct)
-    assert [run["command"] for run in staged.store.runs()][-3:] == ["code", "import suggestions", "import suggestions"]
+    commands = [run.command for run in staged.store.runs.list()]
+    assert commands[-3:] == ["code", "import suggestions", "import suggestions"]
 
 
 def test_interrupted_parquet_run_resumes_and_skips_written_partitions(copies, tmp_path):
@@ -61,7 +63,7 @@ def test_interrupted_parquet_run_resumes_and_skips_written_partitions(copies, tm
         staged.code(page_size=60, parquet=folder, on_progress=interrupt_on_the_fourth_page)
     assert len(_partitions(folder)) == 4  # whole partitions only
     assert json.loads((folder / MANIFEST).read_text())["finished_at"] is None
-    partial = import_suggestions(staged, folder)  # what is there can be loaded already
+    partial = staged.import_suggestions(folder)  # what is there can be loaded already
     assert not partial.complete and partial.partitions == 4 and 0 < partial.new < len(suggestions(direct))
     (folder / ".part-000000000241-000000000300.parquet.tmp").write_bytes(b"half a partition")  # a killed write
 
@@ -72,7 +74,7 @@ def test_interrupted_parquet_run_resumes_and_skips_written_partitions(copies, tm
     assert (resumed.partitions_skipped, resumed.partitions_written) == (4, 4)
     assert not [path for path in folder.iterdir() if path.name.endswith(".tmp")]
     assert len(_partitions(folder)) == 8
-    report = import_suggestions(staged, folder)
+    report = staged.import_suggestions(folder)
     assert report.complete and report.partitions == 8 and partial.new + report.new == len(suggestions(direct))
     assert suggestions(staged) == suggestions(direct)
 
@@ -84,14 +86,14 @@ def test_import_into_another_project_is_refused_and_writes_nothing(copies, tmp_p
     with Project.init(tmp_path / "other.db") as other:  # the same corpus and codebook, but not the same project
         other.ingest([CORPUS / "interviews"])
         other.load_codebook(CODEBOOK)
-        runs = len(other.store.runs())
+        runs = len(other.store.runs.list())
         with pytest.raises(StagedSuggestionsError) as refused:
-            import_suggestions(other, folder)
+            other.import_suggestions(folder)
         assert str(refused.value).startswith(
             f"{folder} was written from project {staged.path.resolve()} (id {staged.project_id}), not from "
             f"{other.path} (id {other.project_id}): segment ids differ between projects."
         )
-        assert not suggestions(other) and len(other.store.runs()) == runs
+        assert not suggestions(other) and len(other.store.runs.list()) == runs
 
 
 def test_import_refuses_a_partition_naming_unknown_segments(copies, tmp_path):
@@ -102,10 +104,10 @@ def test_import_refuses_a_partition_naming_unknown_segments(copies, tmp_path):
     frame = pd.read_parquet(folder / second)
     frame.loc[0, "segment_id"] = 999_999
     frame.to_parquet(folder / second, index=False)
-    runs = len(staged.store.runs())
+    runs = len(staged.store.runs.list())
     with pytest.raises(StagedSuggestionsError, match=rf"^{folder / second}: segment 999999 is not in this project"):
-        import_suggestions(staged, folder)
-    assert not suggestions(staged) and len(staged.store.runs()) == runs  # the good first partition waited too
+        staged.import_suggestions(folder)
+    assert not suggestions(staged) and len(staged.store.runs.list()) == runs  # the good first partition waited too
 
 
 def test_to_parquet_refuses_a_folder_it_did_not_write(copies, tmp_path):
@@ -115,7 +117,7 @@ def test_to_parquet_refuses_a_folder_it_did_not_write(copies, tmp_path):
     with pytest.raises(StagedSuggestionsError, match=r"is not empty and holds no _run\.json"):
         project.code(parquet=tmp_path / "busy")
     with pytest.raises(StagedSuggestionsError, match=r"holds no _run\.json, so it is not a folder"):
-        import_suggestions(project, tmp_path / "busy")
+        project.import_suggestions(tmp_path / "busy")
 
 
 def test_parquet_without_pyarrow_says_how_to_install(copies, tmp_path, monkeypatch):
@@ -123,4 +125,4 @@ def test_parquet_without_pyarrow_says_how_to_install(copies, tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the extra were not installed
     with pytest.raises(StagedSuggestionsError, match=r"^Parquet suggestions need pyarrow: pip install 'qualkit\[dask"):
         project.code(parquet=tmp_path / "out")
-    assert not (tmp_path / "out").exists() and len(project.store.runs()) == 1  # the ingest's run only
+    assert not (tmp_path / "out").exists() and len(project.store.runs.list()) == 1  # the ingest's run only

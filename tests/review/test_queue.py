@@ -3,15 +3,17 @@ agree with the decisions in force (accepts, rejects, undos) in every filter."""
 
 import pytest
 
+from qualkit.records import QueueFilter
 from qualkit.review.actions import decide, undo_last
-from qualkit.review.session import ORDERS, ReviewSession
+from qualkit.review.session import ORDERS
+from qualkit.store import queue
 from tests.review.conftest import ids_by_code
 
 
 def _plan(store, order: str, codes=None) -> str:
-    where, params = store._pending_filter("alice", codes, None, None, [], code_index=False)
-    query = "SELECT g.id " + store._PENDING_FROM + where + f" ORDER BY {store._ORDERS[order]} LIMIT 1"
-    return " | ".join(row[3] for row in store._conn.execute("EXPLAIN QUERY PLAN " + query, params))
+    where, params = queue._where("alice", QueueFilter(codes=codes), [], code_index=False)
+    query = "SELECT g.id " + queue._FROM + where + f" ORDER BY {queue._ORDER_BY[order]} LIMIT 1"
+    return " | ".join(row[3] for row in store._db.conn.execute("EXPLAIN QUERY PLAN " + query, params))
 
 
 @pytest.mark.parametrize("codes", [None, ["offer"]])
@@ -28,19 +30,19 @@ def test_document_order_follows_documents_and_turns(reviewed, tmp_path):
     second.write_text("[00:00:01] Teacher: My mentor and the NPQ.\n", encoding="utf-8")
     reviewed.ingest([second])
     reviewed.code()
-    rows = reviewed.store.pending_suggestions("alice", order="document")
-    keys = [(row["document_id"], row["ordinal"], row["code_key"], row["source"]) for row in rows]
+    items = reviewed.store.queue.pending("alice", order="document")
+    keys = [(item.document_id, item.ordinal, item.code, item.source.value) for item in items]
     assert keys == sorted(keys) and len({k[0] for k in keys}) == 2
 
 
 def test_code_filters_count_through_the_code_index(reviewed):
     store = reviewed.store
-    where, params = store._pending_filter(None, ["offer"], None, None, [])
-    plan = " | ".join(row[3] for row in store._conn.execute("EXPLAIN QUERY PLAN SELECT 1 FROM suggestions g " + where,
-                                                            params))
+    where, params = queue._where(None, QueueFilter(codes=("offer",)), [])
+    plan = " | ".join(row[3] for row in store._db.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT 1 FROM suggestions g " + where, params))
     assert "suggestions_code (code_key>? AND code_key<?)" in plan
     # the range is "offer." up to "offer/": the code itself and codes under it, never a sibling
-    assert store.count_in_filter(codes=["offer"]) == sum(
+    assert store.queue.count_in_filter(QueueFilter(codes=("offer",))) == sum(
         1 for row in reviewed.suggestions() if row["code"] == "offer" or row["code"].startswith("offer.")
     ) == 2
 
@@ -48,22 +50,23 @@ def test_code_filters_count_through_the_code_index(reviewed):
 def test_counts_follow_decisions_undos_and_filters(reviewed):
     store = reviewed.store
     ids = ids_by_code(reviewed)
-    total = store.count_pending(None)
-    assert total == len(ids) == store.count_in_filter()
+    total = store.queue.count_pending(None)
+    assert total == len(ids) == store.queue.count_in_filter()
     decide(store, "alice", accept=[ids["offer.npq"]], reject=[ids["culture.trust"]])
     decide(store, "alice", accept=[ids["offer.npq"]])  # said again: still one decision in force
     decide(store, "bob", accept=[ids["offer.ecte"]])  # another reviewer's decisions do not count
-    assert store.count_decided("alice") == 2
-    assert store.count_pending("alice") == total - 2
-    assert store.count_decided("alice", codes=["offer"]) == 1
-    assert store.count_pending("alice", codes=["culture"]) == store.count_in_filter(codes=["culture"]) - 1
+    assert store.queue.count_decided("alice") == 2
+    assert store.queue.count_pending("alice") == total - 2
+    assert store.queue.count_decided("alice", QueueFilter(codes=("offer",))) == 1
+    culture = QueueFilter(codes=("culture",))
+    assert store.queue.count_pending("alice", culture) == store.queue.count_in_filter(culture) - 1
     undo_last(store, "alice")
-    assert store.count_decided("alice") == 1
-    assert ids["culture.trust"] in {row["id"] for row in store.pending_suggestions("alice")}
+    assert store.queue.count_decided("alice") == 1
+    assert ids["culture.trust"] in {item.id for item in store.queue.pending("alice")}
 
 
 def test_session_progress_and_revisit_after_undo(reviewed):
-    session = ReviewSession(reviewed, "alice")
+    session = reviewed.review_session("alice")
     assert session.progress() == (0, 3)
     first = session.current()
     session.accept(first)

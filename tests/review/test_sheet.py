@@ -42,9 +42,9 @@ def test_round_trip_is_idempotent(reviewed, tmp_path):
     assert (report.recorded, report.blank, report.refused) == (2, 1, [])
     again = reviewed.import_review(out)
     assert (again.recorded, again.unchanged) == (0, 2)
-    rows = {r["code"]: r for r in reviewed.suggestions(reviewer="alice")}
+    rows = {r["code"]: r for r in reviewed.suggestions(reviewers=["alice"])}
     assert rows["offer.npq"]["status"] == "accepted" and rows["culture.trust"]["status"] == "rejected"
-    [note] = [d["note"] for d in reviewed.store.decisions() if d["verdict"] == "accept"]
+    [note] = [d.note for d in reviewed.store.decisions.list() if d.verdict.value == "accept"]
     assert note == "note on offer.npq"
 
 

@@ -82,9 +82,9 @@ def test_train_skips_codes_with_too_few_examples(trained_project):
     assert "offer.npq" in report.metrics
     assert report.metrics["offer.npq"]["positives"] >= 5 and report.metrics["offer.npq"]["negatives"] >= 5
     assert "culture.trust" in report.skipped and "needs" in report.skipped["culture.trust"]
-    row = trained_project.store.latest_model()
-    assert row["trained_on"] == "consensus:any" and row["training_size"] == report.training_size
-    assert row["library"].startswith("scikit-learn ")
+    info, _ = trained_project.store.models.latest()
+    assert info.trained_on == "consensus:any" and info.training_size == report.training_size
+    assert info.library.startswith("scikit-learn ")
 
 
 def test_cross_validation_holds_out_whole_documents(trained_project, monkeypatch):
@@ -93,7 +93,7 @@ def test_cross_validation_holds_out_whole_documents(trained_project, monkeypatch
     from qualkit.suggest.model import cross_validated_probabilities
     from qualkit.suggest.training import training_set
 
-    data = training_set(trained_project)
+    data = training_set(trained_project.store, trained_project.codebook()[1])
     seen = []
     original = GroupKFold.split
 
@@ -144,9 +144,7 @@ def test_model_refuses_codes_a_newer_codebook_removed(trained_project, tmp_path)
 
 
 def test_evaluate_and_cli(trained_project, runner):
-    from qualkit.evaluation import evaluate
-
-    result = evaluate(trained_project)
+    result = trained_project.evaluate()
     sources = {row["source"] for row in result.rows}
     assert sources == {"rule", "model"}
     rule_npq = next(r for r in result.rows if r["source"] == "rule" and r["code"] == "offer.npq")

@@ -1,0 +1,17 @@
+"""The ``qualkit`` command: parse options, call :class:`~qualkit.project.Project`, print.
+
+Only this package imports click; every command goes through ``Project``. One module per area
+(corpus, codebooks, proposing, review, outputs); shared options are declared once in
+:mod:`qualkit.cli.options`.
+"""
+
+from __future__ import annotations
+
+from qualkit.cli import codebooks, corpus, outputs, proposing, review  # noqa: F401 - they register commands
+from qualkit.cli.base import cli
+
+__all__ = ["cli", "main"]
+
+
+def main() -> None:
+    cli(prog_name="qualkit")

@@ -1,0 +1,194 @@
+"""Commands about the corpus: init, ingest, cases, status, documents, segments."""
+
+from __future__ import annotations
+
+import click
+
+from qualkit.cli.base import ProgressBar, cli, clock, emit, open_project, table
+from qualkit.cli.options import documents_filter, output_format
+
+
+@cli.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create a new, empty project file.
+
+    \b
+    Example:
+      qualkit -p study.db init
+    """
+    from qualkit.project import Project
+
+    with Project.init(ctx.obj["project"]) as project:
+        click.echo(f"Created project {project.path} (schema {project.schema_version}).")
+    click.echo("Next: qualkit ingest PATH...")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--kind", type=click.Choice(["auto", "transcript", "document", "survey"]), default="auto",
+    show_default=True, help="What the files are; auto finds 'Speaker: text' transcripts.",
+)
+@click.option(
+    "--unit", type=click.Choice(["turn", "paragraph", "row", "sentence"]), default=None,
+    help="Segment unit. Default: turn for transcripts, paragraph for documents, row for surveys.",
+)
+@click.option("--case", metavar="NAME", help="Put every document given into this case.")
+@click.option(
+    "--cases", "cases_file", type=click.Path(exists=True, dir_okay=False),
+    help="CSV 'document,case,attr1,...' assigning documents to cases with attributes.",
+)
+@click.option("--strict", is_flag=True, help="Stop at the first bad file and write nothing.")
+@click.option(
+    "--pdf-text", is_flag=True,
+    help="The .txt files were extracted from PDFs: repair ligatures, hyphens, page furniture.",
+)
+@click.option("--id-column", metavar="COLUMN", help="Survey files: the response id column.")
+@click.option("--text-column", metavar="COLUMN", help="Survey files: the response text column.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | None, case: str | None,
+           cases_file: str | None, strict: bool, pdf_text: bool, id_column: str | None,
+           text_column: str | None) -> None:
+    """Read transcripts, documents and surveys into the project. Folders are walked.
+
+    Formats: .txt .md .docx .pdf .vtt .srt (transcripts and documents),
+    .csv .xlsx (surveys: one response per row). Ingesting a file again is a no-op.
+
+    \b
+    Examples:
+      qualkit ingest interviews/ policy/ --cases cases.csv
+      qualkit ingest leader.docx --case "Brookfield Primary"
+      qualkit ingest strategy.txt --kind document --pdf-text
+      qualkit ingest responses.xlsx --id-column id --text-column answer
+    """
+    with open_project(ctx) as project, ProgressBar("Ingesting") as progress:
+        report = project.ingest(
+            list(paths), kind=kind, unit=unit, case=case, cases_file=cases_file, strict=strict, pdf_text=pdf_text,
+            id_column=id_column, text_column=text_column, on_progress=progress,
+        )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for path, existing in report.duplicates:
+        click.echo(f"skipped {path}: already ingested as {', '.join(existing)}", err=True)
+    for path, reason in report.failures:
+        click.echo(f"error: {path}: {reason}", err=True)
+    for problem in report.case_problems:
+        click.echo(f"error: {problem}", err=True)
+    if report.rolled_back:
+        raise click.ClickException("--strict: nothing was written; fix the files above and run ingest again")
+    kinds: dict[str, int] = {}
+    for document in report.added:
+        kinds[document.kind.value] = kinds.get(document.kind.value, 0) + 1
+    by_kind = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
+    click.echo(
+        f"Ingested {len(report.added)} document(s){f' ({by_kind})' if by_kind else ''}: "
+        f"{sum(d.segments for d in report.added):,} segments, {sum(d.words for d in report.added):,} words. "
+        f"Already in the project: {len(report.duplicates)}. Failed: {len(report.failures)}."
+    )
+    if case or cases_file:
+        click.echo(f"Assigned {report.cases_assigned} document(s) to cases.")
+    if not report.ok:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("cases_file", required=False, type=click.Path(exists=True, dir_okay=False))
+@output_format
+@click.pass_context
+def cases(ctx: click.Context, cases_file: str | None, fmt: str) -> None:
+    """List cases with their attributes; with CASES_FILE, apply it first.
+
+    \b
+    Examples:
+      qualkit cases
+      qualkit cases corpora/niot_case_study/cases.csv
+    """
+    problems: tuple[str, ...] = ()
+    with open_project(ctx) as project:
+        if cases_file:
+            assigned, problems = project.assign_cases(cases_file)
+            for problem in problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo(f"Assigned {assigned} document(s) to cases.", err=True)
+        rows = [{"case": case.name, "documents": case.documents, **case.attributes} for case in project.cases()]
+    emit(rows, fmt)
+    if problems:
+        ctx.exit(1)
+
+
+@cli.command()
+@output_format
+@click.pass_context
+def status(ctx: click.Context, fmt: str) -> None:
+    """Summarise the project: documents, segments and words by kind, case and unit.
+
+    \b
+    Examples:
+      qualkit status
+      qualkit status --format json
+    """
+    with open_project(ctx) as project:
+        counts = project.status()
+        path, version = project.path, project.schema_version
+    if fmt != "table":
+        emit([
+            {"by": column, "value": c.value, "documents": c.documents, "segments": c.segments, "words": c.words}
+            for column in ("kind", "case", "unit") for c in counts[column]
+        ], fmt)
+        return
+    total = counts["kind"]
+    click.echo(
+        f"Project {path} (schema {version}): {sum(c.documents for c in total):,} documents, "
+        f"{sum(c.segments for c in total):,} segments, {sum(c.words for c in total):,} words."
+    )
+    for column in ("kind", "case", "unit"):
+        click.echo("")
+        rows = [[c.value if c.value is not None else "(none)", c.documents, c.segments, c.words]
+                for c in counts[column]]
+        click.echo(table([column, "documents", "segments", "words"], rows, {}))
+
+
+@cli.command()
+@output_format
+@click.pass_context
+def documents(ctx: click.Context, fmt: str) -> None:
+    """List the documents in the project.
+
+    \b
+    Example:
+      qualkit documents --format csv > documents.csv
+    """
+    with open_project(ctx) as project:
+        rows = [
+            {
+                "name": d.name, "kind": d.kind.value, "unit": d.unit.value, "case": d.case, "words": d.words,
+                "segments": d.segments, "source": d.source_path, "ingested_at": d.ingested_at,
+            }
+            for d in project.documents()
+        ]
+    emit(rows, fmt, widths={"source": 40})
+
+
+@cli.command()
+@documents_filter
+@output_format
+@click.pass_context
+def segments(ctx: click.Context, documents: tuple[str, ...], fmt: str) -> None:
+    """List segments with their offsets, speaker, time and text.
+
+    \b
+    Examples:
+      qualkit segments --document brookfield_leader.txt
+      qualkit segments --format json > segments.json
+    """
+    with open_project(ctx) as project:
+        names = {d.id: d.name for d in project.documents()}
+        rows = [
+            {
+                "document": names[s.document_id], "segment": s.ordinal, "start": s.start, "end": s.end,
+                "unit": s.unit.value, "speaker": s.speaker, "time": clock(s.timestamp), "text": s.text,
+            }
+            for s in project.segments(documents=documents or None)
+        ]
+    emit(rows, fmt, widths={"text": 70, "document": 32})

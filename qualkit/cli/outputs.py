@@ -1,0 +1,267 @@
+"""What comes out of a project: exports, imports, analyses, agreement and the Word report."""
+
+from __future__ import annotations
+
+import click
+
+from qualkit.cli.base import ProgressBar, cli, emit, open_project, summary, write_or_emit
+from qualkit.cli.options import (
+    codes_filter,
+    codings_options,
+    consensus_option,
+    documents_filter,
+    output_format,
+    parse_where,
+    reviewers_filter,
+)
+from qualkit.project import ANALYSES
+
+
+@cli.group()
+def export() -> None:
+    """Export tables and REFI-QDA projects from the project.
+
+    \b
+    Example:
+      qualkit export suggestions out/suggestions.xlsx
+    """
+
+
+@export.command("suggestions")
+@click.argument("out", type=click.Path(dir_okay=False))
+@codes_filter
+@documents_filter
+@consensus_option
+@reviewers_filter(help="Status as these reviewers' decisions give it (one: their own).")
+@click.pass_context
+def export_suggestions(ctx: click.Context, out: str, codes: tuple[str, ...], documents: tuple[str, ...],
+                       consensus: str | None, reviewers: tuple[str, ...]) -> None:
+    """Write suggestions to OUT (.csv, .xlsx, .json or .parquet), one row per suggestion.
+
+    \b
+    Example:
+      qualkit export suggestions out/suggestions.xlsx --code offer
+    """
+    with open_project(ctx) as project:
+        count = project.export_suggestions(out, codes=codes or None, documents=documents or None,
+                                           consensus=consensus, reviewers=reviewers or None)
+    click.echo(f"Wrote {count} suggestions to {out}.")
+
+
+@export.command("codings")
+@click.argument("out", type=click.Path(dir_okay=False))
+@codings_options
+@click.pass_context
+def export_codings(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...],
+                   include_pending: bool, where: tuple[str, ...]) -> None:
+    """Write coded segments (one row per segment x code, with case attributes) to .csv/.xlsx/.parquet.
+
+    \b
+    Example:
+      qualkit export codings out/codings.xlsx --consensus majority
+    """
+    with open_project(ctx) as project:
+        frame = project.export_codings(out, consensus=consensus, reviewers=reviewers or None,
+                                       include_pending=include_pending, where=parse_where(where))
+    pending = f" (including {int((frame['status'] == 'pending').sum())} pending)" if include_pending else ""
+    click.echo(f"Wrote {len(frame)} codings{pending} to {out}.")
+
+
+@export.command("qdpx")
+@click.argument("out", type=click.Path(dir_okay=False))
+@consensus_option
+@reviewers_filter
+@click.pass_context
+def export_qdpx(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...]) -> None:
+    """Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder and others.
+
+    \b
+    Example:
+      qualkit export qdpx out/project.qdpx
+    """
+    with open_project(ctx) as project:
+        count = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None)
+    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'}).")
+
+
+@export.command("qdc")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.pass_context
+def export_qdc(ctx: click.Context, out: str) -> None:
+    """Write the current codebook as a REFI-QDA codebook (.qdc).
+
+    \b
+    Example:
+      qualkit export qdc out/codebook.qdc
+    """
+    with open_project(ctx) as project:
+        count = project.export_qdc(out)
+    click.echo(f"Wrote {count} codes to {out}.")
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import from other programs, or suggestions coded elsewhere (code --to-parquet).
+
+    \b
+    Examples:
+      qualkit import qdpx nvivo_export.qdpx
+      qualkit import suggestions out/suggestions
+    """
+
+
+@import_group.command("suggestions")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.pass_context
+def import_suggestions(ctx: click.Context, folder: str) -> None:
+    """Load the suggestions `qualkit code --to-parquet DIR` wrote, partition by partition.
+
+    The folder must come from this project: its codebook version must be stored here and every
+    segment it names must exist; otherwise nothing is written. Importing twice adds nothing twice.
+
+    \b
+    Example:
+      qualkit code --engine dask --to-parquet out/suggestions && qualkit import suggestions out/suggestions
+    """
+    with open_project(ctx) as project, ProgressBar("Importing") as progress:
+        report = project.import_suggestions(folder, on_progress=progress)
+    if not report.complete:
+        click.echo(
+            f"warning: the run that wrote {folder} did not finish; rerun the same `qualkit code --to-parquet "
+            f"{folder}` to write the rest, then import again.",
+            err=True,
+        )
+    click.echo(
+        f"Imported {report.partitions} partition(s) from {folder}: {report.suggestions} suggestions, "
+        f"{report.new} new. Run {report.run_id}."
+    )
+
+
+@import_group.command("qdpx")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def import_qdpx(ctx: click.Context, file: str) -> None:
+    """Build the project from a REFI-QDA export: sources, codes, codings (as decisions), cases.
+
+    Each coding becomes an accepted decision of the user who made it, so agreement between the
+    other program's coders can be computed. Nothing is written if the file cannot be read.
+
+    \b
+    Example:
+      qualkit -p imported.db init && qualkit -p imported.db import qdpx study.qdpx
+    """
+    with open_project(ctx) as project:
+        report = project.import_qdpx(file)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"Imported {report.documents} documents, {report.codes} codes, {report.codings} codings by "
+        f"{len(report.users)} user(s) ({', '.join(report.users) or 'none named'}), {report.cases} cases; "
+        f"{report.merged} duplicate codings merged; {len(report.warnings)} warning(s)."
+    )
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@codes_filter(legacy=True)
+@click.option("--by", metavar="ATTRIBUTE", help="Split code frequencies by a case attribute (e.g. phase).")
+@consensus_option
+@reviewers_filter
+@click.option("--include-pending", is_flag=True, help="Also show suggestions not yet reviewed (marked as such).")
+@click.option("--title", help="The report's title.")
+@click.pass_context
+def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None, consensus: str | None,
+           reviewers: tuple[str, ...], include_pending: bool, title: str | None) -> None:
+    """Write a Word report: method, frequencies, coded segments per code, framework matrix,
+    theory-of-change evidence and the codebook.
+
+    \b
+    Example:
+      qualkit report out/report.docx --by disadvantage
+    """
+    with open_project(ctx) as project:
+        data = project.report(out, title=title, codes=codes or None, by=by, consensus=consensus,
+                              reviewers=reviewers or None, include_pending=include_pending)
+    pending = sum(1 for s in data.segments if s.status == "pending")
+    click.echo(
+        f"Wrote {out}: {len(data.segments)} coded segments ({pending} pending) under "
+        f"{sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
+        f"{data.consensus_rule}."
+    )
+
+
+@cli.command()
+@click.argument("analysis", type=click.Choice(ANALYSES))
+@click.option("--by", metavar="ATTRIBUTE", help="Split by a case/document attribute (compare: default 'kind').")
+@click.option("--window", type=int, default=None,
+              help="Neighbouring segments counted together (co-occurrence: 0, toc: 1).")
+@click.option("--diagram", type=click.Path(dir_okay=False), help="toc: also draw the theory of change (.png or .svg).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the table to a file (format from the suffix).")
+@output_format
+@codings_options
+@click.pass_context
+def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | None, diagram: str | None,
+            out: str | None, fmt: str, consensus: str | None, reviewers: tuple[str, ...], include_pending: bool,
+            where: tuple[str, ...]) -> None:
+    """Tables for the write-up: frequency, cooccurrence, framework, compare (intended vs enacted), toc.
+
+    \b
+    Examples:
+      qualkit analyse frequency --by disadvantage
+      qualkit analyse cooccurrence --window 1
+      qualkit analyse framework --out out/framework.xlsx
+      qualkit analyse compare --by kind
+      qualkit analyse toc --diagram out/toc.png
+    """
+    with open_project(ctx) as project:
+        result = project.analyse(analysis, by=by, window=window, diagram=diagram, consensus=consensus,
+                                 reviewers=reviewers or None, include_pending=include_pending,
+                                 where=parse_where(where))
+    if include_pending:
+        click.echo(f"Including {result.pending} pending (unreviewed) suggestions.", err=True)
+    if result.unevidenced:
+        click.echo(f"No evidence for: {', '.join(result.unevidenced)}", err=True)
+    if diagram:
+        click.echo(f"Drew the theory of change to {diagram}.", err=True)
+    write_or_emit(result.table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40})
+
+
+@cli.command()
+@reviewers_filter(legacy=True, help="A reviewer to compare (repeatable; default: everyone who decided).")
+@codes_filter
+@click.option("--by", type=click.Choice(["document", "case"]), help="One table per document or case.")
+@click.option("--machine", is_flag=True, help="Also treat the rule and model sources as coders.")
+@click.option("--disagreements", "show_disagreements", is_flag=True, help="List the units coders disagree on.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the table to a file (format from the suffix).")
+@output_format
+@click.pass_context
+def agreement(ctx: click.Context, reviewers: tuple[str, ...], codes: tuple[str, ...], by: str | None, machine: bool,
+              show_disagreements: bool, out: str | None, fmt: str) -> None:
+    """Inter-rater agreement per code and overall: percent, Cohen's kappa, Krippendorff's alpha.
+
+    Units are segment x code pairs the reviewers judged (accepted, rejected, or left uncoded in a
+    fully reviewed segment).
+
+    \b
+    Examples:
+      qualkit agreement
+      qualkit agreement --reviewer "Amira Khan" --reviewer "Ben Roberts" --disagreements
+      qualkit agreement --machine --format csv
+    """
+    with open_project(ctx) as project:
+        result = project.agreement(reviewers=reviewers or None, codes=codes or None, by=by, machine=machine)
+    table = result.table
+    write_or_emit(table, out, fmt)
+    if show_disagreements:
+        rows = [
+            {"document": d.document, "segment": d.segment, "code": d.code, **dict(d.values), "text": d.text}
+            for d in result.disagreements
+        ]
+        if fmt == "table":
+            click.echo("")
+        emit(rows, fmt, widths={"text": 60})
+    overall = table[table["code"] == "(overall)"]
+    if not overall.empty and not by:
+        row = overall.iloc[0]
+        summary(f"Overall: {row['percent']:.1f}% agreement, kappa {row['kappa']:.2f}, alpha {row['alpha']:.2f} "
+                f"over {int(row['n_units'])} units; {len(result.disagreements)} disagreements.", fmt)

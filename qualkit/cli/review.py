@@ -1,0 +1,311 @@
+"""Reviewing: the terminal session, decide, undo, add, accept-all, and the spreadsheet round trip."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import click
+
+from qualkit.cli.base import cli, clock, emit, open_project
+from qualkit.cli.options import case_filter, codes_filter, documents_filter, output_format, reviewer_acting
+from qualkit.errors import QualkitError
+
+if TYPE_CHECKING:
+    from qualkit.review.session import ReviewItem, ReviewSession
+
+
+_REVIEW_HELP = """Keys: a accept · r reject · s skip · u undo the last decision · n note for the next decision
+      c add another code to this segment (Tab completes) · ? this help · q quit
+Every decision is saved the moment you make it; run the same command again to resume."""
+
+
+def _highlight(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+    """The segment text with evidence spans bold and underlined (overlaps merged)."""
+    merged: list[list[int]] = []
+    for start, end, _ in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, position = [], 0
+    for start, end in merged:
+        out.append(text[position:start])
+        out.append(click.style(text[start:end], bold=True, underline=True, fg="yellow"))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _show_item(session: ReviewSession, item: ReviewItem) -> None:
+    done, remaining = session.progress()
+    click.echo("")
+    click.echo(click.style(f"── {done} done · {remaining} remaining for this filter ──", fg="cyan"))
+    where = " · ".join(
+        part for part in (
+            item.document, item.case, f"segment {item.ordinal}", item.speaker, clock(item.timestamp)
+        ) if part
+    )
+    click.echo(where)
+    for context in item.before:
+        click.echo(click.style(f"  [{context.ordinal}] {context.speaker or ''}: {context.text}", dim=True))
+    click.echo(f"▶ {_highlight(item.text, item.evidence)}")
+    for context in item.after:
+        click.echo(click.style(f"  [{context.ordinal}] {context.speaker or ''}: {context.text}", dim=True))
+    click.echo(click.style(f"Code: {item.code} — {item.code_name}", bold=True))
+    click.echo(f"  Definition: {item.definition}")
+    if item.include:
+        click.echo(f"  Include: {'; '.join(item.include)}")
+    if item.exclude:
+        click.echo(f"  Exclude: {'; '.join(item.exclude)}")
+    click.echo(f"  Why: {item.why}")
+    if session.show_others:
+        others = ", ".join(f"{name}: {verdict}" for name, verdict in item.others) or "none yet"
+        click.echo(f"  Other reviewers: {others}")
+    click.echo("[a]ccept [r]eject [s]kip [u]ndo [n]ote [c]ode [?]help [q]uit > ", nl=False)
+
+
+def _ask_code(session: ReviewSession) -> str | None:
+    try:
+        import readline
+
+        def complete(text: str, state: int) -> str | None:
+            options = session.complete_code(text)
+            return options[state] if state < len(options) else None
+
+        readline.set_completer(complete)
+        readline.set_completer_delims(" ")
+        readline.parse_and_bind("tab: complete")
+    except ImportError:  # pragma: no cover - Windows without readline
+        pass
+    typed = click.prompt("code key (Tab completes, empty cancels)", default="", show_default=False).strip()
+    if not typed:
+        return None
+    options = session.complete_code(typed)
+    if typed in options:
+        return typed
+    if len(options) == 1:
+        return options[0]
+    click.echo(f"no single code starts with {typed!r}: {', '.join(options) or 'none'}")
+    return None
+
+
+def _review_loop(session: ReviewSession) -> None:
+    while True:
+        item = session.current()
+        if item is None:
+            click.echo("\nNothing left to review for this filter.")
+            return
+        _show_item(session, item)
+        key = click.getchar()
+        click.echo(key)
+        if key == "a":
+            session.accept(item)
+        elif key == "r":
+            session.reject(item)
+        elif key == "s":
+            session.skip(item)
+        elif key == "u":
+            click.echo(session.undo() or "nothing to undo")
+        elif key == "n":
+            session.note(click.prompt("note", default="", show_default=False))
+            click.echo("note kept for your next decision on this suggestion")
+        elif key == "c":
+            code_key = _ask_code(session)
+            if code_key:
+                try:
+                    session.add_code(item, code_key)
+                    click.echo(f"added {code_key} to this segment (manual, accepted)")
+                except QualkitError as exc:
+                    click.echo(f"error: {exc}")
+        elif key == "?":
+            click.echo(_REVIEW_HELP)
+        elif key in ("q", "\x03", "\x04"):
+            return
+        else:
+            click.echo(f"unknown key {key!r}; ? for help")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--reviewer", metavar="NAME", help="Who is reviewing (recorded with every decision).")
+@codes_filter
+@documents_filter
+@case_filter
+@click.option("--order", type=click.Choice(["document", "score", "uncertainty"]), default="document", show_default=True)
+@click.option("--show-others", is_flag=True, help="Show other reviewers' verdicts (review is blind by default).")
+@click.pass_context
+def review(ctx: click.Context, reviewer: str | None, codes: tuple[str, ...], documents: tuple[str, ...],
+           case: str | None, order: str, show_others: bool) -> None:
+    """Review suggestions one at a time in the terminal: accept, reject, skip, undo, note, add a code.
+
+    Without a terminal, use the spreadsheet flow (review export / review import) or review decide.
+
+    \b
+    Examples:
+      qualkit review --reviewer alice --code culture
+      qualkit review --reviewer alice --order score --case "Harbour Academy"
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not reviewer:
+        raise click.UsageError("--reviewer NAME is required (decisions record who made them)")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.ClickException(
+            "interactive review needs a terminal; without one, use `qualkit review export FILE.xlsx "
+            "--reviewer NAME` and `qualkit review import FILE.xlsx`, or `qualkit review decide`"
+        )
+    with open_project(ctx) as project:
+        session = project.review_session(reviewer, codes=codes or None, documents=documents or None, case=case,
+                                         order=order, show_others=show_others)
+        click.echo(_REVIEW_HELP)
+        _review_loop(session)
+        done, remaining = session.progress()
+    click.echo(f"Decided {session.decided_here} this session; {done} done and {remaining} remaining for this filter.")
+
+
+@review.command("decide")
+@reviewer_acting
+@click.option("--accept", "accept", multiple=True, type=int, metavar="ID", help="Accept this suggestion (repeatable).")
+@click.option("--reject", "reject", multiple=True, type=int, metavar="ID", help="Reject this suggestion (repeatable).")
+@click.option("--note", help="A note stored with these decisions.")
+@click.pass_context
+def review_decide(ctx: click.Context, reviewer: str, accept: tuple[int, ...], reject: tuple[int, ...],
+                  note: str | None) -> None:
+    """Record decisions on suggestions by id (ids from `qualkit suggestions`).
+
+    \b
+    Example:
+      qualkit review decide --reviewer alice --accept 12 --accept 15 --reject 13
+    """
+    if not accept and not reject:
+        raise click.UsageError("give at least one --accept ID or --reject ID")
+    with open_project(ctx) as project:
+        result = project.decide(reviewer, accept=accept, reject=reject, note=note)
+    click.echo(f"Recorded {len(result.recorded)} decision(s); {len(result.unchanged)} already recorded as given.")
+
+
+@review.command("undo")
+@reviewer_acting
+@click.pass_context
+def review_undo(ctx: click.Context, reviewer: str) -> None:
+    """Reverse the reviewer's last decision (the reversal is itself recorded).
+
+    \b
+    Example:
+      qualkit review undo --reviewer alice
+    """
+    with open_project(ctx) as project:
+        undone = project.undo(reviewer)
+    if undone is None:
+        click.echo(f"{reviewer} has no decision to undo.")
+    else:
+        click.echo(f"Undid {reviewer}'s {undone.verdict.value} of suggestion {undone.suggestion_id}.")
+
+
+@review.command("add")
+@reviewer_acting
+@click.option("--document", "-d", required=True, metavar="NAME")
+@click.option("--segment", required=True, type=int, metavar="N", help="Segment number within the document.")
+@click.option("--code", required=True, metavar="KEY")
+@click.option("--note")
+@click.pass_context
+def review_add(ctx: click.Context, reviewer: str, document: str, segment: int, code: str, note: str | None) -> None:
+    """Code a segment by hand with a code no rule proposed (source 'manual').
+
+    \b
+    Example:
+      qualkit review add --reviewer alice -d harbour_leader.vtt --segment 7 --code culture.trust
+    """
+    with open_project(ctx) as project:
+        suggestion_id = project.add_code(reviewer, document=document, segment=segment, code=code, note=note)
+    click.echo(
+        f"Added {code} to segment {segment} of {document} as suggestion {suggestion_id}, accepted by {reviewer}."
+    )
+
+
+@review.command("accept-all")
+@reviewer_acting
+@click.option("--code", required=True, metavar="KEY", help="The code to accept.")
+@click.option("--min-score", required=True, type=float, help="Accept only suggestions scoring at least this.")
+@documents_filter
+@click.pass_context
+def review_accept_all(ctx: click.Context, reviewer: str, code: str, min_score: float,
+                      documents: tuple[str, ...]) -> None:
+    """Accept, explicitly and on the record, every pending suggestion of one code above a score.
+
+    \b
+    Example:
+      qualkit review accept-all --reviewer alice --code offer.npq --min-score 0.75
+    """
+    with open_project(ctx) as project:
+        result = project.accept_all(reviewer, code=code, min_score=min_score, documents=documents or None)
+    click.echo(
+        f"{reviewer} accepted {len(result.recorded)} pending {code} suggestion(s) with score >= {min_score} "
+        "(logged as a bulk acceptance)."
+    )
+
+
+@review.command("export")
+@click.argument("out", type=click.Path(dir_okay=False))
+@reviewer_acting
+@codes_filter
+@documents_filter
+@case_filter
+@click.pass_context
+def review_export(ctx: click.Context, out: str, reviewer: str, codes: tuple[str, ...], documents: tuple[str, ...],
+                  case: str | None) -> None:
+    """Write the reviewer's pending suggestions to a sheet with a decision drop-down (.xlsx or .csv).
+
+    \b
+    Example:
+      qualkit review export alice.xlsx --reviewer alice --code culture
+    """
+    with open_project(ctx) as project:
+        count = project.export_review(out, reviewer, codes=codes or None, documents=documents or None, case=case)
+    click.echo(
+        f"Wrote {count} pending suggestion(s) for {reviewer} to {out}; "
+        f"fill 'decision', then `qualkit review import {out}`."
+    )
+
+
+@review.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--reviewer", metavar="NAME", help="Reviewer for rows without a 'reviewer' column.")
+@click.pass_context
+def review_import(ctx: click.Context, file: str, reviewer: str | None) -> None:
+    """Read decisions back from a review sheet or a portable decisions file (.xlsx or .csv).
+
+    Rows with an empty decision are left pending; bad rows are refused with their line.
+
+    \b
+    Examples:
+      qualkit review import alice.xlsx
+      qualkit review import corpora/niot_case_study/decisions.csv
+    """
+    with open_project(ctx) as project:
+        report = project.import_review(file, reviewer=reviewer)
+    for line, reason in report.refused:
+        click.echo(f"error: {file}:{line}: {reason}", err=True)
+    click.echo(
+        f"Recorded {report.recorded} decision(s) ({report.manual} codes added by hand); "
+        f"{report.unchanged} already recorded; {report.blank} row(s) left blank; "
+        f"{len(report.refused)} refused."
+    )
+    if report.refused:
+        ctx.exit(1)
+
+
+@review.command("status")
+@output_format
+@click.pass_context
+def review_status(ctx: click.Context, fmt: str) -> None:
+    """Per reviewer and code: pending, accepted, rejected (and the consensus under 'any').
+
+    \b
+    Example:
+      qualkit review status --format csv
+    """
+    with open_project(ctx) as project:
+        rows = project.review_status()
+    emit(rows, fmt)

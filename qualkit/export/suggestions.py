@@ -1,0 +1,28 @@
+"""Suggestions as table rows: where review states become strings, for the CLI and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from qualkit.records import ReviewedSuggestion
+
+
+def evidence_text(evidence: Iterable[Any]) -> str:
+    """Evidence spans as one cell: ``pattern @start-end; ...``."""
+    return "; ".join(f"{e.pattern} @{e.start}-{e.end}" for e in evidence)
+
+
+def suggestion_rows(items: Iterable[ReviewedSuggestion], *, code_names: Mapping[str, str],
+                    reviewers: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """One row per suggestion: where it sits, its status, each reviewer's status and its evidence."""
+    for item in items:
+        s, state = item.suggestion, item.state
+        yield {
+            "id": s.id, "document": s.document, "case": s.case, "segment": s.segment, "start": s.start, "end": s.end,
+            "speaker": s.speaker, "timestamp": s.timestamp, "code": s.code, "code_name": code_names.get(s.code, ""),
+            "source": s.source.value, "score": s.score, "status": item.status.value,
+            "reviewers": "; ".join(f"{name}:{verdict.value}" for name, verdict in sorted(state.verdicts.items())),
+            "evidence": evidence_text(s.evidence), "codebook_version": s.codebook_id, "text": s.text,
+            **{f"reviewer:{name}": state.of(name).value for name in reviewers},
+        }

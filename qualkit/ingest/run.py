@@ -1,0 +1,174 @@
+"""An ingest run: files and folders in, documents with their segments and cases stored.
+
+Each document is written in its own transaction, so a killed ingest never leaves half a
+document. A file that cannot be read is reported and skipped; with ``strict=True`` the first
+failure rolls back everything the run wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from qualkit.errors import IngestError
+from qualkit.records import DocumentKind, Unit
+from qualkit.store import utc_timestamp
+
+if TYPE_CHECKING:
+    from qualkit.ingest import ReadOptions, SourceFile
+    from qualkit.progress import Progress
+    from qualkit.store import Store
+
+
+@dataclass(frozen=True)
+class IngestedDocument:
+    name: str
+    kind: DocumentKind
+    unit: Unit
+    words: int
+    segments: int
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest run did: added, skipped as already there, refused, and why."""
+
+    added: tuple[IngestedDocument, ...] = ()
+    duplicates: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path, existing document names)
+    failures: tuple[tuple[str, str], ...] = ()  # (path, reason)
+    warnings: tuple[str, ...] = ()
+    cases_assigned: int = 0
+    case_problems: tuple[str, ...] = ()
+    rolled_back: bool = False  # --strict and something failed: nothing was written
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failures or self.case_problems)
+
+
+@dataclass
+class _IngestState:
+    added: list[IngestedDocument] = field(default_factory=list)
+    duplicates: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # every document the files given map to
+
+    def report(self, **extra: object) -> IngestReport:
+        added = () if extra.get("rolled_back") else tuple(self.added)
+        return IngestReport(added=added, duplicates=tuple(self.duplicates), failures=tuple(self.failures),
+                            warnings=tuple(self.warnings), **extra)  # type: ignore[arg-type]
+
+
+class _StrictFailure(Exception):
+    """Aborts a --strict ingest so its transaction rolls back."""
+
+
+def ingest(
+    store: Store, paths: Sequence[str | os.PathLike], *, options: ReadOptions, unit: Unit | None = None,
+    case: str | None = None, cases_file: str | os.PathLike | None = None, strict: bool = False,
+    on_progress: Progress | None = None,
+) -> IngestReport:
+    """Read files and folders into documents and segments; see the module doc."""
+    from qualkit.cases import read_cases_file
+    from qualkit.ingest import discover
+
+    if cases_file:
+        read_cases_file(cases_file, [])  # a malformed cases file stops us before any write
+    started = utc_timestamp()
+    files, problems = discover(paths)
+    state = _IngestState(failures=list(problems))
+    if strict and problems:
+        return state.report(rolled_back=True)
+    cases_assigned, case_problems = 0, ()
+    try:
+        with store.transaction() if strict else contextlib.nullcontext():
+            for done, source in enumerate(files, start=1):
+                _ingest_file(store, source, options, unit, state, strict=strict)
+                if on_progress:
+                    on_progress(done, len(files), source.name)
+            if case or cases_file:
+                cases_assigned, case_problems = assign_cases(store, state.names, case=case, cases_file=cases_file)
+                if strict and case_problems:
+                    raise _StrictFailure
+    except _StrictFailure:
+        return state.report(cases_assigned=0, case_problems=case_problems, rolled_back=True)
+    report = state.report(cases_assigned=cases_assigned, case_problems=case_problems)
+    store.runs.record(
+        command="ingest",
+        parameters={
+            "paths": [str(p) for p in paths], "kind": options.kind, "unit": unit and unit.value, "case": case,
+            "cases_file": cases_file and str(cases_file), "strict": strict, "pdf_text": options.pdf_text,
+            "id_column": options.id_column, "text_column": options.text_column,
+        },
+        counts={
+            "added": len(report.added), "duplicates": len(report.duplicates), "failures": len(report.failures),
+            "cases_assigned": cases_assigned,
+        },
+        started_at=started,
+        finished_at=utc_timestamp(),
+    )
+    return report
+
+
+def _ingest_file(store: Store, source: SourceFile, options: ReadOptions, unit: Unit | None, state: _IngestState, *,
+                 strict: bool) -> None:
+    from qualkit.ingest import count_words, extract, file_sha256, read_bytes, text_sha256
+    from qualkit.segment import segment_blocks
+
+    try:
+        data = read_bytes(source.path)
+        existing = store.documents.names_with_source(file_sha256(data))
+        if existing:
+            state.duplicates.append((str(source.path), tuple(existing)))
+            state.names.extend(existing)
+            return
+        documents, warnings = extract(source, data, options)
+        state.warnings.extend(warnings)
+        for document in documents:
+            other = store.documents.source_path(document.name)
+            if other is not None:
+                raise IngestError(
+                    f"{source.path}: a different document named {document.name!r} is already in the project "
+                    f"(from {other}); rename the file or ingest it from another folder level"
+                )
+        for document in documents:
+            doc_unit = unit or document.kind.natural_unit
+            segments = segment_blocks(document.text, document.blocks, doc_unit)
+            words = count_words(document.text)
+            store.documents.insert(
+                name=document.name, kind=document.kind, unit=doc_unit, source_path=document.source_path,
+                source_sha256=document.source_sha256, sha256=text_sha256(document.text), reader=document.reader,
+                text=document.text, words=words, metadata=document.metadata, attributes=document.attributes,
+                segments=segments,
+            )
+            state.added.append(IngestedDocument(document.name, document.kind, doc_unit, words, len(segments)))
+            state.names.append(document.name)
+    except IngestError as exc:
+        state.failures.append((str(source.path), _reason(exc, source.path)))
+        if strict:
+            raise _StrictFailure from exc
+
+
+def assign_cases(store: Store, names: Sequence[str], *, case: str | None = None,
+                 cases_file: str | os.PathLike | None = None) -> tuple[int, tuple[str, ...]]:
+    """Put ``names`` into ``case`` and/or apply a cases file; (documents assigned, problems)."""
+    from qualkit.cases import CasesPlan, read_cases_file
+
+    plan = read_cases_file(cases_file, store.documents.names()) if cases_file else CasesPlan(assignments=())
+    assignments = list(plan.assignments)
+    if case:
+        explicit = {document for document, _ in assignments}
+        assignments += [(name, case) for name in dict.fromkeys(names) if name not in explicit]
+    store.documents.assign_cases(assignments, plan.case_attributes, plan.document_attributes)
+    return len(assignments), plan.problems
+
+
+def _reason(exc: IngestError, path: object) -> str:
+    """The error message without the leading "path: " (the report prints the path)."""
+    message = str(exc)
+    prefix = f"{path}: "
+    return message[len(prefix):] if message.startswith(prefix) else message

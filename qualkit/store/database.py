@@ -1,0 +1,166 @@
+"""One open SQLite project file: the connection, transactions and migrations the repositories share.
+
+WAL journal so readers never block the single writer; foreign keys on; ``PRAGMA application_id``
+marks the file as a qualkit project and ``PRAGMA user_version`` holds its schema version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from qualkit.errors import ProjectError
+from qualkit.records import Evidence
+from qualkit.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, statements
+
+#: SQLite caps the number of parameters in one statement; ids are asked this many at a time.
+CHUNK = 500
+
+
+def utc_timestamp() -> str:
+    """Now in UTC, as the schema's created_at defaults write it (2026-11-24T00:09:05Z)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def evidence_json(spans: Iterable[tuple[int, int, str]]) -> str:
+    """``json.dumps([[start, end, pattern], ...], ensure_ascii=False)`` for (start, end, pattern)
+    spans, built from cached pattern strings: a run writes the same few hundred patterns hundreds
+    of thousands of times."""
+    return "[" + ", ".join(f"[{start}, {end}, {_json_string(pattern)}]" for start, end, pattern in spans) + "]"
+
+
+@functools.lru_cache(maxsize=65536)
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def parse_evidence(text: str) -> tuple[Evidence, ...]:
+    """Evidence spans from the stored JSON."""
+    return tuple(Evidence(start, end, pattern) for start, end, pattern in json.loads(text))
+
+
+def placeholders(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
+    # what `transaction()` wraps and nothing commits behind our back.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+class Database:
+    """The connection every repository of one project shares, and its transactions."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def create(cls, path: str | os.PathLike) -> Database:
+        path = Path(path)
+        if path.exists():
+            raise ProjectError(f"{path} already exists; open it, or choose another file name")
+        if not path.parent.exists():
+            raise ProjectError(f"cannot create {path}: folder {path.parent} does not exist")
+        conn = _connect(path)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        database = cls(conn, path)
+        database.migrate()
+        return database
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Database:
+        path = Path(path)
+        if not path.exists():
+            raise ProjectError(
+                f"no qualkit project at {path}; create one with `qualkit init` "
+                f"(or `qualkit -p PATH init`), or point to one with --project/-p or QUALKIT_PROJECT"
+            )
+        try:
+            conn = _connect(path)
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{path} is not a qualkit project ({exc})") from None
+        if app_id != APPLICATION_ID:
+            conn.close()
+            raise ProjectError(f"{path} is not a qualkit project (it is not a file `qualkit init` made)")
+        database = cls(conn, path)
+        database.migrate()
+        return database
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise ProjectError(
+                f"{self.path} was written by a newer qualkit (schema {version}, this qualkit "
+                f"knows up to {SCHEMA_VERSION}); upgrade qualkit to open it"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in statements(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: commit on success, roll back on any exception (or kill)."""
+        if self.conn.in_transaction:
+            # Nested use joins the outer transaction: the outer one decides.
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def existing_ids(self, table: str, ids: Iterable[int]) -> set[int]:
+        """Those of ``ids`` that are rows of ``table``."""
+        wanted = list(ids)
+        found: set[int] = set()
+        for part in chunks(wanted):
+            query = f"SELECT id FROM {table} WHERE id IN ({placeholders(part)})"
+            found.update(row[0] for row in self.conn.execute(query, part))
+        return found
+
+
+class Repository:
+    """One aggregate's SQL; every method returns records, never rows."""
+
+    def __init__(self, database: Database):
+        self._db = database
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self._db.conn
+
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return self._db.transaction()

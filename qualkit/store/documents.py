@@ -1,0 +1,242 @@
+"""The corpus: documents with their text, segments, cases and attributes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from qualkit.records import Block, Case, CorpusCount, DocumentInfo, DocumentKind, Segment, Unit
+from qualkit.store.database import Repository, chunks, placeholders
+
+_UNITS = {unit.value: unit for unit in Unit}
+
+
+class DocumentRepository(Repository):
+    """Documents, their segments, and the cases and attributes they carry."""
+
+    # -- documents -------------------------------------------------------------------------
+
+    def names_with_source(self, source_sha256: str) -> list[str]:
+        """Documents ingested from a file with these bytes."""
+        rows = self._conn.execute("SELECT name FROM documents WHERE source_sha256 = ? ORDER BY id", (source_sha256,))
+        return [row[0] for row in rows]
+
+    def source_path(self, name: str) -> str | None:
+        row = self._conn.execute("SELECT source_path FROM documents WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def insert(
+        self, *, name: str, kind: DocumentKind, unit: Unit, source_path: str, source_sha256: str, sha256: str,
+        reader: str, text: str, words: int, metadata: Mapping[str, object], attributes: Mapping[str, str],
+        segments: Iterable[Block],
+    ) -> int:
+        """Insert a document with its attributes and segments, in one transaction."""
+        with self._transaction():
+            cur = self._conn.execute(
+                "INSERT INTO documents (name, kind, unit, source_path, source_sha256, sha256, "
+                "reader, text, words, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, kind.value, unit.value, source_path, source_sha256, sha256, reader, text, words,
+                 json.dumps(metadata, sort_keys=True)),
+            )
+            document_id = int(cur.lastrowid or 0)
+            self._conn.executemany(
+                "INSERT INTO document_attributes (document_id, name, value) VALUES (?, ?, ?)",
+                [(document_id, key, value) for key, value in attributes.items()],
+            )
+            self._conn.executemany(
+                'INSERT INTO segments (document_id, ordinal, start, "end", unit, speaker, timestamp) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(document_id, ordinal, b.start, b.end, unit.value, b.speaker, b.timestamp)
+                 for ordinal, b in enumerate(segments)],
+            )
+        return document_id
+
+    def names(self) -> list[str]:
+        return [row[0] for row in self._conn.execute("SELECT name FROM documents ORDER BY id")]
+
+    def id_of(self, name: str) -> int | None:
+        row = self._conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def text(self, document_id: int) -> str:
+        return str(self._conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0])
+
+    def infos(self) -> list[DocumentInfo]:
+        rows = self._conn.execute(
+            """
+            SELECT d.id, d.name, d.kind, d.source_path, d.sha256, d.unit, d.words,
+                   d.ingested_at, c.name AS case_name,
+                   (SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id) AS n_segments
+            FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+            ORDER BY d.id
+            """
+        )
+        return [
+            DocumentInfo(
+                id=r["id"], name=r["name"], kind=DocumentKind(r["kind"]), source_path=r["source_path"],
+                sha256=r["sha256"], unit=Unit(r["unit"]), words=r["words"], segments=r["n_segments"],
+                case=r["case_name"], ingested_at=r["ingested_at"],
+            )
+            for r in rows
+        ]
+
+    def attributes(self) -> dict[int, dict[str, str]]:
+        """document id → its own attributes (not its case's)."""
+        attributes: dict[int, dict[str, str]] = {}
+        for row in self._conn.execute("SELECT document_id, name, value FROM document_attributes ORDER BY name"):
+            attributes.setdefault(row[0], {})[row[1]] = row[2]
+        return attributes
+
+    # -- segments --------------------------------------------------------------------------
+
+    def segments(self, document_ids: Sequence[int] | None = None) -> Iterator[Segment]:
+        """Segments in document and reading order, streamed a page at a time."""
+        for page in self.segment_pages(document_ids):
+            yield from page
+
+    def count_segments(self, document_ids: Sequence[int] | None = None, *, up_to: int | None = None) -> int:
+        """Segments (in these documents; with id at most ``up_to``)."""
+        where: list[str] = []
+        params: list[object] = []
+        if document_ids is not None:
+            where.append(f"document_id IN ({placeholders(document_ids)})")
+            params += list(document_ids)
+        if up_to is not None:
+            where.append("id <= ?")
+            params.append(up_to)
+        query = "SELECT COUNT(*) FROM segments" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return int(self._conn.execute(query, params).fetchone()[0])
+
+    def segment_pages(
+        self, document_ids: Sequence[int] | None = None, *, page_size: int = 2000, after: int = 0
+    ) -> Iterator[list[Segment]]:
+        """Segments in pages by id (after segment ``after``), each page a finished query, so
+        writes may happen between pages.
+
+        Segment ids follow (document, ordinal): a document's segments are written with it, in
+        order, and never rewritten. Texts are cut from each document's text in Python: SQLite's
+        substr walks UTF-8 from the start of the document for every segment, which grows with the
+        square of a document's length.
+        """
+        texts: dict[int, str] = {}  # the page's documents (a long document spans pages: kept)
+        while True:
+            query = (
+                'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, s.timestamp '
+                "FROM segments s WHERE s.id > ?"
+            )
+            params: tuple[object, ...] = (after,)
+            if document_ids is not None:
+                query += f" AND s.document_id IN ({placeholders(document_ids)})"
+                params += tuple(document_ids)
+            query += " ORDER BY s.id LIMIT ?"
+            cursor = self._conn.cursor()
+            cursor.row_factory = None  # plain tuples: a sqlite3.Row per segment costs more than the slice
+            rows = cursor.execute(query, (*params, page_size)).fetchall()
+            if not rows:
+                return
+            wanted = {r[1] for r in rows}
+            texts = {key: text for key, text in texts.items() if key in wanted}
+            missing = sorted(wanted - set(texts))
+            if missing:
+                texts.update(self._conn.execute(
+                    f"SELECT id, text FROM documents WHERE id IN ({placeholders(missing)})", missing
+                ).fetchall())
+            units = _UNITS  # a dict lookup: calling the enum costs more than the rest of a row
+            yield [
+                Segment(id_, document, ordinal, start, end, units[unit], texts[document][start:end], speaker, timestamp)
+                for id_, document, ordinal, start, end, unit, speaker, timestamp in rows
+            ]
+            after = rows[-1][0]
+
+    def segment(self, segment_id: int) -> Segment | None:
+        """One segment, with its text."""
+        page = next(self.segment_pages(None, page_size=1, after=segment_id - 1), None)
+        return page[0] if page and page[0].id == segment_id else None
+
+    def segments_by_id(self, segment_ids: Iterable[int]) -> dict[int, Segment]:
+        """segment id → segment with its text, for any set of ids."""
+        ids = list(segment_ids)
+        out: dict[int, Segment] = {}
+        for part in chunks(ids):
+            for row in self._conn.execute(
+                'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, s.timestamp, '
+                'substr(d.text, s.start + 1, s."end" - s.start) FROM segments s '
+                f"JOIN documents d ON d.id = s.document_id WHERE s.id IN ({placeholders(part)})",
+                list(part),
+            ):
+                out[row[0]] = Segment(row[0], row[1], row[2], row[3], row[4], _UNITS[row[5]], row[8], row[6], row[7])
+        return out
+
+    def segment_id_at(self, document_id: int, ordinal: int) -> int | None:
+        row = self._conn.execute(
+            "SELECT id FROM segments WHERE document_id = ? AND ordinal = ?", (document_id, ordinal)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def segment_covering(self, document_id: int, start: int, end: int) -> int | None:
+        """The segment that overlaps a span most (a coding from elsewhere need not match one)."""
+        row = self._conn.execute(
+            'SELECT id FROM segments WHERE document_id = ? AND start < ? AND "end" > ? '
+            'ORDER BY MIN("end", ?) - MAX(start, ?) DESC, ordinal LIMIT 1',
+            (document_id, end, start, end, start),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def existing_segment_ids(self, segment_ids: Iterable[int]) -> set[int]:
+        """Those of ``segment_ids`` that are segments of this project."""
+        return self._db.existing_ids("segments", segment_ids)
+
+    # -- cases -----------------------------------------------------------------------------
+
+    def assign_cases(
+        self, assignments: Iterable[tuple[str, str]], case_attributes: Mapping[str, Mapping[str, str]],
+        document_attributes: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        """Put documents (by name) into cases (by name) and set attributes, in one transaction."""
+        assignments = list(assignments)
+        with self._transaction():
+            for case in sorted({case for _, case in assignments} | set(case_attributes)):
+                self._conn.execute("INSERT OR IGNORE INTO cases (name) VALUES (?)", (case,))
+            case_ids = {row[1]: row[0] for row in self._conn.execute("SELECT id, name FROM cases")}
+            for document, case in assignments:
+                self._conn.execute("UPDATE documents SET case_id = ? WHERE name = ?", (case_ids[case], document))
+            for case, attributes in case_attributes.items():
+                self._conn.executemany(
+                    "INSERT INTO case_attributes (case_id, name, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT(case_id, name) DO UPDATE SET value = excluded.value",
+                    [(case_ids[case], key, value) for key, value in attributes.items()],
+                )
+            for document, attributes in document_attributes.items():
+                self._conn.executemany(
+                    "INSERT INTO document_attributes (document_id, name, value) "
+                    "SELECT id, ?, ? FROM documents WHERE name = ? "
+                    "ON CONFLICT(document_id, name) DO UPDATE SET value = excluded.value",
+                    [(key, value, document) for key, value in attributes.items()],
+                )
+
+    def cases(self) -> list[Case]:
+        """Every case with its attributes and number of documents, by name."""
+        attributes: dict[int, dict[str, str]] = {}
+        for row in self._conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
+            attributes.setdefault(row[0], {})[row[1]] = row[2]
+        rows = self._conn.execute(
+            "SELECT c.id, c.name, (SELECT COUNT(*) FROM documents d WHERE d.case_id = c.id) "
+            "FROM cases c ORDER BY c.name"
+        )
+        return [Case(name=r[1], attributes=attributes.get(r[0], {}), documents=r[2]) for r in rows]
+
+    # -- summaries -------------------------------------------------------------------------
+
+    def count_by(self, column: str) -> list[CorpusCount]:
+        """Documents, segments and words grouped by kind, unit or case."""
+        group = {"kind": "d.kind", "unit": "d.unit", "case": "c.name"}[column]
+        rows = self._conn.execute(
+            f"""
+            SELECT {group} AS value, COUNT(*) AS n_documents,
+                   SUM((SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id)),
+                   SUM(d.words)
+            FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+            GROUP BY {group} ORDER BY {group}
+            """
+        )
+        return [CorpusCount(r[0], r[1], r[2] or 0, r[3] or 0) for r in rows]

@@ -1,0 +1,182 @@
+"""The project file's schema: forward migrations, each applied in its own transaction.
+
+The schema version of a file is the number of migrations applied (``PRAGMA user_version``).
+Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+#: Marks a SQLite file as a qualkit project ("QKIT" in ASCII).
+APPLICATION_ID = 0x514B4954
+
+#: Forward migrations; the schema version of a file is the number of migrations applied.
+#: Never edit a released migration: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: corpus — documents, their segments, cases and attributes, run log, settings.
+    """
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE cases (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE case_attributes (
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        name    TEXT NOT NULL,
+        value   TEXT NOT NULL,
+        PRIMARY KEY (case_id, name)
+    );
+    CREATE TABLE documents (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL UNIQUE,
+        kind          TEXT NOT NULL CHECK (kind IN ('transcript', 'document', 'survey')),
+        unit          TEXT NOT NULL,
+        source_path   TEXT NOT NULL,
+        source_sha256 TEXT NOT NULL,          -- of the source file's bytes
+        sha256        TEXT NOT NULL,          -- of the stored plain text
+        reader        TEXT NOT NULL,
+        text          TEXT NOT NULL,
+        words         INTEGER NOT NULL,
+        metadata      TEXT NOT NULL DEFAULT '{}',
+        case_id       INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+        ingested_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE INDEX documents_source_sha256 ON documents(source_sha256);
+    CREATE INDEX documents_case ON documents(case_id);
+    CREATE TABLE document_attributes (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        value       TEXT NOT NULL,
+        PRIMARY KEY (document_id, name)
+    );
+    CREATE TABLE segments (
+        id          INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ordinal     INTEGER NOT NULL,
+        start       INTEGER NOT NULL,
+        "end"       INTEGER NOT NULL,
+        unit        TEXT NOT NULL,
+        speaker     TEXT,
+        timestamp   REAL,
+        CHECK (0 <= start AND start < "end"),
+        UNIQUE (document_id, ordinal)
+    );
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        command     TEXT NOT NULL,
+        parameters  TEXT NOT NULL DEFAULT '{}',
+        counts      TEXT NOT NULL DEFAULT '{}',
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+    );
+    """,
+    # 2: codebooks (every loaded version kept), their codes, and suggestions.
+    """
+    CREATE TABLE codebooks (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        sha256      TEXT NOT NULL UNIQUE,      -- content hash: same content, same codebook
+        source_path TEXT NOT NULL,
+        source      TEXT NOT NULL,             -- the YAML as loaded
+        loaded_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE codes (
+        id          INTEGER PRIMARY KEY,
+        codebook_id INTEGER NOT NULL REFERENCES codebooks(id) ON DELETE CASCADE,
+        ordinal     INTEGER NOT NULL,
+        key         TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        parent_key  TEXT,
+        stage       TEXT,
+        codable     INTEGER NOT NULL,
+        definition  TEXT NOT NULL,
+        color       TEXT,
+        details     TEXT NOT NULL DEFAULT '{}',  -- include, exclude, examples, patterns
+        UNIQUE (codebook_id, key)
+    );
+    CREATE TABLE suggestions (
+        id            INTEGER PRIMARY KEY,
+        segment_id    INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_key      TEXT NOT NULL,
+        source        TEXT NOT NULL CHECK (source IN ('rule', 'model', 'manual')),
+        score         REAL NOT NULL,
+        evidence      TEXT NOT NULL DEFAULT '[]',
+        codebook_id   INTEGER NOT NULL REFERENCES codebooks(id),
+        run_id        INTEGER REFERENCES runs(id),
+        model_version TEXT,
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        UNIQUE (segment_id, code_key, source)
+    );
+    CREATE INDEX suggestions_code ON suggestions(code_key);
+    CREATE INDEX suggestions_codebook ON suggestions(codebook_id);
+    """,
+    # 3: decisions, appended and never updated; an undo is a decision that reverses another.
+    #    Suggestions may cover a narrower span than their segment (codings from elsewhere).
+    """
+    ALTER TABLE suggestions ADD COLUMN span_start INTEGER;
+    ALTER TABLE suggestions ADD COLUMN span_end INTEGER;
+    CREATE TABLE decisions (
+        id                 INTEGER PRIMARY KEY,
+        suggestion_id      INTEGER NOT NULL REFERENCES suggestions(id) ON DELETE CASCADE,
+        reviewer           TEXT NOT NULL,
+        verdict            TEXT NOT NULL CHECK (verdict IN ('accept', 'reject', 'undo')),
+        reverses           INTEGER REFERENCES decisions(id),
+        note               TEXT,
+        via                TEXT NOT NULL DEFAULT 'review',  -- review, decide, accept-all, import, manual
+        seen_source        TEXT,
+        seen_score         REAL,
+        seen_codebook_id   INTEGER,
+        seen_model_version TEXT,
+        decided_at         TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        CHECK ((verdict = 'undo') = (reverses IS NOT NULL))
+    );
+    CREATE INDEX decisions_suggestion ON decisions(suggestion_id, reviewer);
+    CREATE INDEX decisions_reviewer ON decisions(reviewer);
+    CREATE TRIGGER decisions_append_only_update BEFORE UPDATE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are append-only; undo appends a reversal'); END;
+    CREATE TRIGGER decisions_append_only_delete BEFORE DELETE ON decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are append-only; undo appends a reversal'); END;
+    """,
+    # 4: trained classifiers, kept with what they were trained on and how well they did.
+    """
+    CREATE TABLE models (
+        id            INTEGER PRIMARY KEY,
+        codebook_id   INTEGER NOT NULL REFERENCES codebooks(id),
+        trained_on    TEXT NOT NULL,             -- reviewer:NAME or consensus:RULE
+        training_size INTEGER NOT NULL,
+        metrics       TEXT NOT NULL DEFAULT '{}',
+        parameters    TEXT NOT NULL DEFAULT '{}',
+        library       TEXT NOT NULL,             -- scikit-learn version that wrote `estimator`
+        estimator     BLOB NOT NULL,
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    """,
+    # 5: the review queue at a million suggestions: each order has an index that walks it, so
+    #    the next item is found without sorting the queue, and undos are found by what they reverse.
+    """
+    CREATE INDEX decisions_reverses ON decisions(reverses);
+    CREATE INDEX suggestions_review_score ON suggestions(score DESC, segment_id, code_key, source);
+    CREATE INDEX suggestions_review_uncertainty ON suggestions(ABS(score - 0.5), segment_id, code_key, source);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit on its own)."""
+    found, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                found.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        found.append(buffer.strip())
+    return found
