@@ -41,7 +41,8 @@ demo: $(VENV)/.installed
 	@echo "Done: out/report.docx (Word report), out/codings.xlsx, out/suggestions.xlsx, out/toc.png, out/project.qdpx"
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check qualkit tests
+	$(BIN)/ruff check qualkit tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test

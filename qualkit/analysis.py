@@ -253,7 +253,7 @@ def toc_evidence(frame, codebook, *, window: int = 1, by: str | None = None):
             hits = near(link.source, a) | near(link.source, b)  # the moderator beside either end
             name = f"{link.source} moderates {a} -> {b}"
         cases = sorted({meta[h][0] for h in hits if h in meta and meta[h][0]})
-        quotes = []
+        quotes: list[tuple[str, str, str]] = []
         for h in sorted(hits):
             if h in meta and len(quotes) < 3:
                 text = " ".join(str(meta[h][1]).split())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import warnings as py_warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit.errors import RefiError
@@ -105,7 +106,7 @@ def export_qdpx(store: Store, codebook: Codebook, path: str | os.PathLike, *, na
     from qualkit.refi import write_qdpx
 
     refi = project_to_refi(store, codebook, name=name, consensus=consensus)
-    write_qdpx(refi, path)
+    write_qdpx(refi, Path(path))
     return len(refi.codings)
 
 
@@ -114,7 +115,7 @@ def export_qdc(codebook: Codebook, path: str | os.PathLike) -> int:
     from qualkit.refi import walk_codes, write_qdc
 
     codes = codebook_codes(codebook)
-    write_qdc(codes, path, name=f"{codebook.name} (version {codebook.version})")
+    write_qdc(codes, Path(path), name=f"{codebook.name} (version {codebook.version})")
     return sum(1 for _ in walk_codes(codes))
 
 
@@ -167,7 +168,7 @@ def qdc_codebook(path: str | os.PathLike) -> tuple[Codebook, list[str]]:
 
     with py_warnings.catch_warnings(record=True) as caught:
         py_warnings.simplefilter("always")
-        codes = read_qdc(path)
+        codes = read_qdc(Path(path))
     text, _ = codes_to_yaml(codes, name=os.path.basename(os.fspath(path)), origin="REFI-QDA codebook")
     codebook, warnings = parse_codebook(text, path=os.fspath(path))
     return codebook, [*(str(w.message) for w in caught), *warnings]
@@ -184,7 +185,7 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
     from qualkit.review.actions import decide
     from qualkit.segment import segment_blocks
 
-    refi = read_qdpx(path)
+    refi = read_qdpx(Path(path))
     text, guid_to_key = codes_to_yaml(refi.codes, name=refi.name, origin=refi.origin)
     codebook, _ = parse_codebook(text, path=f"{path} (codes)")
     keys = [code.key for code in codebook.codes]
@@ -227,7 +228,7 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
                 )
                 continue
             suggestion_id = store.suggestions.add_manual(segment_id, key, codebook_id, span=(coding.start, coding.end))
-            reviewer = users.get(coding.user) or refi.origin or "imported"
+            reviewer = (users.get(coding.user) if coding.user else None) or refi.origin or "imported"
             result = decide(store, reviewer, accept=[suggestion_id], via=f"import {os.path.basename(os.fspath(path))}")
             codings += len(result.recorded)
             merged += len(result.unchanged)

@@ -25,6 +25,7 @@ from qualkit.records import (
     Case,
     CodebookVersion,
     CorpusCount,
+    Decision,
     DocumentInfo,
     QueueFilter,
     ReviewedSuggestion,
@@ -240,7 +241,7 @@ class Project:
         """Validate a codebook file (patterns compiled); no project is needed."""
         from qualkit.codebook import load_codebook
 
-        return load_codebook(path)
+        return load_codebook(Path(path))
 
     def load_codebook(self, path: str | os.PathLike) -> CodebookLoad:
         """Validate and store a codebook file (.yaml, or a REFI-QDA .qdc).
@@ -255,7 +256,7 @@ class Project:
         else:
             from qualkit.codebook import load_codebook
 
-            codebook, warnings = load_codebook(path)
+            codebook, warnings = load_codebook(Path(path))
         codebook_id, created = self.store.codebooks.save(codebook)
         return CodebookLoad(codebook, codebook_id, created, tuple(warnings))
 
@@ -398,7 +399,7 @@ class Project:
 
         return decide(self.store, reviewer, accept=accept, reject=reject, note=note)
 
-    def undo(self, reviewer: str):  # -> Decision | None
+    def undo(self, reviewer: str) -> Decision | None:
         from qualkit.review.actions import undo_last
 
         return undo_last(self.store, reviewer)

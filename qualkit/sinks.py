@@ -227,7 +227,7 @@ def need_pyarrow() -> None:
         raise StagedSuggestionsError("Parquet suggestions need pyarrow: pip install 'qualkit[dask]'") from None
 
 
-def _schema():
+def _schema() -> Any:
     import pyarrow as pa
 
     return pa.schema([

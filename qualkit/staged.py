@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import StagedSuggestionsError
 from qualkit.progress import Progress
@@ -103,7 +103,7 @@ def import_suggestions(store: Store, folder: str | os.PathLike, *, identity: Pro
     )
 
 
-def _read(path: Path):
+def _read(path: Path) -> Any:
     import pandas as pd
 
     try:

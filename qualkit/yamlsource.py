@@ -68,8 +68,8 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
                     f"duplicate key {key!r} (first on line {seen[key]}); keep one of them", line
                 )
             seen[key] = line
-            lines[(*path, key)] = line
-            _walk(value_node, (*path, key), lines)
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines)
+            _walk(item, path + (index,), lines)

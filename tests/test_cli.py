@@ -197,7 +197,7 @@ def _stored(db) -> tuple[int, list]:
     from qualkit.project import Project
 
     with Project.open(db) as project:
-        return len(project.store.runs.list()), list(project.store.suggestions.views())
+        return len(project.store.runs.log()), list(project.store.suggestions.views())
 
 
 def test_code_on_a_local_dask_cluster(runner, db, folder, tmp_path):

@@ -42,7 +42,7 @@ def test_code_proposes_on_data_turns_only(coded):
     assert rows[2]["evidence"] == (
         f"accountab* @{accountability}-{accountability + 14}; trust @{trust}-{trust + 5}"
     )
-    run = coded.store.runs.list()[-1]
+    run = coded.store.runs.log()[-1]
     assert run.command == "code" and run.parameters["codebook_sha256"] == report.codebook_sha256
     assert run.counts["new"] == 3
 

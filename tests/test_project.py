@@ -57,7 +57,7 @@ def test_ingest_folder_of_every_format(project, tmp_path):
     assert leader[1].text == "Two of our middle leaders are on NPQLT. 😀 Emoji-safe offsets."
     assert leader[3].timestamp == 70.0
     assert check_offsets(project) == sum(d.segments for d in report.added)
-    run = project.store.runs.list()[-1]
+    run = project.store.runs.log()[-1]
     assert run.command == "ingest" and run.counts["added"] == 4
 
 

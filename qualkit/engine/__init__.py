@@ -23,8 +23,14 @@ ENGINES = ("local", "dask")
 class Engine(Protocol):
     """Proposes codes for pages of segments somewhere, and hands the results back in page order."""
 
-    description: str  # where it runs, for the run's summary: "in this process", "on Dask (2 workers, ...)"
-    workers: int
+    @property
+    def description(self) -> str:
+        """Where it runs, for the run's summary: "in this process", "on Dask (2 workers, ...)"."""
+        ...
+
+    @property
+    def workers(self) -> int:
+        ...
 
     def results(self, pages: Iterable[Page]) -> Iterator[PageResult]:
         """One result per page, in page order."""

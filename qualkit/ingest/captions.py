@@ -36,7 +36,7 @@ def read_captions(path: Path, data: bytes, options: ReadOptions) -> tuple[list[R
         raise IngestError(f"{path}: the file is empty")
     caption_format = "srt" if path.suffix.lower() == ".srt" else "vtt"
     try:
-        captions = list(webvtt.from_buffer(io.StringIO(text), format=caption_format))
+        captions = list(webvtt.from_buffer(io.StringIO(text), format=caption_format).captions)
     except MalformedFileError as exc:
         raise IngestError(
             f"{path}: not a valid {caption_format.upper()} caption file ({exc}); "

@@ -11,6 +11,7 @@ import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit.errors import IngestError
@@ -77,13 +78,13 @@ def ingest(
     from qualkit.ingest import discover
 
     if cases_file:
-        read_cases_file(cases_file, [])  # a malformed cases file stops us before any write
+        read_cases_file(Path(cases_file), [])  # a malformed cases file stops us before any write
     started = utc_timestamp()
-    files, problems = discover(paths)
+    files, problems = discover([Path(p) for p in paths])
     state = _IngestState(failures=list(problems))
     if strict and problems:
         return state.report(rolled_back=True)
-    cases_assigned, case_problems = 0, ()
+    cases_assigned, case_problems = 0, tuple[str, ...]()
     try:
         with store.transaction() if strict else contextlib.nullcontext():
             for done, source in enumerate(files, start=1):
@@ -158,7 +159,7 @@ def assign_cases(store: Store, names: Sequence[str], *, case: str | None = None,
     """Put ``names`` into ``case`` and/or apply a cases file; (documents assigned, problems)."""
     from qualkit.cases import CasesPlan, read_cases_file
 
-    plan = read_cases_file(cases_file, store.documents.names()) if cases_file else CasesPlan(assignments=())
+    plan = read_cases_file(Path(cases_file), store.documents.names()) if cases_file else CasesPlan(assignments=())
     assignments = list(plan.assignments)
     if case:
         explicit = {document for document, _ in assignments}

@@ -648,7 +648,7 @@ class _ProjectReader:
             ref = _child(coding_el, "CodeRef")
             code = self.context.ref(_attr(ref, "targetGUID")) if ref is not None else None
             if code is None or code not in self.context.codes:
-                unknown_codes.append(_attr(ref, "targetGUID") if ref is not None else "(no CodeRef)")
+                unknown_codes.append((_attr(ref, "targetGUID") or "(no guid)") if ref is not None else "(no CodeRef)")
                 return
             user = self.context.ref(_attr(coding_el, "creatingUser"))
             if user is not None and user not in user_guids:

@@ -254,8 +254,8 @@ class _ProjectWriter:
                 if case.description:
                     ET.SubElement(case_el, "Description").text = _xml_content(case.description)
                 self._values(case_el, case.attributes, variable_guids)
-                for source in case.source_guids:
-                    target = registry.ref(source, {"source"}, f"case {case.name!r}")
+                for source_guid in case.source_guids:
+                    target = registry.ref(source_guid, {"source"}, f"case {case.name!r}")
                     ET.SubElement(case_el, "SourceRef", {"targetGUID": target})
 
         members: list[tuple[str, bytes]] = []

@@ -48,7 +48,7 @@ def decide(
         raise NotFoundError(
             f"no suggestion with id {', '.join(map(str, sorted(missing)))}; `qualkit suggestions` lists ids"
         )
-    current = current_verdicts(store.decisions.list(reviewer=reviewer, suggestion_ids=accepted + rejected))
+    current = current_verdicts(store.decisions.log(reviewer=reviewer, suggestion_ids=accepted + rejected))
     recorded, unchanged = [], []
     with store.transaction():
         for verdict, ids in ((Verdict.ACCEPT, accepted), (Verdict.REJECT, rejected)):
@@ -107,4 +107,4 @@ def accept_all(
 
 def states(store: Store, suggestion_ids: Iterable[int] | None = None) -> dict[int, ReviewState]:
     """suggestion id → every reviewer's verdict in force (suggestions nobody decided are absent)."""
-    return review_states(store.decisions.list(suggestion_ids=suggestion_ids))
+    return review_states(store.decisions.log(suggestion_ids=suggestion_ids))

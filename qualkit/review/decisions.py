@@ -55,7 +55,7 @@ class ConsensusRule:
             return Status.PENDING
         accepts = sum(v is Verdict.ACCEPT for v in verdicts.values())
         rejects = len(verdicts) - accepts
-        if self.name == "adjudicator" and self.adjudicator in verdicts:
+        if self.name == "adjudicator" and self.adjudicator is not None and self.adjudicator in verdicts:
             return _status(verdicts[self.adjudicator])
         if self.name == "any":
             return Status.ACCEPTED if accepts else Status.REJECTED

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from qualkit.records import Decision, DecisionNote, Verdict
 from qualkit.store.database import Repository, chunks, placeholders
@@ -13,7 +14,7 @@ _COLUMNS = (
 )
 
 
-def _decision(row) -> Decision:
+def _decision(row: Sequence[Any]) -> Decision:
     return Decision(
         id=row[0], suggestion_id=row[1], reviewer=row[2], verdict=Verdict(row[3]), note=row[4], via=row[5],
         decided_at=row[6], reverses=row[7], seen_source=row[8], seen_score=row[9], seen_codebook_id=row[10],
@@ -37,7 +38,7 @@ class DecisionRepository(Repository):
                 raise KeyError(suggestion_id)
             return int(cur.lastrowid or 0)
 
-    def list(self, *, reviewer: str | None = None, suggestion_ids: Iterable[int] | None = None) -> list[Decision]:
+    def log(self, *, reviewer: str | None = None, suggestion_ids: Iterable[int] | None = None) -> list[Decision]:
         """Decisions in the order they were made (of one reviewer; on these suggestions)."""
         where: list[str] = []
         params: list[object] = []

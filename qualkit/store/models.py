@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qualkit.records import ModelInfo
@@ -12,7 +12,7 @@ from qualkit.store.database import Repository
 _COLUMNS = "id, codebook_id, trained_on, training_size, metrics, parameters, library, created_at, LENGTH(estimator)"
 
 
-def _info(row) -> ModelInfo:
+def _info(row: Sequence[Any]) -> ModelInfo:
     return ModelInfo(
         id=row[0], codebook_id=row[1], trained_on=row[2], training_size=row[3], metrics=json.loads(row[4]),
         parameters=json.loads(row[5]), library=row[6], created_at=row[7], size=row[8] or 0,
@@ -36,5 +36,5 @@ class ModelRepository(Repository):
         row = self._conn.execute(f"SELECT {_COLUMNS}, estimator FROM models ORDER BY id DESC LIMIT 1").fetchone()
         return (_info(row), bytes(row[9])) if row else None
 
-    def list(self) -> list[ModelInfo]:
+    def all(self) -> list[ModelInfo]:
         return [_info(row) for row in self._conn.execute(f"SELECT {_COLUMNS} FROM models ORDER BY id")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qualkit.records import Run
@@ -14,7 +14,7 @@ def _json(value: Mapping[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _run(row) -> Run:
+def _run(row: Sequence[Any]) -> Run:
     return Run(id=row[0], command=row[1], parameters=json.loads(row[2]), counts=json.loads(row[3]),
                started_at=row[4], finished_at=row[5])
 
@@ -62,5 +62,5 @@ class RunRepository(Repository):
             return _run(row)
         return None
 
-    def list(self) -> list[Run]:
+    def log(self) -> list[Run]:
         return [_run(row) for row in self._conn.execute(f"SELECT {_COLUMNS} FROM runs ORDER BY id")]

@@ -15,10 +15,27 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from qualkit.codebook import Codebook
-from qualkit.records import Evidence, Segment, Source, Suggestion
-from qualkit.store import evidence_json
+from qualkit.records import Evidence, Source, Suggestion
+from qualkit.store import SuggestionRow, evidence_json
+
+
+class Passage(Protocol):
+    """What the rules read of a segment: its id, where it starts in its document, and its text."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+P = TypeVar("P", bound=Passage)
 
 
 @functools.lru_cache(maxsize=64)
@@ -37,12 +54,12 @@ class RuleSuggester:
         self.patterns = CompiledPatterns(codebook.codes, nlp_name=codebook.nlp)
         self.nlp = self.patterns.nlp
 
-    def __call__(self, segment: Segment) -> list[Suggestion]:
+    def __call__(self, segment: Passage) -> list[Suggestion]:
         return next(self.pipe([segment]))[1]
 
     def pipe(
-        self, segments: Iterable[Segment], *, batch_size: int = 512
-    ) -> Iterator[tuple[Segment, list[Suggestion]]]:
+        self, segments: Iterable[P], *, batch_size: int = 512
+    ) -> Iterator[tuple[P, list[Suggestion]]]:
         """(segment, suggestions) for each segment, in order; tokenizes in batches. A segment
         is anything with ``id``, ``start`` and ``text``."""
         for segment, found in self._found(segments, batch_size=batch_size):
@@ -52,17 +69,18 @@ class RuleSuggester:
             ]
 
     def rows(
-        self, segments: Iterable[Segment], *, batch_size: int = 512
-    ) -> Iterator[tuple[Segment, list[tuple]]]:
+        self, segments: Iterable[P], *, batch_size: int = 512
+    ) -> Iterator[tuple[P, list[SuggestionRow]]]:
         """:meth:`pipe` as the store's :func:`~qualkit.store.suggestion_row` tuples, built without
         the records in between: what a worker sends the writer, several hundred thousand a run."""
         rule = Source.RULE.value
         for segment, found in self._found(segments, batch_size=batch_size):
             yield segment, [(segment.id, code, rule, score, evidence_json(spans)) for code, score, spans in found]
 
-    def _found(self, segments: Iterable[Segment], *, batch_size: int):
+    def _found(self, segments: Iterable[P], *,
+               batch_size: int) -> Iterator[tuple[P, list[tuple[str, float, list[tuple[int, int, str]]]]]]:
         """(segment, [(code, score, evidence spans as document offsets), ...]) for each segment."""
-        pending: deque[Segment] = deque()  # segments whose texts nlp.pipe has taken
+        pending: deque[P] = deque()  # segments whose texts nlp.pipe has taken
 
         def texts():
             for segment in segments:
@@ -73,7 +91,7 @@ class RuleSuggester:
             segment = pending.popleft()
             yield segment, self._evidence(segment, doc)
 
-    def _evidence(self, segment: Segment, doc) -> list[tuple[str, float, list[tuple[int, int, str]]]]:
+    def _evidence(self, segment: Passage, doc: Any) -> list[tuple[str, float, list[tuple[int, int, str]]]]:
         # Runs once per segment over every hit: a national corpus makes millions of hits, so
         # this loop keeps to plain tuples and dicts.
         matches = self.patterns.matches(doc, segment.text)
@@ -101,8 +119,8 @@ class RuleSuggester:
         offset = segment.start
         codes = sorted(evidence, key=self._order.__getitem__) if len(evidence) > 1 else evidence
         for code in codes:  # codebook order, so output is stable
-            spans = sorted(evidence[code].items())
-            items = [(offset + start, offset + end, pattern) for (start, end), pattern in spans]
+            ordered = sorted(evidence[code].items())
+            items = [(offset + start, offset + end, pattern) for (start, end), pattern in ordered]
             found.append((code, rule_score(_distinct(items) if len(items) > 1 else 1), items))
         return found
 

@@ -56,22 +56,22 @@ def test_interrupted_dask_run_closes_and_resumes(copies, cluster, client):
 
 def test_missing_dask_says_how_to_install(copies, monkeypatch):
     project = copies("fresh", "p.db")
-    runs = len(project.store.runs.list())
+    runs = len(project.store.runs.log())
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
     with pytest.raises(EngineError, match=r"^the Dask engine needs Dask: pip install 'qualkit\[dask\]'$"):
         project.code(engine="dask")
-    assert len(project.store.runs.list()) == runs
+    assert len(project.store.runs.log()) == runs
 
 
 def test_bad_scheduler_address_is_a_clear_error(copies, monkeypatch):
     monkeypatch.setattr("qualkit.engine.dask.CONNECT_TIMEOUT", 1)
     project = copies("fresh", "p.db")
-    runs = len(project.store.runs.list())
+    runs = len(project.store.runs.log())
     with pytest.raises(EngineError, match=r"^cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9': "):
         project.code(engine="dask", scheduler="tcp://127.0.0.1:9")
     with pytest.raises(EngineError, match=r"^cannot reach the Dask scheduler at 'nonsense:::': invalid address"):
         project.code(engine="dask", scheduler="nonsense:::")
-    assert len(project.store.runs.list()) == runs and not suggestions(project)
+    assert len(project.store.runs.log()) == runs and not suggestions(project)
 
 
 def test_scheduler_needs_the_dask_engine(copies):

@@ -44,7 +44,7 @@ def test_parquet_on_dask_then_import_equals_a_direct_run(copies, cluster, tmp_pa
     assert (loaded.partitions, loaded.suggestions, loaded.new) == (5, expected.found, expected.new)
     again = staged.import_suggestions(folder)
     assert again.new == 0 and suggestions(staged) == suggestions(direct)
-    commands = [run.command for run in staged.store.runs.list()]
+    commands = [run.command for run in staged.store.runs.log()]
     assert commands[-3:] == ["code", "import suggestions", "import suggestions"]
 
 
@@ -86,14 +86,14 @@ def test_import_into_another_project_is_refused_and_writes_nothing(copies, tmp_p
     with Project.init(tmp_path / "other.db") as other:  # the same corpus and codebook, but not the same project
         other.ingest([CORPUS / "interviews"])
         other.load_codebook(CODEBOOK)
-        runs = len(other.store.runs.list())
+        runs = len(other.store.runs.log())
         with pytest.raises(StagedSuggestionsError) as refused:
             other.import_suggestions(folder)
         assert str(refused.value).startswith(
             f"{folder} was written from project {staged.path.resolve()} (id {staged.project_id}), not from "
             f"{other.path} (id {other.project_id}): segment ids differ between projects."
         )
-        assert not suggestions(other) and len(other.store.runs.list()) == runs
+        assert not suggestions(other) and len(other.store.runs.log()) == runs
 
 
 def test_import_refuses_a_partition_naming_unknown_segments(copies, tmp_path):
@@ -104,10 +104,10 @@ def test_import_refuses_a_partition_naming_unknown_segments(copies, tmp_path):
     frame = pd.read_parquet(folder / second)
     frame.loc[0, "segment_id"] = 999_999
     frame.to_parquet(folder / second, index=False)
-    runs = len(staged.store.runs.list())
+    runs = len(staged.store.runs.log())
     with pytest.raises(StagedSuggestionsError, match=rf"^{folder / second}: segment 999999 is not in this project"):
         staged.import_suggestions(folder)
-    assert not suggestions(staged) and len(staged.store.runs.list()) == runs  # the good first partition waited too
+    assert not suggestions(staged) and len(staged.store.runs.log()) == runs  # the good first partition waited too
 
 
 def test_to_parquet_refuses_a_folder_it_did_not_write(copies, tmp_path):
@@ -125,4 +125,4 @@ def test_parquet_without_pyarrow_says_how_to_install(copies, tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the extra were not installed
     with pytest.raises(StagedSuggestionsError, match=r"^Parquet suggestions need pyarrow: pip install 'qualkit\[dask"):
         project.code(parquet=tmp_path / "out")
-    assert not (tmp_path / "out").exists() and len(project.store.runs.list()) == 1  # the ingest's run only
+    assert not (tmp_path / "out").exists() and len(project.store.runs.log()) == 1  # the ingest's run only

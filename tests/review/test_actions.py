@@ -24,7 +24,7 @@ def test_decide_undo_and_status(reviewed):
     assert undone.suggestion_id == ids["culture.trust"]
     rows = {r["code"]: r for r in reviewed.suggestions()}
     assert rows["culture.trust"]["status"] == "pending"
-    verdicts = [d.verdict.value for d in reviewed.store.decisions.list(reviewer="alice")]
+    verdicts = [d.verdict.value for d in reviewed.store.decisions.log(reviewer="alice")]
     assert verdicts == ["accept", "reject", "undo"]  # appended, never rewritten
 
 
@@ -40,7 +40,7 @@ def test_decisions_are_append_only_in_the_database(reviewed):
 def test_decision_records_what_the_reviewer_saw(reviewed):
     ids = ids_by_code(reviewed)
     reviewed.decide("alice", accept=[ids["offer.npq"]])
-    [row] = reviewed.store.decisions.list(reviewer="alice")
+    [row] = reviewed.store.decisions.log(reviewer="alice")
     assert (row.seen_source, row.seen_score, row.seen_codebook_id) == ("rule", 0.5, 1)
 
 
@@ -59,7 +59,7 @@ def test_decide_unknown_id_writes_nothing(reviewed):
     ids = ids_by_code(reviewed)
     with pytest.raises(NotFoundError, match="no suggestion with id 999"):
         reviewed.decide("alice", accept=[ids["offer.npq"], 999])
-    assert reviewed.store.decisions.list() == []
+    assert reviewed.store.decisions.log() == []
     with pytest.raises(QualkitError, match="a reviewer name is needed"):
         reviewed.decide("  ", accept=[ids["offer.npq"]])
 
@@ -74,7 +74,7 @@ def test_manual_code_and_accept_all(reviewed):
 
     result = reviewed.accept_all("bob", code="offer.npq", min_score=0.5)
     assert len(result.recorded) == 1
-    [row] = reviewed.store.decisions.list(reviewer="bob")
+    [row] = reviewed.store.decisions.log(reviewer="bob")
     assert row.via == "accept-all code=offer.npq min-score=0.5"
 
 
@@ -109,7 +109,7 @@ def test_two_reviewers_concurrently_from_two_processes(reviewed):
         _, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err.decode()
     for name in ("alice", "bob"):
-        decisions = reviewed.store.decisions.list(reviewer=name)
+        decisions = reviewed.store.decisions.log(reviewer=name)
         assert len(decisions) == 20 * 3  # every change of mind recorded, none lost or doubled
     statuses = {r["code"]: (r["reviewer:alice"], r["reviewer:bob"]) for r in reviewed.suggestions()}
     assert set(statuses.values()) == {("rejected", "rejected")}

@@ -71,7 +71,7 @@ def test_accept_reject_undo_note_add_quit_and_resume(db):
     assert child.exitstatus == 0
 
     with Project.open(db) as project:
-        decisions = [(d.verdict.value, d.note) for d in project.store.decisions.list(reviewer="alice")]
+        decisions = [(d.verdict.value, d.note) for d in project.store.decisions.log(reviewer="alice")]
         assert decisions == [("accept", None), ("reject", "clear NPQ reference"), ("undo", None),
                              ("accept", None), ("accept", None)]
         manual = [(r["segment"], r["code"]) for r in project.suggestions() if r["source"] == "manual"]
@@ -93,7 +93,7 @@ def test_kill_between_decisions_loses_nothing(db):
     child.kill(signal.SIGKILL)
     child.close()
     with Project.open(db) as project:
-        assert [d.verdict.value for d in project.store.decisions.list(reviewer="alice")] == ["accept", "reject"]
+        assert [d.verdict.value for d in project.store.decisions.log(reviewer="alice")] == ["accept", "reject"]
     again = spawn(db)
     assert "2 done · 1 remaining" in again.before
     again.send("q")

@@ -44,7 +44,7 @@ def test_round_trip_is_idempotent(reviewed, tmp_path):
     assert (again.recorded, again.unchanged) == (0, 2)
     rows = {r["code"]: r for r in reviewed.suggestions(reviewers=["alice"])}
     assert rows["offer.npq"]["status"] == "accepted" and rows["culture.trust"]["status"] == "rejected"
-    [note] = [d.note for d in reviewed.store.decisions.list() if d.verdict.value == "accept"]
+    [note] = [d.note for d in reviewed.store.decisions.log() if d.verdict.value == "accept"]
     assert note == "note on offer.npq"
 
 
