@@ -20,7 +20,7 @@ from qualkit.errors import IngestError
 from qualkit.ingest.base import RawText, ReadOptions
 from qualkit.ingest.captions import read_captions
 from qualkit.ingest.docx import read_docx
-from qualkit.ingest.layout import find_structure
+from qualkit.ingest.layout import read_structure
 from qualkit.ingest.pdf import read_pdf
 from qualkit.ingest.survey import read_survey
 from qualkit.ingest.text import read_text
@@ -120,13 +120,11 @@ def extract(source: SourceFile, data: bytes, options: ReadOptions) -> tuple[list
                     f"{source.path}: the {suffix} format decides the kind ({kind.value}); "
                     f"--kind {options.kind} does not apply"
                 )
+            metadata = raw.metadata
         else:
-            kind, blocks = find_structure(raw.text, options.kind)
-            if kind is DocumentKind.TRANSCRIPT and not blocks:
-                raise IngestError(
-                    f"{source.path}: no 'Speaker: text' lines found, so it has no turns; "
-                    "ingest it with --kind document, or label each turn 'Name: ...'"
-                )
+            structure = read_structure(raw.text, options.kind, source=str(source.path))
+            kind, blocks = structure.kind, structure.blocks
+            metadata = {**structure.metadata, **raw.metadata}
         if raw.name_suffix is not None:
             stem = source.name.rsplit(".", 1)[0]
             name = f"{stem}/{raw.name_suffix}"
@@ -142,7 +140,7 @@ def extract(source: SourceFile, data: bytes, options: ReadOptions) -> tuple[list
                 source_sha256=sha,
                 reader=reader.__module__.rsplit(".", 1)[-1],
                 attributes=raw.attributes,
-                metadata=raw.metadata,
+                metadata=metadata,
             )
         )
     return documents, warnings
