@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from qualkit.errors import IngestError
 from qualkit.ingest.base import RawText, ReadOptions
 from qualkit.ingest.captions import read_captions
+from qualkit.ingest.discover import SURVEY_SUFFIXES, Discovery, SideFile, SkippedFile, SourceFile
+from qualkit.ingest.discover import discover as discover_files
 from qualkit.ingest.docx import read_docx
 from qualkit.ingest.layout import read_structure
 from qualkit.ingest.pdf import read_pdf
@@ -38,50 +39,21 @@ READERS: dict[str, Reader] = {
     ".csv": read_survey,
     ".xlsx": read_survey,
 }
-SURVEY_SUFFIXES = {".csv", ".xlsx"}
 KINDS = ("auto", "transcript", "document", "survey")
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
-__all__ = ["READERS", "KINDS", "SourceFile", "ReadOptions", "discover", "extract"]
+__all__ = [
+    "KINDS", "READERS", "Discovery", "ReadOptions", "SideFile", "SkippedFile", "SourceFile", "discover", "extract",
+]
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    """A file to ingest and the document name it gets (its path below the folder given)."""
+def discover(paths: Iterable[str | Path]) -> Discovery:
+    """Files to ingest under ``paths`` (folders walked, sorted), and what is left out and why.
 
-    path: Path
-    name: str
-
-
-def discover(paths: Iterable[str | Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
-    """Files to ingest under ``paths`` (folders walked, sorted), and (path, reason) problems.
-
-    Hidden files and, inside walked folders, files of unsupported formats are passed over;
-    a file named explicitly in an unsupported format is a problem.
+    See :mod:`qualkit.ingest.discover`: cases and review files come back apart, unreadable
+    files as skipped with a reason and a fix, hidden files are ignored quietly.
     """
-    files: list[SourceFile] = []
-    problems: list[tuple[str, str]] = []
-    supported = ", ".join(sorted(READERS))
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for found in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = found.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if found.suffix.lower() in READERS:
-                    files.append(SourceFile(found, relative.as_posix()))
-        elif path.is_file():
-            if path.suffix.lower() in READERS:
-                files.append(SourceFile(path, path.name))
-            else:
-                problems.append(
-                    (str(path), f"unsupported format {path.suffix or '(no suffix)'!r}; "
-                                f"qualkit reads {supported}")
-                )
-        else:
-            problems.append((str(path), "no such file or folder"))
-    return files, problems
+    return discover_files(paths, readable=READERS)
 
 
 def file_sha256(data: bytes) -> str:
