@@ -18,9 +18,10 @@ def test_read_survey_csv_rows_become_documents(tmp_path):
     raws, warnings = read_survey(
         path, path.read_bytes(), ReadOptions(id_column="id", text_column="answer")
     )
+    respondent = {"question": "answer"}
     assert [(r.name_suffix, r.text, r.attributes) for r in raws] == [
-        ("R1", "My mentor helped me plan, every week.", {"school": "Brookfield", "role": "ECT"}),
-        ("R3", "The NPQ gave me language for leading change.", {"school": "Harbour", "role": "NPQ"}),
+        ("R1", "My mentor helped me plan, every week.", {"school": "Brookfield", "role": "ECT", **respondent}),
+        ("R3", "The NPQ gave me language for leading change.", {"school": "Harbour", "role": "NPQ", **respondent}),
     ]
     assert "1 row(s) with an empty 'answer' skipped" in warnings[0]
 
