@@ -22,7 +22,9 @@ from qualkit.ingest.discover import SURVEY_SUFFIXES, Discovery, SideFile, Skippe
 from qualkit.ingest.discover import discover as discover_files
 from qualkit.ingest.docx import read_docx
 from qualkit.ingest.layout import read_structure
+from qualkit.ingest.odt import read_odt
 from qualkit.ingest.pdf import read_pdf
+from qualkit.ingest.rtf import read_rtf
 from qualkit.ingest.survey import read_survey
 from qualkit.ingest.text import read_text
 from qualkit.records import DocumentKind, ExtractedDocument
@@ -33,6 +35,8 @@ READERS: dict[str, Reader] = {
     ".txt": read_text,
     ".md": read_text,
     ".docx": read_docx,
+    ".odt": read_odt,
+    ".rtf": read_rtf,
     ".pdf": read_pdf,
     ".vtt": read_captions,
     ".srt": read_captions,
