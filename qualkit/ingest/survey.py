@@ -2,7 +2,8 @@
 
 The answers come from ``--text-column`` (repeatable: one column per open question); the id
 from ``--id-column`` (default: the row's line number). Every other column is an attribute of
-the respondent (school, role, phase, ...), kept on each of their answers.
+the respondent (school, role, phase, ...), kept on each of their answers. A respondent's
+answers come in the file's column order.
 
 Names: with one text column an answer is ``<file stem>/<id>``, as it always was; with several,
 ``<file stem>/<id>/<question>``, where ``<question>`` is the column's name when it is short
@@ -65,11 +66,8 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
         resolve_columns([options.id_column], columns, option="--id-column", source=str(path))[0]
         if options.id_column else None
     )
-    text_columns = [
-        column
-        for column in resolve_columns(specs, columns, option="--text-column", source=str(path))
-        if column != id_column
-    ]
+    asked = resolve_columns(specs, columns, option="--text-column", source=str(path))
+    text_columns = [column for column in columns if column in asked and column != id_column]  # file order
     if not text_columns:
         raise IngestError(f"{path}: --text-column names only the --id-column {id_column!r}")
     several = len(text_columns) > 1
