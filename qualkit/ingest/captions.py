@@ -130,9 +130,10 @@ def read_captions(path: Path, data: bytes, options: ReadOptions) -> tuple[list[R
             if prefixed:
                 speaker, words = prefixed["name"], prefixed["rest"]
         previous = turns[-1] if turns else None
-        continues = previous is not None and (
-            speaker == previous[0] or (speaker is None and (previous[0] is not None or cue.start is None))
-        )
+        if speaker is not None:
+            continues = previous is not None and previous[0] == speaker
+        else:  # an unlabelled cue continues a speaker's turn (or, without a time, any turn)
+            continues = previous is not None and (previous[0] is not None or cue.start is None)
         if previous is not None and continues:
             previous[2].append(words)
         else:
