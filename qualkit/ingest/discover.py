@@ -174,7 +174,7 @@ def _unreadable(path: Path, readable: frozenset[str]) -> tuple[str, str]:
     supported = ", ".join(sorted(readable))
     if not suffix:
         return "no file extension", f"rename it with the extension of its format ({supported})"
-    return f"unsupported format ({suffix})", f"qualkit reads {supported}; convert it to one of them"
+    return f"unsupported format {suffix!r}", f"qualkit reads {supported}; convert it to one of them"
 
 
 def _side_file_role(path: Path) -> str | None:

@@ -9,7 +9,8 @@ per way transcription tools label a turn:
 * ``name-time`` — Otter .txt and the Teams Word download: ``Sarah Okafor  0:03`` on its own
   line, the utterance after.
 
-Each layout is one regex for the line that starts a turn (groups ``speaker``, ``time...`` and,
+Each layout is one regex for the line that starts a turn (written so that no run of spaces can
+be split two ways, which keeps matching linear on hostile input) (groups ``speaker``, ``time...`` and,
 for labels on the same line as the words, ``utterance``), so adding a layout is one entry. The
 stored text is never changed: a turn's block covers only the utterance, never its label or
 timestamp. A label counts as a speaker only when it recurs (or carries a timestamp), so
@@ -29,8 +30,11 @@ from qualkit.errors import IngestError
 from qualkit.records import Block, DocumentKind
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-# A speaker: 1-4 words, the first capitalised ("Sarah Okafor", "Speaker 1", "SO", "P07").
-_NAME = r"(?P<speaker>[A-Z][^\s:\[\]()]*(?:[ \t]+[A-Za-z0-9][^\s:\[\]()]*){0,3})"
+# A speaker: 1-4 words, the first capitalised ("Sarah Okafor", "SO", "P07"). Where a time
+# follows the name (Rev, Otter, Teams) a later word may be a number ("Speaker 1"); before a bare
+# colon it may not, so "Year 7: ..." or "Step 2: ..." inside an answer never becomes a speaker.
+_NAME = r"(?P<speaker>[A-Z][^\s:\[\]()]*(?:[ \t]+[A-Za-z][^\s:\[\]()]*){0,3})"
+_TIMED_NAME = r"(?P<speaker>[A-Z][^\s:\[\]()]*(?:[ \t]+[A-Za-z0-9][^\s:\[\]()]*){0,3})"
 _GAP = r"[ \t\u00a0]"
 
 
@@ -58,20 +62,20 @@ LAYOUTS: tuple[TranscriptLayout, ...] = (
             rf"""^[ \t]*
             (?:\[?(?P<time_before>{_TIME})\]?[ \t]+)?       # [00:12:34] or 00:12:34
             {_NAME}
-            [ \t]*(?:[\[(](?P<time_after>{_TIME})[\])])?  # Name (00:12:34)
-            [ \t]*:[ \t]+(?P<utterance>\S.*?)[ \t]*$""",
+            [ \t]*(?:[\[(](?P<time_after>{_TIME})[\])][ \t]*)?  # Name (00:12:34)
+            :[ \t]+(?P<utterance>\S(?:.*\S)?)[ \t]*$""",
             re.VERBOSE,
         ),
     ),
     TranscriptLayout(
         name="rev",
         example="'Name (00:00:03):' then the text (Rev)",
-        label=re.compile(rf"^[ \t]*{_NAME}[ \t]*[\[(](?P<time>{_TIME})[\])][ \t]*:?[ \t]*$"),
+        label=re.compile(rf"^[ \t]*{_TIMED_NAME}[ \t]*[\[(](?P<time>{_TIME})[\])][ \t]*(?::[ \t]*)?$"),
     ),
     TranscriptLayout(
         name="name-time",
         example="'Sarah Okafor  0:03' then the text (Otter .txt, Teams .docx)",
-        label=re.compile(rf"^{_GAP}*{_NAME}{_GAP}+(?P<time>{_TIME}){_GAP}*$"),
+        label=re.compile(rf"^{_GAP}*{_TIMED_NAME}{_GAP}+(?P<time>{_TIME}){_GAP}*$"),
         trailer=re.compile(r"^\s*Transcribed by https?://otter\.ai\s*$", re.IGNORECASE),
     ),
 )
@@ -83,6 +87,7 @@ _MIN_SHARE = 0.5
 _SHOWN_LINES = 3
 _SHOWN_CHARS = 60
 _PREAMBLE_LINES = 6
+_PREAMBLE_LINE_CHARS = 150  # longer paragraphs before the first turn are prose, not a header
 
 _DURATION = re.compile(r"^(?:\d+h)?\s*(?:\d+m(?:in)?)?\s*(?:\d+s)?$")
 _MONTH = (
@@ -207,17 +212,21 @@ def paragraphs(text: str) -> tuple[Block, ...]:
 
 
 def _looks_like_transcript(text: str, found: _Turns) -> bool:
-    """Enough turns, two speakers, and most paragraphs from the first turn on are turns.
+    """Enough turns, two speakers, and most paragraphs are turns.
 
-    A title, a date or a table of interview details before the first turn do not count
-    against it, nor do label lines that stand in a paragraph of their own (Teams' Word file).
+    Short lines before the first turn (a title, a date, the cells of a table of interview
+    details) do not count against it, nor do label lines that stand in a paragraph of their
+    own (Teams' Word file); long paragraphs before it do, so a paper quoting a few exchanges
+    stays a document.
     """
     turns = found.turns
     if len(turns) < _MIN_TURNS or len({turn.speaker for turn in turns}) < 2:
         return False
     body = [
         block for block in paragraphs(text)
-        if found.first_label <= block.start < found.end and block.start not in found.label_only_lines
+        if block.start < found.end
+        and block.start not in found.label_only_lines
+        and (block.start >= found.first_label or block.end - block.start > _PREAMBLE_LINE_CHARS)
     ]
     return len(turns) >= _MIN_SHARE * len(body)
 

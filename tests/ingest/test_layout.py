@@ -117,3 +117,14 @@ def test_read_structure_forced_transcript_without_layout_raises():
     with pytest.raises(IngestError, match=r"^notes\.txt: no transcript layout recognised .* 'Just prose\.'"):
         read_structure("Just prose.\n\nMore prose.", "transcript", source="notes.txt")
     assert find_structure("Just prose.", "transcript") == (DocumentKind.TRANSCRIPT, ())
+
+
+def test_numbered_labels_before_a_bare_colon_are_not_speakers():
+    text = "\n\n".join([
+        "Interviewer: Which year groups?", "Head: Two of them.\nYear 7: they get a tutor.\nYear 8: they don't.",
+        "Interviewer: Why?", "Head: Money.\nYear 7: funded.\nYear 8: not.",
+    ])
+    assert [t.speaker for t in speaker_turns(text)] == ["Interviewer", "Head", "Interviewer", "Head"]
+    assert [t.speaker for t in speaker_turns("Speaker 1  0:01\nHi.\n\nSpeaker 2  0:04\nHello.")] == [
+        "Speaker 1", "Speaker 2"
+    ]
