@@ -1,4 +1,8 @@
-"""Word documents (.docx): paragraphs in body order, table cells too, via python-docx."""
+"""Word documents (.docx): paragraphs in body order, table cells too, via python-docx.
+
+A two-column table of interview details near the top (``Participant ID | P07``) also becomes
+the document's attributes; see :mod:`qualkit.ingest.header_table`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from qualkit.errors import IngestError
 from qualkit.ingest.archive import check_office_zip
 from qualkit.ingest.base import RawText, ReadOptions
+from qualkit.ingest.header_table import MAX_PARAGRAPHS_BEFORE, header_attributes
 
 
 def read_docx(path: Path, data: bytes, options: ReadOptions) -> tuple[list[RawText], list[str]]:
@@ -22,7 +27,33 @@ def read_docx(path: Path, data: bytes, options: ReadOptions) -> tuple[list[RawTe
     text = "\n\n".join(paragraphs)
     if not text.strip():
         raise IngestError(f"{path}: the Word document has no text")
-    return [RawText(text=text)], []
+    attributes = _header_table(document) or {}
+    return [RawText(text=text, attributes=attributes)], []
+
+
+def _header_table(document) -> dict[str, str] | None:
+    """Attributes from a key/value table before the body (at most a few paragraphs above it)."""
+    from docx.table import Table
+
+    paragraphs_before = 0
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            return header_attributes([_row_texts(row) for row in item.rows])
+        if item.text.strip():
+            paragraphs_before += 1
+            if paragraphs_before > MAX_PARAGRAPHS_BEFORE:
+                return None
+    return None
+
+
+def _row_texts(row) -> list[str]:
+    """The texts of a row's cells, a merged cell once."""
+    seen, texts = set(), []
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            texts.append(cell.text)
+    return texts
 
 
 def _paragraph_texts(container):

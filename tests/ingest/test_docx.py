@@ -56,3 +56,29 @@ def test_read_docx_zip_bomb_is_refused(tmp_path):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(IngestError, match="zip bomb"):
         read_docx(path, path.read_bytes(), ReadOptions())
+
+
+def test_read_docx_header_table_after_the_body_is_not_attributes(tmp_path):
+    import docx
+
+    document = docx.Document()
+    for n in range(5):
+        document.add_paragraph(f"Paragraph {n}.")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Term", "Meaning"
+    path = tmp_path / "late.docx"
+    document.save(path)
+    [raw], _ = read_docx(path, path.read_bytes(), ReadOptions())
+    assert raw.attributes == {}
+    assert raw.text.endswith("Term\n\nMeaning")
+
+
+def test_read_docx_merged_header_cell_is_not_attributes(tmp_path):
+    path = write_docx(tmp_path / "m.docx", ["Interviewer: Hi."], table=[["Details", ""], ["Role", "ECT"]])
+    import docx
+
+    document = docx.Document(path)
+    document.tables[0].cell(0, 0).merge(document.tables[0].cell(0, 1))
+    document.save(path)
+    [raw], _ = read_docx(path, path.read_bytes(), ReadOptions())
+    assert raw.attributes == {}
