@@ -194,9 +194,10 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
             )
     links = _read_toc(problems, data.get("toc"), keys)
     if compile_patterns and not problems.errors:
+        from qualkit.suggest.bounded_regex import FALLBACK_TIME_BUDGET
         from qualkit.suggest.patterns import check_patterns
 
-        failed, slow = check_patterns(codes, nlp_name=data.get("nlp"))
+        failed, slow, fallback = check_patterns(codes, nlp_name=data.get("nlp"))
         for key, spec, message in failed:
             problems.errors.append(f"{path}:{spec.line}: code {key!r}: {message}")
         for key, spec in slow:
@@ -204,6 +205,13 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
                 f"{path}:{spec.line}: code {key!r}: pattern {spec.label} uses predicates spaCy checks "
                 "token by token in Python; it works, but slows coding (IN lists, OP '?' and "
                 "'^prefix' REGEXes are fast)"
+            )
+        for key, spec, why in fallback:
+            problems.warnings.append(
+                f"{path}:{spec.line}: code {key!r}: regex {spec.value!r} needs {why}, which the "
+                f"linear-time engine (RE2) cannot run; it runs on a backtracking engine with "
+                f"{FALLBACK_TIME_BUDGET:g} s per segment, and a segment that takes longer stops `qualkit "
+                "code` with an error naming it"
             )
     _shared_patterns(problems, codes)
     if problems.errors:
