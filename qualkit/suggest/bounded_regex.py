@@ -354,17 +354,19 @@ def _category_ranges(category: str, *, ascii_only: bool) -> list[tuple[int, int]
     return _complement(ranges) if negated else list(ranges)
 
 
-@functools.cache
 def _unicode_ranges(base: str) -> tuple[tuple[int, int], ...]:
-    """The code points ``re`` counts as \\w, \\d or \\s, asked of ``re`` itself (about 0.3 s,
-    once per process), so both engines agree whatever Unicode version this Python has."""
-    pattern = {"WORD": r"\w+", "DIGIT": r"\d+", "SPACE": r"\s+"}[base]
-    return tuple((ord(hit.group()[0]), ord(hit.group()[-1])) for hit in re.finditer(pattern, _all_chars()))
+    return _all_unicode_ranges()[base]
 
 
 @functools.cache
-def _all_chars() -> str:
-    return "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+def _all_unicode_ranges() -> dict[str, tuple[tuple[int, int], ...]]:
+    """The code points ``re`` counts as \\w, \\d and \\s, asked of ``re`` itself (about 0.3 s,
+    once per process), so both engines agree whatever Unicode version this Python has."""
+    every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    return {
+        base: tuple((ord(hit.group()[0]), ord(hit.group()[-1])) for hit in re.finditer(pattern, every))
+        for base, pattern in (("WORD", r"\w+"), ("DIGIT", r"\d+"), ("SPACE", r"\s+"))
+    }
 
 
 def _complement(ranges) -> list[tuple[int, int]]:
