@@ -25,7 +25,8 @@ class Hostile:
     reader: str  # ingest | codebook | code | export | qdpx
     expect: str | None  # the QualkitError subclass expected, or None for a clean success
     message: str  # in the error line, or in the success summary
-    cli: tuple[tuple[str, ...], ...] = field(default=())  # qualkit commands; {file}, {dir} filled in
+    cli: tuple[tuple[str, ...], ...] = field(default=())  # qualkit commands ({file}, {dir} filled in),
+    # run with QUALKIT_PROJECT={dir}/p.db
 
 
 # --- builders -------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ def formula_cells_csv(folder: Path) -> Path:
 
 def utf16_source_qdpx(folder: Path) -> Path:
     qde = """<?xml version="1.0" encoding="utf-8"?>
-<Project xmlns="urn:QDA-XML:project:1:0" name="Hostile">
+<Project xmlns="urn:QDA-XML:project:1.0" name="Hostile">
  <CodeBook><Codes><Code guid="c1" name="Mentoring" isCodable="true"/></Codes></CodeBook>
  <Sources>
   <TextSource guid="s1" name="Fine" plainTextPath="internal://ok.txt"/>
@@ -203,7 +204,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 # --- the corpus -----------------------------------------------------------------------------------
 
-_INGEST = (("init", "-p", "{dir}/p.db"), ("ingest", "{file}", "-p", "{dir}/p.db"))
+_INGEST = (("init",), ("ingest", "{file}"))
 _CHECK = (("codebook", "check", "{file}"),)
 
 CORPUS = (
@@ -221,12 +222,12 @@ CORPUS = (
             _CHECK),
     Hostile("7 MB codebook", oversized_codebook, "codebook", "CodebookError", "more than the 5,000,000", _CHECK),
     Hostile("catastrophic regexes", catastrophic_regex_codebook, "code", None, "5 codes",
-            (*_INGEST[:1], ("ingest", "{dir}/catastrophic_regex.txt", "-p", "{dir}/p.db"),
-             ("codebook", "load", "{file}", "-p", "{dir}/p.db"), ("code", "-p", "{dir}/p.db"))),
+            (*_INGEST[:1], ("ingest", "{dir}/catastrophic_regex.txt"),
+             ("codebook", "load", "{file}"), ("code",))),
     Hostile("lookbehind regex on a backtracking text", fallback_timeout_codebook, "code", "PatternTimeoutError",
-            "code 'mentoring', segment 0: regex '(?<=x)(a|aa)+$' took longer than 1 s",
-            (*_INGEST[:1], ("ingest", "{dir}/fallback_timeout.txt", "-p", "{dir}/p.db"),
-             ("codebook", "load", "{file}", "-p", "{dir}/p.db"), ("code", "-p", "{dir}/p.db"))),
+            "regex '(?<=x)(a|aa)+$' took longer than 1 s",
+            (*_INGEST[:1], ("ingest", "{dir}/fallback_timeout.txt"),
+             ("codebook", "load", "{file}"), ("code",))),
     Hostile("50 MB one-line .txt", long_line_txt, "ingest", None, "none over the 20,000-character limit", _INGEST),
     Hostile("NUL bytes .txt", nul_bytes_txt, "ingest", "IngestError", "contains NUL bytes", _INGEST),
     Hostile("UTF-16 .txt without BOM", utf16_without_bom_txt, "ingest", "IngestError", "contains NUL bytes", _INGEST),
@@ -234,12 +235,12 @@ CORPUS = (
     Hostile("PDF of page numbers only", page_numbers_pdf, "ingest", "IngestError",
             "hold nothing but page numbers", _INGEST),
     Hostile("formula cells", formula_cells_csv, "export", None, "no formula cells",
-            (*_INGEST[:1], ("ingest", "{file}", "-p", "{dir}/p.db", "--id-column", "id", "--text-column", "answer"),
-             ("codebook", "load", "{dir}/formula_cells.yaml", "-p", "{dir}/p.db"), ("code", "-p", "{dir}/p.db"),
-             ("export", "suggestions", "{dir}/out.xlsx", "-p", "{dir}/p.db"),
-             ("export", "suggestions", "{dir}/out.csv", "-p", "{dir}/p.db"))),
+            (*_INGEST[:1], ("ingest", "{file}", "--id-column", "id", "--text-column", "answer"),
+             ("codebook", "load", "{dir}/formula_cells.yaml"), ("code",),
+             ("export", "suggestions", "{dir}/out.xlsx"),
+             ("export", "suggestions", "{dir}/out.csv"))),
     Hostile(".qdpx with UTF-16 and random-byte sources", utf16_source_qdpx, "qdpx", None, "1 source(s), 2 skipped",
-            (("import", "qdpx", "{file}", "-p", "{dir}/p.db"),)),
+            (("init",), ("import", "qdpx", "{file}"))),
 )
 
 

@@ -29,8 +29,20 @@ def main(index: int, path: Path) -> dict:
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         result = {"outcome": "crash", "error": type(exc).__name__, "message": last}
     result["seconds"] = round(time.perf_counter() - started, 3)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KB on Linux
+    result["peak_rss_mb"] = round(peak_rss_kb("self") / 1024, 1)
     return result
+
+
+def peak_rss_kb(pid: str | int) -> int:
+    """A process's peak resident memory in KB: VmHWM, which (unlike getrusage's ru_maxrss, kept
+    across exec) starts afresh in each new program, so the parent's size does not count."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss if pid == "self" else 0
 
 
 if __name__ == "__main__":
