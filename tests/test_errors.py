@@ -8,7 +8,8 @@ import qualkit.errors as errors
 
 PUBLIC = {
     "AgreementError", "AnalysisError", "CasesError", "CodebookError", "DatabaseBusyError", "EngineError",
-    "ExportError", "IngestError", "ModelError", "NotFoundError", "ProjectError", "QualkitError", "QualkitWarning",
+    "ExportError", "IngestError", "ModelError", "NotFoundError", "ProjectError", "PseudonymLeakError",
+    "PseudonymisationError", "QualkitError", "QualkitWarning",
     "RefiError", "RefiSafetyError", "RefiWarning", "ReviewError", "StagedSuggestionsError", "YamlSourceError",
 }
 

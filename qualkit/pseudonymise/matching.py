@@ -1,0 +1,195 @@
+"""Find the names of a key in a text: whole words only, longest first, any case, any line break.
+
+One matcher serves pseudonymising, the leak check and the candidate search, so what the leak
+check calls a leak is exactly what pseudonymising would have replaced.
+
+The rules, for every form (an entry's original or alias):
+
+- whole words: a form never matches inside another word ("Cole" is not in "Coleridge"), where
+  words are letters and digits, so ``brookfield_leader.txt`` still has "brookfield" in it;
+- a trailing "s" stays outside the match ("Coles" -> "Participant 1s") and so does a possessive
+  ("Chloe's" -> "Participant 1's");
+- any case ("BROOKFIELD", "brookfield"), unless the entry is case-sensitive: then only as
+  written or in capitals;
+- the words of a form may be separated by any run of spaces or line breaks, or a hyphen
+  ("All-Through" = "All Through"); apostrophes may be straight or curly; accented letters may be
+  composed or decomposed;
+- a person's title belongs to the match ("Mrs Patel" -> "Participant 1"), as do capitalised
+  generic words after a school's or organisation's name ("Brookfield Primary School");
+- at each position the longest match wins.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qualkit.pseudonymise.vocabulary import ORGANISATION_TRAILING, SCHOOL_TRAILING, TITLES
+
+if TYPE_CHECKING:
+    from qualkit.pseudonymise.key import KeyEntry
+
+_WORD = re.compile(r"[^\W_]+")
+_FORM_PARTS = re.compile(r"\s*[-‐‑–]\s*|\s+")
+SEPARATOR = r"(?:\s*[-‐‑–]\s*|\s+)"
+_APOSTROPHES = "'’ʼ"
+_END = r"(?=[sS]?(?![^\W_]))"  # a word ends here, perhaps after a plural "s"
+_TITLE_SET = frozenset(t.casefold() for t in TITLES)
+_TITLE_GAP = re.compile(r"\.?\s+")
+_TITLE_PATTERN = (
+    "(?:(?-i:" + "|".join(sorted({*TITLES, *(t.upper() for t in TITLES)}, key=len, reverse=True)) + r")\.?\s+)"
+)
+
+
+@dataclass(frozen=True)
+class MatchTarget:
+    """What to look for: ``forms`` that all stand for one target (an entry, or a pseudonym)."""
+
+    forms: tuple[str, ...]
+    case_sensitive: bool = False
+    titled: bool = False  # a title before a form belongs to the match (people)
+    trailing: tuple[str, ...] = ()  # capitalised generic words after a form belong to it
+
+
+@dataclass(frozen=True)
+class FormMatch:
+    """``text[start:end]`` is a form of target number ``target``."""
+
+    start: int
+    end: int
+    target: int
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    pattern: re.Pattern[str]
+    target: int
+    length: int  # of the form, to break ties in favour of the longer form
+
+
+class KeyMatcher:
+    """Finds every target's forms in texts; compile once, use on many texts."""
+
+    def __init__(self, targets: Sequence[MatchTarget]):
+        self.targets = tuple(targets)
+        self._by_token: dict[str, list[_Compiled]] = {}
+        self._titled_by_token: dict[str, list[_Compiled]] = {}
+        for index, target in enumerate(self.targets):
+            for form in dict.fromkeys(target.forms):
+                first = _WORD.search(form)
+                if first is None:
+                    continue
+                compiled = _Compiled(_compile(form, target), index, len(form))
+                token = first.group().casefold()
+                self._by_token.setdefault(token, []).append(compiled)
+                if target.titled:
+                    self._titled_by_token.setdefault(token, []).append(compiled)
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[KeyEntry]) -> KeyMatcher:
+        """A matcher for the forms of key entries; a match's ``target`` is the entry's index."""
+        from qualkit.pseudonymise.key import Kind
+
+        trailing = {Kind.SCHOOL: SCHOOL_TRAILING, Kind.ORGANISATION: ORGANISATION_TRAILING}
+        return cls([
+            MatchTarget(
+                forms=entry.forms,
+                case_sensitive=entry.case_sensitive,
+                titled=entry.kind is Kind.PERSON,
+                trailing=trailing.get(entry.kind, ()),
+            )
+            for entry in entries
+        ])
+
+    @classmethod
+    def for_pseudonyms(cls, entries: Iterable[KeyEntry]) -> KeyMatcher:
+        """A matcher for pseudonyms as written (or in capitals), to map a text back with the key."""
+        return cls([MatchTarget(forms=(entry.pseudonym,), case_sensitive=True) for entry in entries])
+
+    def finditer(self, text: str) -> Iterator[FormMatch]:
+        """Non-overlapping matches, left to right, the longest at each position."""
+        position = 0
+        while True:
+            word = _WORD.search(text, position)
+            if word is None:
+                return
+            match = self._longest_at(text, word.start(), word.group())
+            if match is None:
+                position = word.end()
+            else:
+                yield match
+                position = max(match.end, word.end())
+
+    def _longest_at(self, text: str, start: int, word: str) -> FormMatch | None:
+        candidates = list(self._by_token.get(word.casefold(), ()))
+        if word.casefold() in _TITLE_SET and (word[:1].isupper()):
+            gap = _TITLE_GAP.match(text, start + len(word))
+            following = _WORD.match(text, gap.end()) if gap else None
+            if following is not None:
+                candidates.extend(self._titled_by_token.get(following.group().casefold(), ()))
+        best: FormMatch | None = None
+        best_length = -1
+        for compiled in candidates:
+            found = compiled.pattern.match(text, start)
+            if found is None:
+                continue
+            end = found.end()
+            if best is None or end > best.end or (end == best.end and compiled.length > best_length):
+                best, best_length = FormMatch(start, end, compiled.target), compiled.length
+        return best
+
+
+def _compile(form: str, target: MatchTarget) -> re.Pattern[str]:
+    body = _form_pattern(form)
+    if target.case_sensitive:
+        upper = _form_pattern(form.upper())
+        body = f"(?-i:{body}|{upper})" if upper != body else f"(?-i:{body})"
+    title = _TITLE_PATTERN + "?" if target.titled else ""
+    trailing = ""
+    if target.trailing:
+        words = sorted(target.trailing, key=len, reverse=True)
+        variants = dict.fromkeys(
+            _form_pattern(variant)
+            for word in words
+            for variant in (_capitalised(word), word.upper(), word.title())
+        )
+        trailing = f"(?:{SEPARATOR}(?-i:{'|'.join(variants)}))*"
+    return re.compile(f"{title}(?:{body}){trailing}{_END}", re.IGNORECASE)
+
+
+_ABBREVIATIONS = {"ce": "CE", "rc": "RC", "utc": "UTC", "c": "C", "e": "E", "cofe": "CofE"}
+
+
+def _capitalised(phrase: str) -> str:
+    """How a generic phrase is written in a name: "Church of England", "C of E", "All-Through"."""
+    words = []
+    for word in phrase.split(" "):
+        if word in ("of", "the", "and"):
+            words.append(word)
+        else:
+            words.append(_ABBREVIATIONS.get(word) or "-".join(p[:1].upper() + p[1:] for p in word.split("-")))
+    return " ".join(words)
+
+
+def _form_pattern(form: str) -> str:
+    parts = [part for part in _FORM_PARTS.split(form) if part]
+    return SEPARATOR.join(_part_pattern(part) for part in parts)
+
+
+def _part_pattern(part: str) -> str:
+    pieces = []
+    for char in part:
+        if char in _APOSTROPHES:
+            pieces.append(f"[{_APOSTROPHES}]")
+        elif char == ".":
+            pieces.append(r"\.?")
+        else:
+            decomposed = unicodedata.normalize("NFD", char)
+            if decomposed != char:
+                pieces.append(f"(?:{re.escape(char)}|{re.escape(decomposed)})")
+            else:
+                pieces.append(re.escape(char))
+    return "".join(pieces)
