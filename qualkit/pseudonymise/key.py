@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from qualkit.errors import PseudonymisationError, did_you_mean
 from qualkit.pseudonymise.vocabulary import (
@@ -59,6 +60,7 @@ PSEUDONYM_STEMS = {
 }
 _LETTERED = {Kind.SCHOOL, Kind.PLACE, Kind.ORGANISATION}
 MAX_TEXT = 200  # characters in an original, alias or pseudonym
+_ROLE_REASON = "looks like a role, not a name; add it by hand if it names someone"
 
 _ALNUM = re.compile(r"[^\W_]")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -427,7 +429,7 @@ def build_key(
         if not text:
             continue
         if item.kind is Kind.PERSON and item.source is not EntrySource.RESEARCHER and looks_like_role(text):
-            skipped.append(SkippedValue(text, item.source, "looks like a role, not a name; add it by hand if it names someone"))
+            skipped.append(SkippedValue(text, item.source, _ROLE_REASON))
             continue
         if normalise_form(text) in taken:
             continue  # already in the key (from an earlier build or by hand)
@@ -470,3 +472,37 @@ def build_key(
         used.add(normalise_form(pseudonym))
         new_entries.append(KeyEntry(item.text, pseudonym, item.kind, item.source, tuple(aliases)))
     return KeyBuild(key=key.with_entries(new_entries), skipped=tuple(dict.fromkeys(skipped)))
+
+
+def read_cases_values(path: str | Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """Case names and (column, value) pairs of a cases file (``document,case,attr1,...``), for :func:`build_key`."""
+    import csv
+    import io
+
+    from qualkit.errors import IngestError
+    from qualkit.ingest.encoding import decode_text
+
+    path = Path(path)
+    try:
+        text, _ = decode_text(path.read_bytes(), source=str(path))
+    except OSError as exc:
+        raise PseudonymisationError(f"{path}: cannot read the cases file ({exc.strerror})") from None
+    except IngestError as exc:
+        raise PseudonymisationError(str(exc)) from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or "case" not in [c.strip() for c in rows[0]]:
+        raise PseudonymisationError(f"{path}:1: a cases file's header must start 'document,case'")
+    header = [column.strip() for column in rows[0]]
+    cases: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise PseudonymisationError(f"{path}:{number}: {len(row)} fields where the header has {len(header)}")
+        for column, cell in zip(header, row, strict=True):
+            if column == "case" and cell.strip():
+                cases.append(cell.strip())
+            elif column not in ("document", "case") and cell.strip():
+                pairs.append((column, cell.strip()))
+    return list(dict.fromkeys(cases)), pairs

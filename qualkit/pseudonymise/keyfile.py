@@ -62,7 +62,9 @@ def key_to_data(key: PseudonymKey) -> dict[str, object]:
     return data
 
 
-def key_from_data(data: object, *, where: str = "pseudonym key", lines: Mapping[tuple, int] | None = None) -> PseudonymKey:
+def key_from_data(
+    data: object, *, where: str = "pseudonym key", lines: Mapping[tuple, int] | None = None,
+) -> PseudonymKey:
     """A key from :func:`key_to_data`'s shape; every problem is reported at once, with its line
     when ``lines`` (from :mod:`qualkit.yamlsource`) says where each value was."""
     problems: list[str] = []
@@ -79,7 +81,8 @@ def key_from_data(data: object, *, where: str = "pseudonym key", lines: Mapping[
         raise PseudonymisationError(f"{at(())}: a pseudonym key is a mapping with 'version' and 'entries'")
     unknown = sorted(set(data) - {"version", "entries", "ignored"}, key=str)
     for name in unknown:
-        problems.append(f"{at((name,))}: unknown field {name!r}{did_you_mean(str(name), ['version', 'entries', 'ignored'])}")
+        hint = did_you_mean(str(name), ["version", "entries", "ignored"])
+        problems.append(f"{at((name,))}: unknown field {name!r}{hint}")
     version = data.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         problems.append(f"{at(('version',))}: version {version!r} is not one qualkit reads (it reads {FORMAT_VERSION})")
