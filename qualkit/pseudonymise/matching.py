@@ -32,11 +32,12 @@ from qualkit.pseudonymise.vocabulary import ORGANISATION_TRAILING, SCHOOL_TRAILI
 if TYPE_CHECKING:
     from qualkit.pseudonymise.key import KeyEntry
 
-_WORD = re.compile(r"[^\W_]+")
+_MARKS = "\u0300-\u036f"  # combining accents: part of the word they follow ("Zoe\u0308")
+_WORD = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*")
 _FORM_PARTS = re.compile(r"\s*[-‐‑–]\s*|\s+")
 SEPARATOR = r"(?:\s*[-‐‑–]\s*|\s+)"
 _APOSTROPHES = "'’ʼ"
-_END = r"(?=[sS]?(?![^\W_]))"  # a word ends here, perhaps after a plural "s"
+_END = rf"(?=[sS]?(?![^\W_]|[{_MARKS}]))"  # a word ends here, perhaps after a plural "s"
 _TITLE_SET = frozenset(t.casefold() for t in TITLES)
 _TITLE_GAP = re.compile(r"\.?\s+")
 _TITLE_PATTERN = (
@@ -83,7 +84,7 @@ class KeyMatcher:
                 if first is None:
                     continue
                 compiled = _Compiled(_compile(form, target), index, len(form))
-                token = first.group().casefold()
+                token = _index_key(first.group())
                 self._by_token.setdefault(token, []).append(compiled)
                 if target.titled:
                     self._titled_by_token.setdefault(token, []).append(compiled)
@@ -123,13 +124,21 @@ class KeyMatcher:
                 yield match
                 position = max(match.end, word.end())
 
+    @staticmethod
+    def _lookup(index: dict[str, list[_Compiled]], key: str) -> list[_Compiled]:
+        found = list(index.get(key, ()))
+        if key.endswith("s"):  # a plural or a possessive without its apostrophe: "Coles", "Brookfields"
+            found.extend(index.get(key[:-1], ()))
+        return found
+
     def _longest_at(self, text: str, start: int, word: str) -> FormMatch | None:
-        candidates = list(self._by_token.get(word.casefold(), ()))
-        if word.casefold() in _TITLE_SET and (word[:1].isupper()):
+        key = _index_key(word)
+        candidates = self._lookup(self._by_token, key)
+        if key in _TITLE_SET and word[:1].isupper():
             gap = _TITLE_GAP.match(text, start + len(word))
             following = _WORD.match(text, gap.end()) if gap else None
             if following is not None:
-                candidates.extend(self._titled_by_token.get(following.group().casefold(), ()))
+                candidates.extend(self._lookup(self._titled_by_token, _index_key(following.group())))
         best: FormMatch | None = None
         best_length = -1
         for compiled in candidates:
@@ -140,6 +149,11 @@ class KeyMatcher:
             if best is None or end > best.end or (end == best.end and compiled.length > best_length):
                 best, best_length = FormMatch(start, end, compiled.target), compiled.length
         return best
+
+
+def _index_key(word: str) -> str:
+    """How words are looked up: without accents, case-folded ("Zoë", "ZOE\u0308" -> "zoe")."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).casefold()
 
 
 def _compile(form: str, target: MatchTarget) -> re.Pattern[str]:
