@@ -30,7 +30,9 @@ from qualkit.errors import PseudonymisationError
 from qualkit.pseudonymise.key import EntrySource, Kind, PseudonymKey, normalise_form
 from qualkit.pseudonymise.matching import KeyMatcher, MatchTarget
 from qualkit.pseudonymise.vocabulary import (
+    DAYS,
     FUNCTION_WORDS,
+    MONTHS,
     ORGANISATION_HEADS,
     ORGANISATION_WORDS,
     REGIONS,
@@ -65,12 +67,15 @@ _CAP = _upper_class() + r"[\w'’]*(?:-[\w'’]+)*"
 _JOIN = r"(?:[ \t]+(?:of|upon|on|de|da|di|du|la|le|van|von|der)[ \t]+|[ \t]+)"
 _RUN = re.compile(rf"(?<![\w'’-]){_CAP}(?:{_JOIN}{_CAP})*")
 _TOKEN = re.compile(_CAP)
+_ANY_WORD = re.compile(r"[^\W\d_][\w'’]*(?:-[\w'’]+)*")
+_TITLE_BEFORE = re.compile(r"(?<![^\W_])(?:" + "|".join(TITLES) + r")\.?\s+$")
 _LOWER_WORD = re.compile(r"(?<![^\W_])[^\W\d_A-Z][^\W\d_]*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _CONTRACTION = re.compile(r"['’](?:re|ve|ll|d|m|t)$", re.IGNORECASE)  # We're, You'd, Don't
 _ACRONYM = re.compile(r"^[^\W\d_a-z]{2,}s?$")  # NPQ, EHCPs, HLTAs
 _TITLE_SET = frozenset(t.casefold() for t in TITLES)
 _REGION_SET = frozenset(normalise_form(r) for r in REGIONS)
+_LEADING = FUNCTION_WORDS | MONTHS | DAYS  # dropped from the front of a run: "So Millbrook", "Monday Claire"
 
 
 class Detector(str, enum.Enum):
@@ -121,7 +126,7 @@ class _Found:
     surfaces: Counter[str] = field(default_factory=Counter)
     spans: dict[tuple[str, int, int], bool] = field(default_factory=dict)  # (doc, start, end) -> sentence-initial
     detectors: set[Detector] = field(default_factory=set)
-    kinds: Counter[Kind] = field(default_factory=Counter)
+    kinds: Counter[tuple[Detector, Kind]] = field(default_factory=Counter)
     tokens: tuple[str, ...] = ()
     from_list_or_ner: bool = False
     contexts: list[CandidateContext] = field(default_factory=list)
@@ -169,7 +174,7 @@ def suggest_candidates(
                 if len(item.contexts) < max_contexts:
                     item.contexts.append(CandidateContext(name, start, end, _snippet(text, start, end)))
             item.detectors.add(detector)
-            item.kinds[kind] += 1
+            item.kinds[detector, kind] += 1
             item.from_list_or_ner = item.from_list_or_ner or listed
 
         for run in _RUN.finditer(text):
@@ -200,11 +205,14 @@ def suggest_candidates(
 
 def _classify_run(text: str, offset: int, run: str, add) -> None:
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(run)]
-    titled = False
+    titled = bool(_TITLE_BEFORE.search(text, max(0, offset - 16), offset))  # "Mr. O'Neill": the dot ends a run
+    # A title inside a run starts the name ("September Mrs Patel" -> "Patel").
+    title_at = [i for i, (_, token) in enumerate(tokens) if _folded(token) in _TITLE_SET]
+    if title_at:
+        tokens, titled = tokens[title_at[-1] + 1:], True
     # Leading titles and function words ("The Harbour Academy", "So Millbrook", "Dr Rachel Hale")
     # and contractions ("We're") go; so do stop words at the end.
-    while tokens and (_folded(tokens[0][1]) in FUNCTION_WORDS or _CONTRACTION.search(tokens[0][1])):
-        titled = titled or _folded(tokens[0][1]) in _TITLE_SET
+    while tokens and (_folded(tokens[0][1]) in _LEADING or _CONTRACTION.search(tokens[0][1])):
         tokens = tokens[1:]
     while len(tokens) > 1 and (_folded(tokens[-1][1]) in STOP_WORDS or _CONTRACTION.search(tokens[-1][1])):
         tokens = tokens[:-1]
@@ -229,7 +237,7 @@ def _classify_run(text: str, offset: int, run: str, add) -> None:
 
 
 def _words(text: str) -> list[str]:
-    return [_folded(token) for token in _TOKEN.findall(text)]
+    return [_folded(token) for token in _ANY_WORD.findall(text)]
 
 
 def _folded(word: str) -> str:
@@ -251,7 +259,8 @@ def _keep(folded: str, item: _Found, key: PseudonymKey, lower_words: Counter[str
         if word in STOP_WORDS or word in extra_stops or _ACRONYM.match(surface) or \
                 any(part in STOP_WORDS for part in parts[:1]):
             return False
-        mid_sentence = any(not initial for initial in item.spans.values())
+        # After a title ("Mr. O'Neill") a capital is a name even where a full stop precedes it.
+        mid_sentence = Detector.TITLE in item.detectors or any(not initial for initial in item.spans.values())
         everyday = lower_words[word] > 0  # "Reading" beside "reading"
         if item.from_list_or_ner:
             return mid_sentence or not everyday
@@ -267,7 +276,10 @@ def _kind(item: _Found) -> Kind:
                            (Detector.ORGANISATION_PATTERN, Kind.ORGANISATION), (Detector.PLACE_LIST, Kind.PLACE)):
         if detector in item.detectors:
             return kind
-    return item.kinds.most_common(1)[0][0]
+    # A recogniser's label beats the guess that a capitalised word is a person.
+    preferred = [Detector.NER] if Detector.NER in item.detectors else list(Detector)
+    kinds = Counter({kind: n for (detector, kind), n in item.kinds.items() if detector in preferred})
+    return kinds.most_common(1)[0][0]
 
 
 def _all_covered(start: int, end: int, text: str, covered: list[tuple[int, int]]) -> bool:
