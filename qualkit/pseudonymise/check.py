@@ -97,8 +97,9 @@ class LeakChecker:
             return self.leaks_in_texts(_qdpx_texts(path))
         if suffix == ".parquet":
             return self.leaks_in_texts(_parquet_texts(path))
+        what = f"{suffix} files" if suffix else "files without a suffix"
         raise PseudonymisationError(
-            f"{path}: cannot check {suffix or 'files without a suffix'} for names; qualkit checks "
+            f"{path}: cannot check {what} for names; qualkit checks "
             f"{', '.join(sorted(TEXT_SUFFIXES | XML_SUFFIXES | ZIP_XML_SUFFIXES | {'.qdpx', '.parquet'}))}")
 
 
