@@ -96,9 +96,11 @@ def pseudonymise_frame(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.
     def value(item: object) -> object:
         return pseudonymiser.value(item) if isinstance(item, str) else item
 
+    from pandas.api.types import is_numeric_dtype
+
     result = frame.copy()
     for column in result.columns:
-        if result[column].dtype == object:
+        if not is_numeric_dtype(result[column].dtype):  # object or string columns
             result[column] = result[column].map(value)
     result.index = result.index.map(value)
     result.columns = result.columns.map(value)
