@@ -22,9 +22,10 @@ import enum
 import importlib.util
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qualkit.errors import PseudonymisationError
 from qualkit.pseudonymise.key import EntrySource, Kind, PseudonymKey, normalise_form
@@ -162,7 +163,8 @@ def suggest_candidates(
         lower_words.update(w.casefold() for w in _LOWER_WORD.findall(text))
 
         def add(start: int, end: int, kind: Kind, detector: Detector, tokens: Sequence[str], *,
-                listed: bool = False, name: str = name, text: str = text, covered: list = covered) -> None:
+                listed: bool = False, name: str = name, text: str = text,
+                covered: list[tuple[int, int]] = covered) -> None:
             if _all_covered(start, end, text, covered):
                 return
             surface = " ".join(text[start:end].split())
@@ -203,7 +205,7 @@ def suggest_candidates(
     return CandidateSearch(candidates=tuple(candidates), notes=tuple(notes))
 
 
-def _classify_run(text: str, offset: int, run: str, add) -> None:
+def _classify_run(text: str, offset: int, run: str, add: Callable[..., None]) -> None:
     tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(run)]
     titled = bool(_TITLE_BEFORE.search(text, max(0, offset - 16), offset))  # "Mr. O'Neill": the dot ends a run
     # A title inside a run starts the name ("September Mrs Patel" -> "Patel").
@@ -306,7 +308,7 @@ def _snippet(text: str, start: int, end: int) -> str:
     return f"{left}{before} [{' '.join(text[start:end].split())}] {after}{right}".strip()
 
 
-def _ner_pipeline(pipeline: str | Path | None):
+def _ner_pipeline(pipeline: str | Path | None) -> tuple[Any, list[str]]:
     """An installed spaCy pipeline with an entity recogniser, or None and a note saying why not."""
     names = [pipeline] if pipeline is not None else list(DEFAULT_NER_PIPELINES)
     for name in names:
@@ -334,7 +336,7 @@ def _ner_pipeline(pipeline: str | Path | None):
                   "models: install one with pip to add them"]
 
 
-def _entities(nlp, text: str):
+def _entities(nlp: Any, text: str) -> Iterator[tuple[int, int, Kind]]:
     """(start, end, kind) of the pipeline's entities in ``text``, in chunks at line breaks."""
     chunks: list[tuple[int, str]] = []
     position = 0

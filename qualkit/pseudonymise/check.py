@@ -15,8 +15,10 @@ import io
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from qualkit.errors import PseudonymisationError, PseudonymLeakError, RefiError
 from qualkit.pseudonymise.key import PseudonymKey
@@ -90,8 +92,8 @@ class LeakChecker:
         if suffix in XML_SUFFIXES:
             from qualkit.refi.safety import parse_xml, read_limited_file
 
-            data = _refi_guard(path, lambda: read_limited_file(path))
-            root = _refi_guard(path, lambda: parse_xml(data, where=str(path)))
+            with _as_check_error(path):
+                root = parse_xml(read_limited_file(path), where=str(path))
             return self.leaks_in_texts(_xml_texts(root, str(path)))
         if suffix == ".qdpx":
             return self.leaks_in_texts(_qdpx_texts(path))
@@ -132,14 +134,16 @@ def leak_error(leaks: list[Leak], what: str) -> PseudonymLeakError:
     )
 
 
-def _refi_guard(path: Path, read):
+@contextmanager
+def _as_check_error(path: Path) -> Iterator[None]:
+    """A broken or unsafe archive is reported as a file that cannot be checked."""
     try:
-        return read()
+        yield
     except RefiError as exc:
         raise PseudonymisationError(f"cannot check {path}: {exc}") from None
 
 
-def _xml_texts(root, where: str) -> Iterator[tuple[str, str]]:
+def _xml_texts(root: Any, where: str) -> Iterator[tuple[str, str]]:
     """Every piece of text in an XML tree: Word paragraphs joined across runs, other elements'
     text and tails, and every attribute value."""
     paragraphs = 0
@@ -184,15 +188,17 @@ def _zip_xml_texts(source: Path | bytes, label: str, *, skip: Iterable[str] = ()
                         data = stream.read(_MAX_PART + 1)  # the header's size can lie
                     if len(data) > _MAX_PART:
                         raise PseudonymisationError(f"cannot check {label}: {info.filename} is too large")
-                    where = f"{label}/{info.filename}"
-                    root = _refi_guard(path, lambda data=data, where=where: parse_xml(data, where=where))
+                    with _as_check_error(path):
+                        root = parse_xml(data, where=f"{label}/{info.filename}")
                     yield from _xml_texts(root, f"{label} ({info.filename})")
         return
-    with _refi_guard(path, lambda: SafeArchive(path)) as archive:
+    with _as_check_error(path):
+        archive = SafeArchive(path)
+    with archive:
         for name in archive.names():
             if name.endswith((".xml", ".rels")) and name not in skipped:
-                data = _refi_guard(path, lambda name=name: archive.read(name))
-                root = _refi_guard(path, lambda data=data, name=name: parse_xml(data, where=f"{label}/{name}"))
+                with _as_check_error(path):
+                    root = parse_xml(archive.read(name), where=f"{label}/{name}")
                 yield from _xml_texts(root, f"{label} ({name})")
 
 
@@ -223,23 +229,25 @@ def _qdpx_texts(path: Path) -> Iterator[tuple[str, str]]:
     """The project XML, every plain-text source, Word sources inside, and the member names."""
     from qualkit.refi.safety import SafeArchive, parse_xml
 
-    with _refi_guard(path, lambda: SafeArchive(path)) as archive:
+    with _as_check_error(path):
+        archive = SafeArchive(path)
+    with archive:
         unreadable = []
         for name in archive.names():
             yield f"{path}: member name", name
             suffix = PurePosixPath(name).suffix.lower()
-            if suffix in (".qde", ".xml"):
-                data = _refi_guard(path, lambda name=name: archive.read(name))
-                root = _refi_guard(path, lambda data=data, name=name: parse_xml(data, where=f"{path}/{name}"))
+            if suffix not in (".qde", ".xml", ".txt", ".docx"):
+                unreadable.append(name)
+                continue
+            with _as_check_error(path):
+                data = archive.read(name)
+                root = parse_xml(data, where=f"{path}/{name}") if suffix in (".qde", ".xml") else None
+            if root is not None:
                 yield from _xml_texts(root, f"{path} ({name})")
             elif suffix == ".txt":
-                text = _refi_guard(path, lambda name=name: archive.read(name)).decode("utf-8-sig", errors="replace")
-                yield f"{path} ({name})", text
-            elif suffix == ".docx":
-                data = _refi_guard(path, lambda name=name: archive.read(name))
-                yield from _zip_xml_texts(data, f"{path} ({name})")
+                yield f"{path} ({name})", data.decode("utf-8-sig", errors="replace")
             else:
-                unreadable.append(name)
+                yield from _zip_xml_texts(data, f"{path} ({name})")
         if unreadable:
             raise PseudonymisationError(
                 f"cannot check {path}: {len(unreadable)} member(s) are not text ({', '.join(unreadable[:5])}); "

@@ -28,10 +28,12 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from qualkit.errors import PseudonymisationError, YamlSourceError, did_you_mean
 from qualkit.pseudonymise.key import EntrySource, KeyEntry, Kind, PseudonymKey, key_problems
 
+E = TypeVar("E", Kind, EntrySource)
 FORMAT_VERSION = 1
 MAX_KEY_BYTES = 16 * 1024 * 1024
 ENTRY_FIELDS = ("original", "pseudonym", "kind", "source", "aliases", "case_sensitive")
@@ -142,7 +144,7 @@ def key_from_data(
     return PseudonymKey(entries=tuple(entries), ignored=tuple(i.strip() for i in ignored if i.strip()))
 
 
-def _enum(cls, value, problems: list[str], where: str, label: str, name: str):
+def _enum(cls: type[E], value: object, problems: list[str], where: str, label: str, name: str) -> E | None:
     choices = [member.value for member in cls]
     if isinstance(value, str) and value.strip().casefold() in choices:
         return cls(value.strip().casefold())

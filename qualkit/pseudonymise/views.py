@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from qualkit.pseudonymise.key import KeyEntry, PseudonymKey
 from qualkit.pseudonymise.matching import KeyMatcher
@@ -127,6 +128,12 @@ class Pseudonymiser:
     def pipe(self, texts: Iterable[str]) -> Iterator[PseudonymisedText]:
         for text in texts:
             yield self(text)
+
+    @overload
+    def value(self, text: str) -> str: ...
+
+    @overload
+    def value(self, text: None) -> None: ...
 
     def value(self, text: str | None) -> str | None:
         """A short value pseudonymised (a case or document name, a speaker label, a cell): text only."""
