@@ -39,10 +39,9 @@ SEPARATOR = r"(?:\s*[-‐‑–]\s*|\s+)"
 _APOSTROPHES = "'’ʼ"
 _END = rf"(?=[sS]?(?![^\W_]|[{_MARKS}]))"  # a word ends here, perhaps after a plural "s"
 _TITLE_SET = frozenset(t.casefold() for t in TITLES)
-_TITLE_GAP = re.compile(r"\.?\s+")
-_TITLE_PATTERN = (
-    "(?:(?-i:" + "|".join(sorted({*TITLES, *(t.upper() for t in TITLES)}, key=len, reverse=True)) + r")\.?\s+)"
-)
+# A title as written or in capitals ("Mrs", "MRS", not "miss"), then its dot and spaces.
+_TITLE = re.compile("(?:" + "|".join(sorted({*TITLES, *(t.upper() for t in TITLES)}, key=len, reverse=True))
+                    + r")\.?\s+")
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ class FormMatch:
 
 @dataclass(frozen=True)
 class _Compiled:
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str]  # the form itself; what may follow it is checked by ``ending``
+    ending: re.Pattern[str]  # generic words after the form, then the end of a word
     target: int
     length: int  # of the form, to break ties in favour of the longer form
 
@@ -78,12 +78,15 @@ class KeyMatcher:
         self.targets = tuple(targets)
         self._by_token: dict[str, list[_Compiled]] = {}
         self._titled_by_token: dict[str, list[_Compiled]] = {}
+        endings: dict[tuple[str, ...], re.Pattern[str]] = {}  # shared: compiling is the costly part
         for index, target in enumerate(self.targets):
+            if target.trailing not in endings:
+                endings[target.trailing] = _ending(target.trailing)
             for form in dict.fromkeys(target.forms):
                 first = _WORD.search(form)
                 if first is None:
                     continue
-                compiled = _Compiled(_compile(form, target), index, len(form))
+                compiled = _Compiled(_compile(form, target), endings[target.trailing], index, len(form))
                 token = _index_key(first.group())
                 self._by_token.setdefault(token, []).append(compiled)
                 if target.titled:
@@ -133,21 +136,24 @@ class KeyMatcher:
 
     def _longest_at(self, text: str, start: int, word: str) -> FormMatch | None:
         key = _index_key(word)
-        candidates = self._lookup(self._by_token, key)
-        if key in _TITLE_SET and word[:1].isupper():
-            gap = _TITLE_GAP.match(text, start + len(word))
-            following = _WORD.match(text, gap.end()) if gap else None
+        # (where the form starts, forms that may start there); after a title, a person's forms
+        attempts = [(start, self._lookup(self._by_token, key))]
+        title = _TITLE.match(text, start) if key in _TITLE_SET else None
+        if title is not None:
+            following = _WORD.match(text, title.end())
             if following is not None:
-                candidates.extend(self._lookup(self._titled_by_token, _index_key(following.group())))
+                attempts.append((title.end(), self._lookup(self._titled_by_token, _index_key(following.group()))))
         best: FormMatch | None = None
         best_length = -1
-        for compiled in candidates:
-            found = compiled.pattern.match(text, start)
-            if found is None:
-                continue
-            end = found.end()
-            if best is None or end > best.end or (end == best.end and compiled.length > best_length):
-                best, best_length = FormMatch(start, end, compiled.target), compiled.length
+        for at, candidates in attempts:
+            for compiled in candidates:
+                found = compiled.pattern.match(text, at)
+                ending = compiled.ending.match(text, found.end()) if found else None
+                if ending is None:
+                    continue
+                end = ending.end()
+                if best is None or end > best.end or (end == best.end and compiled.length > best_length):
+                    best, best_length = FormMatch(start, end, compiled.target), compiled.length
         return best
 
 
@@ -161,17 +167,18 @@ def _compile(form: str, target: MatchTarget) -> re.Pattern[str]:
     if target.case_sensitive:
         upper = _form_pattern(form.upper())
         body = f"(?-i:{body}|{upper})" if upper != body else f"(?-i:{body})"
-    title = _TITLE_PATTERN + "?" if target.titled else ""
-    trailing = ""
-    if target.trailing:
-        words = sorted(target.trailing, key=len, reverse=True)
-        variants = dict.fromkeys(
-            _form_pattern(variant)
-            for word in words
-            for variant in (_capitalised(word), word.upper(), word.title())
-        )
-        trailing = f"(?:{SEPARATOR}(?-i:{'|'.join(variants)}))*"
-    return re.compile(f"{title}(?:{body}){trailing}{_END}", re.IGNORECASE)
+    return re.compile(body, re.IGNORECASE)
+
+
+def _ending(trailing: tuple[str, ...]) -> re.Pattern[str]:
+    """Capitalised generic words (any number), then the end of a word, perhaps after a plural "s"."""
+    if not trailing:
+        return re.compile(_END)
+    words = sorted(trailing, key=len, reverse=True)
+    variants = dict.fromkeys(
+        _form_pattern(variant) for word in words for variant in (_capitalised(word), word.upper(), word.title())
+    )
+    return re.compile(f"(?:{SEPARATOR}(?:{'|'.join(variants)}))*{_END}")
 
 
 _ABBREVIATIONS = {"ce": "CE", "rc": "RC", "utc": "UTC", "c": "C", "e": "E", "cofe": "CofE"}
