@@ -19,6 +19,8 @@ The hierarchy::
     ├── AgreementError              judgements that cannot be compared
     ├── AnalysisError               an analysis or report cannot be computed as asked
     ├── ExportError                 an output file cannot be written as asked
+    ├── PseudonymisationError       a pseudonym key or key file is invalid, or an output cannot be checked
+    │   └── PseudonymLeakError      a key entry still appears in an output that should be pseudonymised
     └── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
         └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
 
@@ -43,6 +45,8 @@ __all__ = [
     "NotFoundError",
     "PatternTimeoutError",
     "ProjectError",
+    "PseudonymLeakError",
+    "PseudonymisationError",
     "QualkitError",
     "QualkitWarning",
     "RefiError",
@@ -132,6 +136,21 @@ class AnalysisError(QualkitError):
 
 class ExportError(QualkitError):
     """An output file cannot be written as asked (format, folder, size)."""
+
+
+class PseudonymisationError(QualkitError):
+    """A pseudonym key or key file is invalid, or an output cannot be pseudonymised or checked."""
+
+
+class PseudonymLeakError(PseudonymisationError):
+    """A name from the pseudonym key still appears in an output meant to be pseudonymised.
+
+    ``leaks`` lists every place found, so a caller can show or log them all.
+    """
+
+    def __init__(self, message: str, leaks: tuple = ()):
+        super().__init__(message)
+        self.leaks = leaks
 
 
 class RefiError(QualkitError):

@@ -9,8 +9,8 @@ import qualkit.errors as errors
 PUBLIC = {
     "AgreementError", "AnalysisError", "CasesError", "CodebookError", "DatabaseBusyError", "EngineError",
     "ExportError", "IngestError", "ModelError", "NotFoundError", "PatternTimeoutError", "ProjectError",
-    "QualkitError", "QualkitWarning", "RefiError", "RefiSafetyError", "RefiWarning", "ReviewError",
-    "StagedSuggestionsError", "YamlSourceError",
+    "PseudonymLeakError", "PseudonymisationError", "QualkitError", "QualkitWarning", "RefiError", "RefiSafetyError",
+    "RefiWarning", "ReviewError", "StagedSuggestionsError", "YamlSourceError",
 }
 
 
