@@ -40,11 +40,10 @@ class Judgement(NamedTuple):
 class PairAgreement:
     """Two coders over the units both judged.
 
-    ``percent`` is observed agreement on a 0-100 scale. ``kappa`` is Cohen's kappa; when both
-    coders give the same single value to every unit it is 0/0, and we report 1.0 because the
-    coders agree perfectly (``note`` says so). ``alpha`` is nominal Krippendorff's alpha, which we
-    leave NaN in that case, as Krippendorff does: data without variation cannot show reliability.
-    Everything is NaN when no unit was judged by both.
+    ``percent`` is observed agreement on a 0-100 scale. ``kappa`` is Cohen's kappa and ``alpha``
+    nominal Krippendorff's alpha. When both coders give the same single value to every unit both
+    are 0/0: undefined (NaN), as scikit-learn and Krippendorff have it — data without variation
+    cannot show reliability — and ``note`` says why. Everything is NaN when no unit was judged by both.
     """
 
     n: int
@@ -86,11 +85,12 @@ def _binary(value: Any, *, where: str) -> int | None:
 
 
 def _kappa(a: Sequence[int], b: Sequence[int]) -> tuple[float, str | None]:
-    """Cohen's kappa of two complete binary sequences, with our conventions for 0/0."""
+    """Cohen's kappa of two complete binary sequences; NaN, with the reason, where it is 0/0."""
     if not a:
         return NAN, "no units judged by both coders"
     if len(set(a) | set(b)) == 1:
-        return 1.0, "both coders gave every unit the same value; kappa is 0/0, reported as 1.0"
+        said = "yes" if a[0] == 1 else "no"
+        return NAN, f"undefined: both coders said {said} to all {len(a)} units (no variation)"
     from sklearn.metrics import cohen_kappa_score
 
     return float(cohen_kappa_score(a, b, labels=[0, 1])), None
@@ -120,8 +120,6 @@ def _pair_agreement(a: list[int], b: list[int]) -> PairAgreement:
     percent = 100.0 * (both_yes + both_no) / n if n else NAN
     kappa, note = _kappa(a, b)
     alpha = krippendorff_alpha([a, b]) if n else NAN
-    if n and math.isnan(alpha):
-        note = f"{note}; alpha is undefined without variation"
     return PairAgreement(n, both_yes, only_a, only_b, both_no, percent, kappa, alpha, note)
 
 
@@ -230,90 +228,124 @@ def _collect(judgements: Iterable[Sequence[Any]]) -> dict[tuple[Hashable, str], 
     return units
 
 
-def _choose_coders(units: dict[tuple[Hashable, str], dict[str, int]], coders: Sequence[str] | None) -> list[str]:
-    present = sorted({coder for values in units.values() for coder in values}, key=str)
-    if coders is None:
-        chosen = present
-    else:
-        chosen = list(dict.fromkeys(coders))
-        for coder in chosen:
-            if coder not in present:
-                raise AgreementError(
-                    f"coder {coder!r} has no judgements{did_you_mean(str(coder), map(str, present))}; "
-                    f"coders with judgements: {', '.join(map(str, present)) or 'none'}"
-                )
-    if len(chosen) < 2:
-        raise AgreementError(
-            f"agreement needs at least two coders; found {', '.join(map(str, chosen)) or 'none'} "
-            "(have a second coder review the same segments)"
-        )
-    return chosen
+@dataclass(frozen=True)
+class PairSummary:
+    """Two coders over every unit they both judged, and the mean of their per-code kappas."""
+
+    coder_a: str
+    coder_b: str
+    overall: PairAgreement
+    disagreements: int
+    mean_kappa: float  # over the codes whose kappa is defined
+    codes_with_kappa: int
+    codes_undefined: int  # codes both judged whose kappa is undefined (left out of the mean)
 
 
-def _row(code: str, keys: list[tuple[Hashable, str]], units, coders: list[str]) -> dict[str, Any]:
-    """One table row over the given units."""
-    complete = [key for key in keys if all(coder in units[key] for coder in coders)]
-    matrix = [[units[key].get(coder) for key in keys] for coder in coders]
-    row: dict[str, Any] = {"code": code, "n_units": len(complete)}
-    if len(coders) != 2:
-        columns = [[units[key][coder] for coder in coders] for key in complete]
-        return row | {"percent": _mean_pairwise_percent(columns), "kappa": NAN, "alpha": krippendorff_alpha(matrix)}
-    first, second = coders
-    pair = _pair_agreement([units[key][first] for key in complete], [units[key][second] for key in complete])
-    return row | {
-        "percent": pair.percent,
-        "kappa": pair.kappa,
-        "alpha": krippendorff_alpha(matrix),
-        "both_yes": pair.both_yes,
-        f"only_{first}": pair.only_a,
-        f"only_{second}": pair.only_b,
-        "both_no": pair.both_no,
+@dataclass(frozen=True)
+class AgreementReport:
+    """Agreement between any number of coders.
+
+    ``pairs`` has one row per pair of coders and code they both judged, then each pair's
+    ``(overall)`` row pooling every unit they share: ``coder_a``, ``coder_b``, ``code``, ``n_units``,
+    ``percent``, ``kappa``, ``alpha``, ``both_yes``, ``only_a``, ``only_b``, ``both_no``, ``note``
+    (why a statistic is undefined). ``coders_alpha`` has Krippendorff's alpha across all the coders
+    per code and overall, over every unit at least two of them judged. ``skipped`` lists coders
+    left out, with why (no unit in common with another coder). Undefined is NaN, never a number
+    made up."""
+
+    coders: tuple[str, ...]
+    pairs: pd.DataFrame
+    coders_alpha: pd.DataFrame
+    summaries: tuple[PairSummary, ...]
+    skipped: tuple[tuple[str, str], ...]
+    disagreements: tuple[Disagreement, ...]
+
+
+PAIR_COLUMNS = ("coder_a", "coder_b", "code", "n_units", "percent", "kappa", "alpha", "both_yes", "only_a", "only_b",
+                "both_no", "note")
+ALPHA_COLUMNS = ("code", "n_units", "coders", "alpha", "note")
+
+
+def _pair_row(a: str, b: str, code: str, keys: Sequence[tuple[Hashable, str]],
+              units: dict[tuple[Hashable, str], dict[str, int]]) -> dict[str, Any]:
+    shared = [key for key in keys if a in units[key] and b in units[key]]
+    pair = _pair_agreement([units[key][a] for key in shared], [units[key][b] for key in shared])
+    return {
+        "coder_a": a, "coder_b": b, "code": code, "n_units": pair.n, "percent": pair.percent, "kappa": pair.kappa,
+        "alpha": pair.alpha, "both_yes": pair.both_yes, "only_a": pair.only_a, "only_b": pair.only_b,
+        "both_no": pair.both_no, "note": pair.note or "",
     }
 
 
-def _mean_pairwise_percent(columns: list[list[int]]) -> float:
-    """Share of agreeing coder pairs, 0-100; over units all coders judged this equals the mean over pairs."""
-    if not columns:
-        return NAN
-    m = len(columns[0])
-    agreeing = sum(ones * (ones - 1) // 2 + (m - ones) * (m - ones - 1) // 2 for ones in map(sum, columns))
-    return 100.0 * agreeing / (len(columns) * m * (m - 1) // 2)
+def _alpha_row(code: str, keys: Sequence[tuple[Hashable, str]], units: dict[tuple[Hashable, str], dict[str, int]],
+               coders: Sequence[str]) -> dict[str, Any]:
+    usable = [key for key in keys if sum(coder in units[key] for coder in coders) >= 2]
+    alpha = krippendorff_alpha([[units[key].get(coder) for key in usable] for coder in coders]) if usable else NAN
+    note = ""
+    if not usable:
+        note = "no unit judged by two coders"
+    elif math.isnan(alpha):
+        note = "undefined: every coder gave every unit the same value (no variation)"
+    return {"code": code, "n_units": len(usable), "coders": len(coders), "alpha": alpha, "note": note}
 
 
-def agreement_table(judgements: Iterable[Sequence[Any]], *, coders: Sequence[str] | None = None) -> pd.DataFrame:
-    """Agreement per code and overall, as a pandas DataFrame with one row per code, then ``(overall)``.
+def agreement(judgements: Iterable[Sequence[Any]], *, coders: Sequence[str] | None = None) -> AgreementReport:
+    """Agreement between the chosen ``coders`` (default: everyone with judgements) over
+    ``(unit, code, coder, value)`` records, value 0, 1 or None.
 
-    ``judgements`` are ``(unit, code, coder, value)`` records with value 0, 1 or None. ``coders``
-    picks whose judgements count, in column order (default: everyone's, sorted by name).
-    ``n_units`` counts the units every chosen coder judged; ``percent`` (0-100) and ``kappa`` use
-    those units, since they need complete data. ``alpha`` uses every unit at least two coders
-    judged. With more than two coders ``percent`` is the mean pairwise agreement and ``kappa`` is
-    NaN (Cohen's kappa is for pairs). With two coders the 2x2 counts follow: ``both_yes``,
-    ``only_<first>``, ``only_<second>``, ``both_no``. The overall row pools every (unit, code)
-    pair, so it is not an average of the rows above it.
-    """
+    Every pair of coders is compared over the units both judged; a coder sharing no unit with any
+    other is skipped and listed (never a crash, never NaN in a summary). ``coders`` naming someone
+    without judgements lists them as skipped too."""
+    import itertools
+
     import pandas as pd
 
     units = _collect(judgements)
-    chosen = _choose_coders(units, coders)
+    present = sorted({coder for values in units.values() for coder in values}, key=str)
+    chosen = list(dict.fromkeys(coders)) if coders is not None else present
+    skipped = [(coder, "no judgements") for coder in chosen if coder not in present]
+    chosen = [coder for coder in chosen if coder in present]
     by_code: dict[str, list[tuple[Hashable, str]]] = {}
     for key in units:
         by_code.setdefault(key[1], []).append(key)
-    rows = [_row(code, by_code[code], units, chosen) for code in sorted(by_code, key=str)]
-    rows.append(_row(OVERALL, list(units), units, chosen))
-    return pd.DataFrame(rows)
-
-
-def disagreements(judgements: Iterable[Sequence[Any]], *, coders: Sequence[str] | None = None) -> list[Disagreement]:
-    """Units on which the chosen coders who judged them gave different values, in first-seen order."""
-    units = _collect(judgements)
-    chosen = _choose_coders(units, coders)
+    overlapping = [
+        (a, b) for a, b in itertools.combinations(chosen, 2)
+        if any(a in values and b in values for values in units.values())
+    ]
+    paired = {coder for pair in overlapping for coder in pair}
+    skipped += [(coder, "no unit in common with another coder") for coder in chosen if coder not in paired]
+    chosen = [coder for coder in chosen if coder in paired]
+    rows: list[dict[str, Any]] = []
+    summaries: list[PairSummary] = []
+    for a, b in overlapping:
+        mine = [_pair_row(a, b, code, by_code[code], units) for code in sorted(by_code, key=str)]
+        mine = [row for row in mine if row["n_units"]]
+        overall_row = _pair_row(a, b, OVERALL, list(units), units)
+        rows += [*mine, overall_row]
+        kappas = [row["kappa"] for row in mine if not math.isnan(row["kappa"])]
+        shared = [key for key in units if a in units[key] and b in units[key]]
+        summaries.append(PairSummary(
+            coder_a=a, coder_b=b,
+            overall=_pair_agreement([units[key][a] for key in shared], [units[key][b] for key in shared]),
+            disagreements=overall_row["only_a"] + overall_row["only_b"],
+            mean_kappa=sum(kappas) / len(kappas) if kappas else NAN, codes_with_kappa=len(kappas),
+            codes_undefined=len(mine) - len(kappas),
+        ))
+    alpha_rows = []
+    if len(chosen) >= 2:
+        alpha_rows = [_alpha_row(code, by_code[code], units, chosen) for code in sorted(by_code, key=str)]
+        alpha_rows = [row for row in alpha_rows if row["n_units"]]
+        alpha_rows.append(_alpha_row(OVERALL, list(units), units, chosen))
     found = []
     for (unit, code), values in units.items():
         given = {values[coder] for coder in chosen if coder in values}
         if len(given) > 1:
             found.append(Disagreement(unit, code, {coder: values.get(coder) for coder in chosen}))
-    return found
+    return AgreementReport(
+        coders=tuple(chosen), pairs=pd.DataFrame(rows, columns=list(PAIR_COLUMNS)),
+        coders_alpha=pd.DataFrame(alpha_rows, columns=list(ALPHA_COLUMNS)), summaries=tuple(summaries),
+        skipped=tuple(skipped), disagreements=tuple(found),
+    )
 
 
 # --------------------------------------------------------------------------- machine against human
@@ -323,8 +355,9 @@ def machine_vs_human(predicted: Sequence[int], gold: Sequence[int]) -> dict[str,
     """How well a suggester's binary predictions match a human's gold judgements.
 
     Precision, recall and F1 of the positive class are 0.0 when undefined (nothing predicted
-    or nothing in gold), so a code nobody applied scores 0 rather than raising; ``kappa`` follows
-    the ``PairAgreement`` convention. Counts (tp, fp, fn, tn) are returned so readers can judge
+    or nothing in gold), so a code nobody applied scores 0 rather than raising; ``kappa`` is NaN
+    where it is undefined (no variation), with ``kappa_note`` saying so. Counts (tp, fp, fn, tn) are
+    returned so readers can judge
     how much evidence the rates rest on.
     """
     if len(predicted) != len(gold):

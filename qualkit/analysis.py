@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from qualkit.errors import AnalysisError
-from qualkit.records import NO_DECISIONS, Coding, Source, Status
+from qualkit.records import NO_DECISIONS, Coding, Status
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
 if TYPE_CHECKING:
@@ -353,55 +353,3 @@ def toc_diagram(codebook, evidence, frame, path=None, *, fmt: str = "png") -> by
     return data
 
 
-def agreement(store: Store, codebook: Codebook, *, reviewers: Sequence[str] | None = None,
-              codes: Sequence[str] | None = None, by: str | None = None, machine: bool = False):
-    """Agreement per code and overall between reviewers (and, with ``machine``, the rule and
-    model sources as coders) over the units (segment × code) they judged."""
-    from qualkit.agreement import agreement_table, disagreements
-    from qualkit.codebook import is_under
-    from qualkit.errors import did_you_mean
-    from qualkit.suggest.labels import project_labels
-
-    known = store.decisions.reviewers()
-    chosen = list(reviewers) if reviewers else known
-    for name in chosen:
-        if name not in known:
-            raise AnalysisError(f"no reviewer {name!r} has decided anything{did_you_mean(name, known)}; "
-                                f"reviewers: {', '.join(known) or 'none'}")
-    if len(chosen) + (2 if machine else 0) < 2:
-        raise AnalysisError("agreement needs at least two reviewers (or --machine to compare with the sources)")
-    codable = [code.key for code in codebook.codable]
-    judgements = []
-    labelled = set()
-    for name in chosen:
-        for label in project_labels(store, codable=codable, consensus=Consensus(reviewers=(name,))):
-            if codes and not is_under(label.code, codes):
-                continue
-            judgements.append(((label.segment_id, label.document_id), label.code, name, label.value))
-            labelled.add((label.segment_id, label.document_id, label.code))
-    coders = list(chosen)
-    if machine:
-        for source in (Source.RULE, Source.MODEL):
-            proposed = {(unit.segment_id, unit.code) for unit in store.suggestions.units(source)}
-            if not proposed:
-                continue
-            coders.append(source.value)
-            for segment_id, document_id, code in labelled:
-                judgements.append(((segment_id, document_id), code, source.value, int((segment_id, code) in proposed)))
-    if by:
-        groups = _group_of(store, by)
-        tables = {}
-        for value in sorted(set(groups.values()), key=str):
-            mine = [j for j in judgements if groups.get(j[0][1]) == value]
-            if mine:
-                tables[value] = agreement_table(mine, coders=coders)
-        return tables, disagreements(judgements, coders=coders)
-    return agreement_table(judgements, coders=coders), disagreements(judgements, coders=coders)
-
-
-def _group_of(store: Store, by: str) -> dict[int, str]:
-    if by == "document":
-        return {d.id: d.name for d in store.documents.infos()}
-    if by == "case":
-        return {d.id: d.case or "(no case)" for d in store.documents.infos()}
-    raise AnalysisError(f"--by {by!r}: use document or case")

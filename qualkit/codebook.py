@@ -23,7 +23,7 @@ from qualkit.yamlsource import KeyPath, YamlSource, load_yaml
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 
-TOP_FIELDS = {"name", "version", "description", "codes", "toc", "nlp"}
+TOP_FIELDS = {"name", "version", "description", "codes", "toc", "nlp", "origin"}
 CODE_FIELDS = {
     "key", "name", "definition", "include", "exclude", "examples", "patterns",
     "exclude_patterns", "color", "stage", "codable", "children", "parent",
@@ -146,6 +146,8 @@ class _Problems:
         self.errors: list[str] = []
         self.warnings: list[str] = []
         self.pattern_count = 0
+        # a codebook imported from another program (`origin:`) may lack definitions: a warning then
+        self.definitions_required = True
 
     def _format(self, where: KeyPath, key: str | None, message: str) -> str:
         line = self.source.line(where)
@@ -198,6 +200,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
         raise CodebookError(f"{location}: {exc}") from None
     problems = _Problems(path, source)
     data = source.data
+    problems.definitions_required = not (isinstance(data, dict) and data.get("origin"))
     if not isinstance(data, dict):
         raise CodebookError(f"{path}:1: a codebook is a mapping with 'name', 'codes' and 'toc'")
     _unknown_fields(problems, data, (), None, TOP_FIELDS, "codebook")
@@ -341,7 +344,11 @@ def _read_code(problems, raw, where, parent, inherited_stage, codes, first_line,
         problems.error(where, key, "missing 'name'")
     definition = " ".join(str(raw.get("definition") or "").split())
     if codable and not definition:
-        problems.error(where, key, "empty definition; a codable code needs one a second coder can apply")
+        if problems.definitions_required:
+            problems.error(where, key, "empty definition; a codable code needs one a second coder can apply")
+        else:
+            problems.warn(where, key, "no definition (the program it came from had none); write one before a "
+                                      "second coder applies this code")
     color = raw.get("color")
     if color is not None and not (isinstance(color, str) and COLOR_PATTERN.match(color)):
         problems.error((*where, "color"), key, f"color {color!r} is not '#rrggbb'")

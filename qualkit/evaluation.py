@@ -10,6 +10,7 @@ curve repeats that on growing random subsets of the labelled segments.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,14 +30,14 @@ class Evaluation:
 
 
 def evaluate(store: Store, codebook: Codebook, *, consensus: Consensus = DEFAULT_CONSENSUS, curve: bool = True,
-             seed: int = 0) -> Evaluation:
+             seed: int = 0, interviewers: Collection[str] = ()) -> Evaluation:
     from qualkit.agreement import machine_vs_human
     from qualkit.errors import ModelError
     from qualkit.suggest.model import DEFAULT_THRESHOLD, cross_validated_probabilities
     from qualkit.suggest.training import training_set
 
     codes = [code.key for code in codebook.codable]
-    labels = project_labels(store, codable=codes, consensus=consensus)
+    labels = project_labels(store, codable=codes, consensus=consensus, interviewers=interviewers)
     if not labels:
         raise ModelError("nothing to evaluate against: no reviewed segments yet (`qualkit review`)")
     proposed = {(unit.segment_id, unit.code) for unit in store.suggestions.units(Source.RULE)}
@@ -53,7 +54,7 @@ def evaluate(store: Store, codebook: Codebook, *, consensus: Consensus = DEFAULT
         rows.append(_row("rule", code, machine_vs_human(predicted, truth)))
     if pooled_truth:
         rows.append(_row("rule", "(overall)", machine_vs_human(pooled_pred, pooled_truth)))
-    data = training_set(store, codebook, consensus=consensus, include_examples=False)
+    data = training_set(store, codebook, consensus=consensus, include_examples=False, interviewers=interviewers)
     probabilities = cross_validated_probabilities(data, codes)
     pooled_truth, pooled_pred = [], []
     for code in codes:

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import os
 import warnings as py_warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit.errors import RefiError
+from qualkit.refi.record import NOTE_NAME, QualkitRecord, dumps
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
     from qualkit.refi import RefiCode, RefiProject
+    from qualkit.review.coverage import Judgements
     from qualkit.store import Store
 
 
@@ -33,10 +36,12 @@ class ImportReport:
     documents: int
     codes: int
     codings: int
-    merged: int  # codings of the same code in the same segment by the same user, kept once
+    merged: int  # the same code on the same span by the same user, kept once
     users: tuple[str, ...]
     cases: int
     warnings: tuple[str, ...]
+    notes: int = 0  # notes kept as the note of the decision on the coding they are anchored to
+    from_record: bool = False  # segments and coverage came from the qualkit record qualkit wrote
 
 
 def codebook_codes(codebook: Codebook) -> tuple[RefiCode, ...]:
@@ -54,11 +59,14 @@ def codebook_codes(codebook: Codebook) -> tuple[RefiCode, ...]:
     return build(None)
 
 
-def project_to_refi(store: Store, codebook: Codebook, *, name: str,
-                    consensus: Consensus = DEFAULT_CONSENSUS) -> RefiProject:
-    """The project as REFI-QDA records: sources, codes, codings (one per accepting reviewer), cases, notes."""
-    from qualkit.analysis import coding_records
-    from qualkit.refi import RefiCase, RefiCoding, RefiNote, RefiProject, RefiSource, RefiUser, stable_guid
+def project_to_refi(store: Store, codebook: Codebook, *, name: str, consensus: Consensus = DEFAULT_CONSENSUS,
+                    judged: Judgements | None = None) -> RefiProject:
+    """The project as REFI-QDA records: sources, codes, codings (one per accepting reviewer, with
+    its own span), cases, decision notes, a coverage set per reviewer, and the qualkit record
+    (segments, coverage and rejections; see :mod:`qualkit.refi.record`) from ``judged``."""
+    from qualkit.records import NO_DECISIONS, Status
+    from qualkit.refi import RefiCase, RefiCoding, RefiNote, RefiProject, RefiSet, RefiSource, RefiUser, stable_guid
+    from qualkit.review.actions import states
 
     codes = codebook_codes(codebook)
     code_guid = {code.key: stable_guid("code", code.key) for code in codebook.codes}
@@ -69,15 +77,20 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str,
         for d in documents
     ]
     source_guid = {s.name: s.guid for s in sources}
+    guid_of_document = {d.id: source_guid[d.name] for d in documents}
     users: dict[str, RefiUser] = {}
-    refi_codings = []
-    for coding in coding_records(store, codebook, consensus=consensus):
-        for reviewer in coding.accepted_by or (None,):
+    refi_codings: dict[tuple[str, int, int, str, str | None], RefiCoding] = {}
+    found = states(store)
+    for view in store.suggestions.views():
+        state = found.get(view.id, NO_DECISIONS)
+        if view.code not in code_guid or consensus.status(state) is not Status.ACCEPTED:
+            continue
+        for reviewer in state.only(consensus.reviewers).accepted_by or (None,):
             if reviewer and reviewer not in users:
                 users[reviewer] = RefiUser.new(reviewer)
-            refi_codings.append(RefiCoding(
-                source_guid[coding.document], coding.start, coding.end, code_guid[coding.code],
-                user=users[reviewer].guid if reviewer else None,
+            key = (source_guid[view.document], view.start, view.end, view.code, reviewer)
+            refi_codings.setdefault(key, RefiCoding(
+                key[0], view.start, view.end, code_guid[view.code], user=users[reviewer].guid if reviewer else None,
             ))
     cases = [
         RefiCase.new(
@@ -94,18 +107,63 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str,
         )
         for note in store.decisions.notes()
     ]
+    sets: list[RefiSet] = []
+    if judged is not None:
+        record = _record(store, judged, guid_of_document)
+        notes.append(RefiNote(guid=stable_guid("qualkit-record", name), name=NOTE_NAME, text=dumps(record)))
+        sets = [
+            RefiSet(guid=stable_guid("coverage", reviewer), name=f"{COVERAGE_SET}{reviewer}",
+                    description="documents this coder coded fully (a code not applied there does not apply)",
+                    source_guids=coder.documents)
+            for reviewer, coder in sorted(record.coders.items()) if coder.documents
+        ]
     return RefiProject(
-        name=name, codes=codes, sources=tuple(sources), codings=tuple(refi_codings),
-        users=tuple(users.values()), cases=tuple(cases), notes=tuple(notes), origin="qualkit",
+        name=name, codes=codes, sources=tuple(sources), codings=tuple(refi_codings.values()),
+        users=tuple(users.values()), cases=tuple(cases), notes=tuple(notes), sets=tuple(sets), origin="qualkit",
     )
 
 
+COVERAGE_SET = "qualkit coverage: "
+
+
+def _record(store: Store, judged: Judgements, guid_of_document: Mapping[int, str]) -> QualkitRecord:
+    """How the project is segmented, and what each reviewer coded fully or rejected."""
+    from qualkit.refi.record import CoderRecord, DocumentRecord, QualkitRecord
+
+    spans: dict[int, tuple[int, int]] = {}
+    per_document: dict[int, list[tuple[int, int, str | None, float | None]]] = {}
+    for segment in store.documents.segments():
+        spans[segment.id] = (segment.start, segment.end)
+        per_document.setdefault(segment.document_id, []).append(
+            (segment.start, segment.end, segment.speaker, segment.timestamp))
+    infos = {d.id: d for d in store.documents.infos()}
+    documents = {
+        guid_of_document[document_id]: DocumentRecord(kind=infos[document_id].kind.value,
+                                                      unit=infos[document_id].unit.value, segments=tuple(found))
+        for document_id, found in per_document.items()
+    }
+    coders: dict[str, CoderRecord] = {}
+    for reviewer, units in judged.by_reviewer.items():
+        covered = judged.covered.get(reviewer, frozenset())
+        whole = [d for d, segments in judged.coverable.items() if segments and segments <= covered]
+        in_whole = {s for d in whole for s in judged.coverable[d]}
+        coders[reviewer] = CoderRecord(
+            documents=tuple(guid_of_document[d] for d in sorted(whole)),
+            segments=tuple((guid_of_document[judged.documents[s]], *spans[s]) for s in sorted(covered - in_whole)),
+            rejections=tuple(
+                (guid_of_document[judged.documents[s]], *spans[s], code)
+                for (s, code), value in sorted(units.items()) if value == 0 and s not in covered
+            ),
+        )
+    return QualkitRecord(documents=documents, coders=coders)
+
+
 def export_qdpx(store: Store, codebook: Codebook, path: str | os.PathLike, *, name: str,
-                consensus: Consensus = DEFAULT_CONSENSUS) -> int:
+                consensus: Consensus = DEFAULT_CONSENSUS, judged: Judgements | None = None) -> int:
     """Write a .qdpx; returns the number of codings written."""
     from qualkit.refi import write_qdpx
 
-    refi = project_to_refi(store, codebook, name=name, consensus=consensus)
+    refi = project_to_refi(store, codebook, name=name, consensus=consensus, judged=judged)
     write_qdpx(refi, Path(path))
     return len(refi.codings)
 
@@ -145,10 +203,7 @@ def codes_to_yaml(codes, *, name: str, origin: str | None) -> tuple[str, dict[st
     def convert(code, parent_key=None):
         key = key_for(code, parent_key)
         guid_to_key[code.guid] = key
-        entry = {
-            "key": key, "name": code.name,
-            "definition": code.description or f"(imported from {origin or 'another program'} without a definition)",
-        }
+        entry = {"key": key, "name": code.name, "definition": code.description or ""}
         if code.color:
             entry["color"] = code.color
         if code.children:
@@ -157,7 +212,7 @@ def codes_to_yaml(codes, *, name: str, origin: str | None) -> tuple[str, dict[st
         return entry
 
     data = {"name": name, "version": 1, "description": f"Imported from {origin or 'a REFI-QDA file'}",
-            "codes": [convert(code) for code in codes]}
+            "origin": origin or "a REFI-QDA file", "codes": [convert(code) for code in codes]}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), guid_to_key
 
 
@@ -175,25 +230,56 @@ def qdc_codebook(path: str | os.PathLike) -> tuple[Codebook, list[str]]:
 
 
 def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
-    """Build a project's documents, codebook, codings (as decisions) and cases from a .qdpx."""
+    """Build a project's documents, codebook, codings (as decisions), cases, users and coverage from a
+    .qdpx, in one transaction.
+
+    Every selection becomes its own coding (its own span), accepted by the user who made it. A note
+    anchored to a coding's span becomes that decision's note. Which documents each user coded fully
+    comes from the qualkit record when qualkit wrote the file; otherwise each user is taken to have
+    coded fully the documents they made codings in (REFI-QDA does not say), which the report says.
+    """
     import hashlib
 
     from qualkit.codebook import parse_codebook
     from qualkit.ingest import count_words
     from qualkit.ingest.layout import find_structure
+    from qualkit.records import Block, DocumentKind, Unit
     from qualkit.refi import read_qdpx
+    from qualkit.refi.record import loads
     from qualkit.review.actions import decide
+    from qualkit.review.reviewers import add
     from qualkit.segment import segment_blocks
 
     refi = read_qdpx(Path(path))
+    filename = os.path.basename(os.fspath(path))
+    via = f"import {filename}"
     text, guid_to_key = codes_to_yaml(refi.codes, name=refi.name, origin=refi.origin)
-    codebook, _ = parse_codebook(text, path=f"{path} (codes)")
+    codebook, codebook_warnings = parse_codebook(text, path=f"{path} (codes)")
     keys = [code.key for code in codebook.codes]
     users = {user.guid: user.name for user in refi.users}
     report_warnings = list(refi.warnings)
+    missing_definitions = sum(1 for code in codebook.codable if not code.definition)
+    if missing_definitions:
+        report_warnings.append(f"{missing_definitions} code(s) came without a definition; write them before a "
+                               "second coder applies those codes (`qualkit codebook export` lists them)")
     if not refi.sources:
         report_warnings.append(f"{path}: no text sources in the project; imported its codes only")
-    merged = codings = 0
+    records = [note for note in refi.notes if note.name == NOTE_NAME and not note.source_guid]
+    record = loads(records[0].text, where=str(path)) if records else None
+    notes = [note for note in refi.notes if note not in records]
+    coverage_sets = [group for group in refi.sets if group.name.startswith(COVERAGE_SET)]
+    other_sets = [group for group in refi.sets if group not in coverage_sets]
+    if other_sets:
+        report_warnings.append(f"{len(other_sets)} set(s) not imported (qualkit has no sets): "
+                               + ", ".join(repr(group.name) for group in other_sets))
+    anchored: dict[tuple[str, int, int], list[tuple[str, str]]] = {}  # span -> (note name, text)
+    unanchored = 0
+    for note in notes:
+        if note.source_guid is not None and note.start is not None and note.end is not None:
+            anchored.setdefault((note.source_guid, note.start, note.end), []).append((note.name, note.text))
+        else:
+            unanchored += 1
+    merged = codings = noted = 0
     with store.transaction():
         codebook_id, _ = store.codebooks.save(codebook)
         document_ids = {}
@@ -202,17 +288,26 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
                 raise RefiError(
                     f"{path}: a document named {source.name!r} is already in the project; import into a new project"
                 )
-            kind, blocks = find_structure(source.text, "auto")
-            segments = segment_blocks(source.text, blocks, kind.natural_unit)
+            known = record.documents.get(source.guid) if record else None
+            if known is not None:  # segmented exactly as the project that wrote it was
+                kind, unit = DocumentKind(known.kind), Unit(known.unit)
+                segments: tuple[Block, ...] = tuple(Block(start, end, speaker, timestamp)
+                                                    for start, end, speaker, timestamp in known.segments)
+            else:
+                kind, blocks = find_structure(source.text, "auto")
+                unit = kind.natural_unit
+                segments = segment_blocks(source.text, blocks, unit)
             digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
-
             document_ids[source.guid] = store.documents.insert(
-                name=source.name, kind=kind, unit=kind.natural_unit, source_path=str(path),
+                name=source.name, kind=kind, unit=unit, source_path=str(path),
                 source_sha256=hashlib.sha256(f"{path}:{source.guid}".encode()).hexdigest(), sha256=digest,
                 reader="qdpx", text=source.text, words=count_words(source.text),
                 metadata={"refi_guid": source.guid, "origin": refi.origin}, attributes=dict(source.attributes),
                 segments=segments,
             )
+        for user in users.values():
+            add(store, user, note=f"a user of {filename}")
+        coded: dict[str, set[int]] = {}  # reviewer -> documents they made codings in
         for coding in refi.codings:
             key = guid_to_key.get(coding.code_guid)
             document_id = document_ids.get(coding.source_guid)
@@ -229,9 +324,25 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
                 continue
             suggestion_id = store.suggestions.add_manual(segment_id, key, codebook_id, span=(coding.start, coding.end))
             reviewer = (users.get(coding.user) if coding.user else None) or refi.origin or "imported"
-            result = decide(store, reviewer, accept=[suggestion_id], via=f"import {os.path.basename(os.fspath(path))}")
+            note_text = _note_for(anchored, coding.source_guid, coding.start, coding.end, reviewer)
+            result = decide(store, reviewer, accept=[suggestion_id], note=note_text, via=via)
             codings += len(result.recorded)
             merged += len(result.unchanged)
+            noted += bool(note_text and result.recorded)
+            coded.setdefault(reviewer, set()).add(document_id)
+        if record is not None:
+            _apply_record(store, record, document_ids, codebook_id=codebook_id, via=via)
+        else:
+            for reviewer, documents in sorted(coded.items()):
+                store.coverage.mark(reviewer, [(document_id, None) for document_id in sorted(documents)], via=via)
+            if coded:
+                report_warnings.append(
+                    "each user is taken to have coded fully the documents they made codings in (REFI-QDA does not "
+                    "say which documents a coder read); correct it with `qualkit review mark-coded`"
+                )
+        if unanchored:
+            report_warnings.append(f"{unanchored} note(s) not anchored to a coding were not imported "
+                                   "(qualkit keeps notes on decisions only)")
         case_attributes = {case.name: dict(case.attributes) for case in refi.cases}
         names = {guid: source.name for guid, source in ((s.guid, s) for s in refi.sources)}
         assignments = [(names[g], case.name) for case in refi.cases for g in case.source_guids if g in names]
@@ -240,4 +351,37 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
     return ImportReport(
         documents=len(document_ids), codes=len(keys), codings=codings, merged=merged,
         users=tuple(sorted(set(users.values()))), cases=len(refi.cases), warnings=tuple(report_warnings),
+        notes=noted, from_record=record is not None,
     )
+
+
+def _note_for(anchored: Mapping[tuple[str, int, int], list[tuple[str, str]]], source_guid: str, start: int, end: int,
+              reviewer: str) -> str | None:
+    """The note anchored to exactly this span (the reviewer's own where several are)."""
+    found = anchored.get((source_guid, start, end), [])
+    mine = [text for name, text in found if name.startswith(f"{reviewer} on ")]
+    if mine or len(found) == 1:
+        return (mine or [found[0][1]])[0]
+    return None
+
+
+def _apply_record(store: Store, record: QualkitRecord, document_ids: Mapping[str, int], *, codebook_id: int,
+                  via: str) -> None:
+    """Coverage and rejections from the qualkit record, as the project that wrote it had them."""
+    from qualkit.review.actions import decide
+
+    for reviewer, coder in sorted(record.coders.items()):
+        marks: list[tuple[int, int | None]] = [(document_ids[g], None) for g in coder.documents if g in document_ids]
+        for guid, start, end in coder.segments:
+            if guid in document_ids:
+                segment_id = store.documents.segment_covering(document_ids[guid], start, end)
+                if segment_id is not None:
+                    marks.append((document_ids[guid], segment_id))
+        store.coverage.mark(reviewer, marks, via=via)
+        for guid, start, end, code in coder.rejections:
+            if guid not in document_ids:
+                continue
+            segment_id = store.documents.segment_covering(document_ids[guid], start, end)
+            if segment_id is not None:
+                suggestion_id = store.suggestions.add_manual(segment_id, code, codebook_id, span=(start, end))
+                decide(store, reviewer, reject=[suggestion_id], via=via)

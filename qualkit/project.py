@@ -17,9 +17,10 @@ import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from qualkit.errors import CodebookError, IngestError, NotFoundError, did_you_mean
+from qualkit.interviewers import DEFAULT_INTERVIEWERS
 from qualkit.records import (
     NO_DECISIONS,
     Case,
@@ -30,13 +31,16 @@ from qualkit.records import (
     QueueFilter,
     ReviewedSuggestion,
     Segment,
+    Source,
     Unit,
 )
+from qualkit.review.coverage import Judgements
 from qualkit.store import Store
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qualkit.agreement import AgreementReport
     from qualkit.codebook import Codebook
     from qualkit.coding import CodeReport
     from qualkit.evaluation import Evaluation
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
     from qualkit.progress import Progress
     from qualkit.review.actions import DecideReport
     from qualkit.review.decisions import Consensus
+    from qualkit.review.passage import PassageSession
     from qualkit.review.session import ReviewSession
     from qualkit.review.sheet import ImportReport as SheetImportReport
     from qualkit.sinks import ProjectIdentity
@@ -54,8 +59,6 @@ if TYPE_CHECKING:
 
 DEFAULT_PROJECT = "qualkit.db"
 
-#: Speaker labels treated as the interviewer: their turns are context, not data, by default.
-DEFAULT_INTERVIEWERS = ("Interviewer", "INT", "I", "Researcher", "Facilitator", "Moderator")
 
 ANALYSES = ("frequency", "cooccurrence", "framework", "compare", "toc")
 
@@ -96,11 +99,24 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
-class AgreementResult:
-    """Agreement per code and overall (one table, or one per document or case), and the disagreements."""
+class ReviewerInfo:
+    """A reviewer as the team knows them now."""
 
-    table: pd.DataFrame
+    name: str
+    decisions: int  # accepts and rejects recorded under any of their names
+    coverage_marks: int  # documents and segments marked as coded fully
+    other_names: tuple[str, ...]  # names their decisions were also made under (renamed, merged)
+    retired: bool
+
+
+@dataclass(frozen=True)
+class AgreementResult:
+    """Agreement between reviewers (see :class:`qualkit.agreement.AgreementReport`), over everyone's
+    units, and per document or case with ``by``; the disagreements with where they are."""
+
+    report: AgreementReport
     by: str | None
+    groups: Mapping[str, AgreementReport]
     disagreements: tuple[Disagreement, ...]
 
 
@@ -185,9 +201,17 @@ class Project:
         return QueueFilter(codes=self._check_codes(codes), document_ids=self._document_ids(documents), case=case)
 
     def _consensus(self, consensus: str | None = None, reviewers: Sequence[str] | None = None) -> Consensus:
+        """Whose decisions count and how they combine: the reviewers named (by their current names),
+        else every reviewer not retired."""
         from qualkit.review.decisions import Consensus
+        from qualkit.review.reviewers import directory, known
 
-        return Consensus.parse(consensus, reviewers)
+        names = directory(self.store)
+        if reviewers:
+            return Consensus.parse(consensus, [names.current(" ".join(name.split())) for name in reviewers])
+        if names.retired:
+            return Consensus.parse(consensus, [name for name in known(self.store, names) if name not in names.retired])
+        return Consensus.parse(consensus)
 
     # -- corpus ----------------------------------------------------------------------------
 
@@ -231,6 +255,9 @@ class Project:
     def interviewer_speakers(self) -> tuple[str, ...]:
         stored = self.store.settings.get("interviewer_speakers")
         return tuple(json.loads(stored)) if stored else DEFAULT_INTERVIEWERS
+
+    def _interviewers(self) -> frozenset[str]:
+        return frozenset(name.casefold() for name in self.interviewer_speakers())
 
     def set_interviewer_speakers(self, names: Sequence[str]) -> None:
         self.store.settings.set("interviewer_speakers", json.dumps(list(names)))
@@ -340,7 +367,8 @@ class Project:
         self._check_reviewers(reviewers)
         codebook_id, codebook = self.codebook()
         return train_model(self.store, codebook_id=codebook_id, codebook=codebook,
-                           consensus=self._consensus(consensus, reviewers), on_progress=on_progress)
+                           consensus=self._consensus(consensus, reviewers), interviewers=self._interviewers(),
+                           on_progress=on_progress)
 
     def evaluate(self, *, reviewers: Sequence[str] | None = None, consensus: str | None = None,
                  curve: bool = True) -> Evaluation:
@@ -349,7 +377,8 @@ class Project:
 
         self._check_reviewers(reviewers)
         _, codebook = self.codebook()
-        return evaluate(self.store, codebook, consensus=self._consensus(consensus, reviewers), curve=curve)
+        return evaluate(self.store, codebook, consensus=self._consensus(consensus, reviewers), curve=curve,
+                        interviewers=self._interviewers())
 
     # -- suggestions -----------------------------------------------------------------------
 
@@ -435,6 +464,17 @@ class Project:
                              where=self._queue_filter(codes=codes, documents=documents, case=case), order=order,
                              show_others=show_others)
 
+    def passage_session(self, reviewer: str, *, codes: Sequence[str] | None = None,
+                        documents: Sequence[str] | None = None, case: str | None = None, order: str = "document",
+                        every_segment: bool = False) -> PassageSession:
+        """Passage review: one segment at a time with every proposal on it (see :mod:`qualkit.review.passage`)."""
+        from qualkit.review.passage import PassageSession
+
+        codebook_id, codebook = self.codebook()
+        return PassageSession(self.store, codebook_id=codebook_id, codebook=codebook, reviewer=reviewer,
+                              where=self._queue_filter(codes=codes, documents=documents, case=case), order=order,
+                              interviewers=self._interviewers(), every_segment=every_segment)
+
     def export_review(self, path: str | os.PathLike, reviewer: str, *, codes: Sequence[str] | None = None,
                       documents: Sequence[str] | None = None, case: str | None = None) -> int:
         """A sheet of the reviewer's pending suggestions to fill in; returns how many rows."""
@@ -444,26 +484,75 @@ class Project:
         return export_sheet(self.store, path, codebook=codebook, project_id=self.project_id, reviewer=reviewer,
                             where=self._queue_filter(codes=codes, documents=documents, case=case))
 
-    def import_review(self, path: str | os.PathLike, *, reviewer: str | None = None) -> SheetImportReport:
+    def import_review(self, path: str | os.PathLike, *, reviewer: str | None = None,
+                      covers: str = "documents") -> SheetImportReport:
+        """Record a review sheet's or a portable decisions file's decisions; a portable file covers
+        the documents (or only the segments, or nothing) its rows name, per reviewer."""
         from qualkit.review.sheet import import_sheet
 
         codebook_id, codebook = self.codebook()
         return import_sheet(self.store, path, codebook_id=codebook_id, codebook=codebook,
-                            project_id=self.project_id, reviewer=reviewer)
+                            project_id=self.project_id, reviewer=reviewer, covers=covers)
 
-    def reviewers(self) -> list[str]:
-        """Everyone who has decided anything."""
-        return self.store.decisions.reviewers()
+    def mark_coded(self, reviewer: str, *, document: str, segment: int | None = None, undo: bool = False) -> None:
+        """Record that ``reviewer`` coded a whole document (or one segment of it) fully: a code they
+        did not apply there does not apply. ``undo`` withdraws the mark (appended, like a decision)."""
+        from qualkit.review.actions import check_reviewer
+        from qualkit.review.reviewers import directory
+
+        name = directory(self.store).current(check_reviewer(reviewer))
+        document_id = self.document_id(document)
+        segment_id = None
+        if segment is not None:
+            segment_id = self.store.documents.segment_id_at(document_id, segment)
+            if segment_id is None:
+                raise NotFoundError(f"document {document!r} has no segment {segment}; `qualkit segments` lists them")
+        self.store.coverage.mark(name, [(document_id, segment_id)], via="mark-coded", covered=not undo)
+
+    def reviewers(self) -> list[ReviewerInfo]:
+        """Every reviewer by their current name: their decisions, coverage, old names, retirement."""
+        from qualkit.review.reviewers import directory, known
+
+        names = directory(self.store)
+        decisions: dict[str, int] = {}
+        for decision in self.store.decisions.log():
+            current = names.current(decision.reviewer)
+            decisions[current] = decisions.get(current, 0) + (decision.verdict.value != "undo")
+        coverage: dict[str, int] = {}
+        for mark in self.store.coverage.log():
+            current = names.current(mark.reviewer)
+            coverage[current] = coverage.get(current, 0) + 1
+        return [
+            ReviewerInfo(name=name, decisions=decisions.get(name, 0), coverage_marks=coverage.get(name, 0),
+                         other_names=names.names_of(name)[1:], retired=name in names.retired)
+            for name in known(self.store, names)
+        ]
+
+    def rename_reviewer(self, old: str, new: str, *, note: str | None = None) -> None:
+        """Rename a reviewer (onto an existing reviewer's name: merge them); decisions keep the name
+        they were made under, and every read follows the reviewer log."""
+        from qualkit.review.reviewers import rename
+
+        rename(self.store, old, new, note=note)
+
+    def retire_reviewer(self, name: str, *, note: str | None = None, reinstate: bool = False) -> None:
+        """Leave a reviewer out of agreement and the consensus (or bring them back)."""
+        from qualkit.review.reviewers import retire
+
+        retire(self.store, name, note=note, reinstate=reinstate)
 
     def _check_reviewers(self, reviewers: Sequence[str] | None) -> None:
         if not reviewers:
             return
-        known = self.store.decisions.reviewers()
+        from qualkit.review.reviewers import directory, known
+
+        names = directory(self.store)
+        everyone = known(self.store, names)
         for name in reviewers:
-            if " ".join(name.split()) not in known:
+            if names.current(" ".join(name.split())) not in everyone:
                 raise NotFoundError(
-                    f"no reviewer {name!r} has decided anything{did_you_mean(name, known)}; "
-                    f"reviewers: {', '.join(known) or 'none'}"
+                    f"no reviewer {name!r} has decided anything{did_you_mean(name, everyone)}; "
+                    f"reviewers: {', '.join(everyone) or 'none'}"
                 )
 
     def review_status(self) -> list[dict[str, Any]]:
@@ -537,27 +626,62 @@ class Project:
             table = evidence.assign(quotes=[" | ".join(f"{c}: {q}" for c, _, q in qs) for qs in evidence["quotes"]])
         return Analysis(name=name, table=table, pending=pending, unevidenced=unevidenced)
 
-    def agreement(self, *, reviewers: Sequence[str] | None = None, codes: Sequence[str] | None = None,
-                  by: str | None = None, machine: bool = False) -> AgreementResult:
-        """Inter-rater agreement per code and overall (per document or case with ``by``)."""
-        import pandas as pd
-
-        from qualkit import analysis as A
+    def judgements(self) -> Judgements:
+        """Every reviewer's judgements of segment × code units (see :mod:`qualkit.review.coverage`)."""
+        from qualkit.review.coverage import project_judgements
 
         _, codebook = self.codebook()
-        tables, found = A.agreement(self.store, codebook, reviewers=reviewers, codes=codes, by=by, machine=machine)
-        if by:
-            table = pd.concat([t.assign(**{by: value}) for value, t in tables.items()], ignore_index=True)
+        return project_judgements(self.store, codes=[code.key for code in codebook.codable],
+                                  interviewers=self._interviewers())
+
+    def agreement(self, *, reviewers: Sequence[str] | None = None, codes: Sequence[str] | None = None,
+                  by: str | None = None, machine: bool = False) -> AgreementResult:
+        """Agreement between ``reviewers`` (default: every reviewer not retired) per code and overall,
+        over the segment × code units each pair both judged; with ``by`` (document or case) also per
+        group; with ``machine`` the rules and the model join as coders on the units people judged."""
+        from qualkit.agreement import agreement
+        from qualkit.codebook import is_under
+        from qualkit.errors import AnalysisError
+        from qualkit.review.coverage import machine_records
+        from qualkit.review.reviewers import directory
+
+        if by not in (None, "document", "case"):
+            raise AnalysisError(f"--by {by!r}: use document or case")
+        wanted = self._check_codes(codes)
+        names = directory(self.store)
+        judged = self.judgements()
+        if reviewers:
+            self._check_reviewers(reviewers)
+            coders = list(dict.fromkeys(names.current(" ".join(name.split())) for name in reviewers))
         else:
-            table = tables
-        names = {d.id: d.name for d in self.store.documents.infos()}
-        segments = self.store.documents.segments_by_id([d.unit[0] for d in found])
+            coders = [name for name in judged.reviewers if name not in names.retired]
+        records = [r for r in judged.records() if r[2] in coders and (not wanted or is_under(r[1], wanted))]
+        if machine:
+            proposed = {
+                source.value: {(unit.segment_id, unit.code) for unit in self.store.suggestions.units(source)}
+                for source in (Source.RULE, Source.MODEL)
+            }
+            mine = Judgements({c: judged.by_reviewer.get(c, {}) for c in coders}, judged.documents, judged.covered)
+            records += [r for r in machine_records(mine, proposed) if not wanted or is_under(r[1], wanted)]
+            coders += [source for source, found in proposed.items() if found]
+        report = agreement(records, coders=coders)
+        groups: dict[str, AgreementReport] = {}
+        if by:
+            infos = self.store.documents.infos()
+            group_of = {d.id: d.name if by == "document" else (d.case or "(no case)") for d in infos}
+            for value in sorted(set(group_of.values())):
+                mine_records = [r for r in records if group_of.get(r[0][1]) == value]
+                if mine_records:
+                    groups[value] = agreement(mine_records, coders=coders)
+        names_of = {d.id: d.name for d in self.store.documents.infos()}
+        where = [(cast(tuple[int, int], d.unit)[0], d) for d in report.disagreements]  # units are (segment, document)
+        segments = self.store.documents.segments_by_id([segment_id for segment_id, _ in where])
         listed = tuple(
-            Disagreement(document=names[segments[d.unit[0]].document_id], segment=segments[d.unit[0]].ordinal,
-                         code=d.code, values=dict(d.values), text=segments[d.unit[0]].text)
-            for d in found
+            Disagreement(document=names_of[segments[segment_id].document_id], segment=segments[segment_id].ordinal,
+                         code=d.code, values=dict(d.values), text=segments[segment_id].text)
+            for segment_id, d in where
         )
-        return AgreementResult(table=table, by=by, disagreements=listed)
+        return AgreementResult(report=report, by=by, groups=groups, disagreements=listed)
 
     def report(self, path: str | os.PathLike, *, title: str | None = None, codes: Sequence[str] | None = None,
                by: str | None = None, consensus: str | None = None, reviewers: Sequence[str] | None = None,
@@ -568,8 +692,10 @@ class Project:
 
         self._check_reviewers(reviewers)
         _, codebook = self.codebook()
+        agreement = self.agreement(reviewers=reviewers, codes=codes).report
         data = build_report_data(self.store, codebook, title=title, codes=self._check_codes(codes), by=by,
-                                 consensus=self._consensus(consensus, reviewers), include_pending=include_pending)
+                                 consensus=self._consensus(consensus, reviewers), include_pending=include_pending,
+                                 agreement=agreement.pairs if len(agreement.coders) >= 2 else None)
         write_report(data, path)
         return data
 
@@ -583,7 +709,7 @@ class Project:
         self._check_reviewers(reviewers)
         _, codebook = self.codebook()
         return export_qdpx(self.store, codebook, path, name=self.path.stem,
-                           consensus=self._consensus(consensus, reviewers))
+                           consensus=self._consensus(consensus, reviewers), judged=self.judgements())
 
     def export_qdc(self, path: str | os.PathLike) -> int:
         """Write the current codebook as a REFI-QDA codebook; returns the number of codes."""

@@ -408,3 +408,72 @@ class ReviewedSuggestion:
     status: Status
 
 EVERYTHING = QueueFilter()  # no restriction
+
+
+@dataclass(frozen=True)
+class CoverageMark:
+    """A reviewer's word that they coded a whole document (``segment_id`` None) or one segment
+    fully: every codable code they did not apply there does not apply. Appended, like decisions;
+    ``covered`` False withdraws an earlier mark."""
+
+    id: int
+    reviewer: str
+    document_id: int
+    segment_id: int | None
+    covered: bool
+    via: str
+    marked_at: str
+
+
+class ReviewerChangeKind(str, enum.Enum):
+    ADD = "add"  # known by name before deciding anything (a user of an imported project)
+    RENAME = "rename"  # onto a new name, or onto an existing reviewer (a merge)
+    RETIRE = "retire"  # left out of agreement and consensus; their decisions stay in the log
+    REINSTATE = "reinstate"
+
+
+@dataclass(frozen=True)
+class ReviewerChange:
+    """One entry of the reviewer log: decisions keep the name they were made under; reads follow
+    the log (an alias maps to the name it was renamed or merged into)."""
+
+    id: int
+    kind: ReviewerChangeKind
+    name: str
+    target: str | None
+    note: str | None
+    changed_at: str
+
+
+@dataclass(frozen=True)
+class Reviewers:
+    """Who the reviewers are now: each name ever used maps to its current name; retired names."""
+
+    aliases: Mapping[str, str] = field(default_factory=dict)  # a name decisions were made under -> current name
+    retired: frozenset[str] = frozenset()
+
+    def current(self, name: str) -> str:
+        """The name ``name`` goes by now (renames and merges followed to the end)."""
+        seen: set[str] = set()
+        while name in self.aliases and name not in seen:
+            seen.add(name)
+            name = self.aliases[name]
+        return name
+
+    def names_of(self, name: str) -> tuple[str, ...]:
+        """Every name decisions by this reviewer may carry: the current name and its aliases."""
+        current = self.current(name)
+        aliases = sorted(alias for alias in self.aliases if alias != current and self.current(alias) == current)
+        return (current, *aliases)
+
+
+NOBODY_RENAMED = Reviewers()
+
+
+class SegmentRef(NamedTuple):
+    """A segment's place, without its text: enough to expand coverage and group units."""
+
+    id: int
+    document_id: int
+    ordinal: int
+    speaker: str | None

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from qualkit.codebook import Codebook
     from qualkit.export.report_data import CodeInfo, ReportData
     from qualkit.store import Store
@@ -34,7 +36,7 @@ def code_infos(codebook: Codebook) -> tuple[CodeInfo, ...]:
 def build_report_data(store: Store, codebook: Codebook, *, title: str | None = None,
                       codes: Sequence[str] | None = None, by: str | None = None,
                       consensus: Consensus = DEFAULT_CONSENSUS, include_pending: bool = False,
-                      diagram: bool = True) -> ReportData:
+                      diagram: bool = True, agreement: pd.DataFrame | None = None) -> ReportData:
     from qualkit import __version__
     from qualkit import analysis as A
     from qualkit.codebook import is_under
@@ -68,9 +70,6 @@ def build_report_data(store: Store, codebook: Codebook, *, title: str | None = N
         "documents": len(documents), "cases": case_count, "words": sum(d.words for d in documents),
         "segments": sum(d.segments for d in documents), "kinds": kinds,
     }
-    agreement = None
-    if len(reviewers) >= 2:
-        agreement, _ = A.agreement(store, codebook, codes=codes)
     segments = tuple(
         CodedSegment(
             code=record.code, document=record.document, case=record.case, speaker=record.speaker,

@@ -15,8 +15,7 @@ from qualkit.agreement import (
     OVERALL,
     AgreementError,
     Disagreement,
-    agreement_table,
-    disagreements,
+    agreement,
     krippendorff_alpha,
     machine_vs_human,
     pairwise,
@@ -80,12 +79,11 @@ def test_pairwise_perfect_agreement():
     assert (result.percent, result.kappa, result.alpha) == (100.0, 1.0, 1.0)
 
 
-def test_pairwise_perfect_agreement_without_variation_reports_kappa_one_alpha_nan():
+def test_pairwise_perfect_agreement_without_variation_is_undefined():
     result = pairwise([0, 0, 0], [0, 0, 0])
     assert result.percent == 100.0
-    assert result.kappa == 1.0
-    assert math.isnan(result.alpha)
-    assert "same value" in result.note and "alpha is undefined" in result.note
+    assert math.isnan(result.kappa) and math.isnan(result.alpha)
+    assert result.note == "undefined: both coders said no to all 3 units (no variation)"
 
 
 def test_pairwise_complete_disagreement():
@@ -245,67 +243,107 @@ TWO = {
 }
 
 
-def test_agreement_table_two_coders_per_code_and_counts():
-    table = agreement_table(_records(TWO)).set_index("code")
-    counts = ["both_yes", "only_ann", "only_bob", "both_no"]
-    assert list(table.columns) == ["n_units", "percent", "kappa", "alpha", *counts]
+def _pairs(records, coders=None):
+    return agreement(records, coders=coders).pairs.set_index("code")
+
+
+def test_agreement_two_coders_per_code_and_counts():
+    table = _pairs(_records(TWO))
+    assert list(table.columns) == ["coder_a", "coder_b", "n_units", "percent", "kappa", "alpha", "both_yes", "only_a",
+                                   "only_b", "both_no", "note"]
     assert list(table.index) == ["culture", "trust", OVERALL]
+    assert set(table["coder_a"]) == {"ann"} and set(table["coder_b"]) == {"bob"}
     trust = table.loc["trust"]
-    assert (trust.n_units, trust.both_yes, trust.only_ann, trust.only_bob, trust.both_no) == (8, 2, 1, 1, 4)
+    assert (trust.n_units, trust.both_yes, trust.only_a, trust.only_b, trust.both_no) == (8, 2, 1, 1, 4)
     assert (trust.percent, trust.kappa, trust.alpha) == pytest.approx((75.0, 7 / 15, 0.5))
     culture = table.loc["culture"]
     assert (culture.percent, culture.kappa, culture.alpha) == pytest.approx((0.0, -1.0, -0.75))
 
 
-def test_agreement_table_overall_row_pools_every_unit():
-    table = agreement_table(_records(TWO)).set_index("code")
+def test_agreement_overall_row_pools_every_unit():
+    report = agreement(_records(TWO))
+    overall = report.pairs.set_index("code").loc[OVERALL]
     pooled = pairwise(TWO["trust"]["ann"] + TWO["culture"]["ann"], TWO["trust"]["bob"] + TWO["culture"]["bob"])
-    overall = table.loc[OVERALL]
     assert overall.n_units == pooled.n == 12
-    assert (overall.both_yes, overall.only_ann, overall.only_bob, overall.both_no) == (2, 3, 3, 4)
-    expected = (pooled.percent, pooled.kappa, pooled.alpha)
-    assert (overall.percent, overall.kappa, overall.alpha) == pytest.approx(expected)
-    assert overall.percent == pytest.approx(50.0)
+    assert (overall.both_yes, overall.only_a, overall.only_b, overall.both_no) == (2, 3, 3, 4)
+    assert (overall.percent, overall.kappa, overall.alpha) == pytest.approx((pooled.percent, pooled.kappa,
+                                                                             pooled.alpha))
+    [summary] = report.summaries
+    assert (summary.coder_a, summary.coder_b, summary.disagreements) == ("ann", "bob", 6)
+    assert summary.mean_kappa == pytest.approx((7 / 15 - 1.0) / 2) and summary.codes_with_kappa == 2
 
 
-def test_agreement_table_three_coders_mean_pairwise_and_missing():
-    # Units 0-3 judged by all three; unit 4 only by ann and bob (counts for alpha, not n_units).
+def test_agreement_three_coders_pairwise_and_alpha_across_all():
+    # Units 0-3 judged by all three; unit 4 only by ann and bob.
     three = {"x": {"ann": [1, 0, 1, 0, 1], "bob": [1, 0, 1, 0, 1], "cat": [1, 0, 0, 1, None]}}
-    table = agreement_table(_records(three)).set_index("code")
-    assert list(table.columns) == ["n_units", "percent", "kappa", "alpha"]
-    row = table.loc["x"]
-    assert row.n_units == 4
-    assert row.percent == pytest.approx(100 * (4 + 2 + 2) / 12)  # pairs ann-bob, ann-cat, bob-cat
-    assert math.isnan(row.kappa)
-    # The hand-computed 3-coder alpha plus o_11 += 2 from unit 4: n = 14, n_1 = 8, n_0 = 6, o_01 = 2
+    report = agreement(_records(three))
+    pairs = {(r.coder_a, r.coder_b): r for r in report.pairs[report.pairs.code == "x"].itertuples()}
+    assert set(pairs) == {("ann", "bob"), ("ann", "cat"), ("bob", "cat")}
+    assert pairs[("ann", "bob")].n_units == 5 and pairs[("ann", "bob")].percent == 100.0
+    assert pairs[("ann", "cat")].n_units == 4 and pairs[("ann", "cat")].percent == 50.0
+    row = report.coders_alpha.set_index("code").loc["x"]
+    assert (row.n_units, row.coders) == (5, 3)
+    # the hand-computed 3-coder alpha plus o_11 += 2 from unit 4: n = 14, n_1 = 8, n_0 = 6, o_01 = 2
     assert row.alpha == pytest.approx(1 - 13 * 4 / (2 * 8 * 6))
 
 
-def test_agreement_table_chosen_coders_only():
+def test_agreement_chosen_coders_only():
     three = {"x": {"ann": [1, 0, 1, 0], "bob": [1, 0, 1, 1], "cat": [0, 0, 0, 1]}}
-    row = agreement_table(_records(three), coders=["ann", "bob"]).set_index("code").loc["x"]
-    assert (row.n_units, row.both_yes, row.only_ann, row.only_bob, row.both_no) == (4, 2, 0, 1, 1)
+    report = agreement(_records(three), coders=["ann", "bob"])
+    row = report.pairs.set_index("code").loc["x"]
+    assert (row.n_units, row.both_yes, row.only_a, row.only_b, row.both_no) == (4, 2, 0, 1, 1)
     assert row.alpha == pytest.approx(pairwise(three["x"]["ann"], three["x"]["bob"]).alpha)
+    assert report.coders == ("ann", "bob") and report.coders_alpha.empty is False
+
+
+def test_agreement_code_nobody_used_is_undefined_not_one():
+    """Both coders said no to every unit of a code: percent is 100, kappa and alpha are undefined
+    (scikit-learn says so too), the note says why, and the code is left out of the mean kappa."""
+    import warnings
+
+    from sklearn.metrics import cohen_kappa_score
+
+    table = {"unused": {"ann": [0] * 6, "bob": [0] * 6}, "used": {"ann": [1, 0, 1, 0], "bob": [1, 0, 0, 0]}}
+    report = agreement(_records(table))
+    unused = report.pairs.set_index("code").loc["unused"]
+    assert unused.percent == 100.0 and math.isnan(unused.kappa) and math.isnan(unused.alpha)
+    assert unused.note == "undefined: both coders said no to all 6 units (no variation)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert math.isnan(cohen_kappa_score([0] * 6, [0] * 6))
+    [summary] = report.summaries
+    used = report.pairs.set_index("code").loc["used"].kappa
+    assert summary.mean_kappa == pytest.approx(used) and (summary.codes_with_kappa, summary.codes_undefined) == (1, 1)
+
+
+def test_agreement_a_coder_without_overlap_is_listed_and_skipped():
+    records = [(1, "x", "ann", 1), (1, "x", "bob", 0), (2, "x", "ann", 0), (2, "x", "bob", 0), (9, "x", "cat", 1)]
+    report = agreement(records)
+    assert report.coders == ("ann", "bob")
+    assert report.skipped == (("cat", "no unit in common with another coder"),)
+    assert set(report.pairs.coder_a) | set(report.pairs.coder_b) == {"ann", "bob"}
+    assert not report.pairs[["percent"]].isna().any().any()
+    alone = agreement([(1, "x", "ann", 1)], coders=["ann", "zed"])
+    assert alone.skipped == (("zed", "no judgements"), ("ann", "no unit in common with another coder"))
+    assert alone.pairs.empty and alone.summaries == ()
 
 
 @pytest.mark.parametrize(
-    ("records", "coders", "message"),
+    ("records", "message"),
     [
-        ([(1, "x", "ann", 1), (1, "x", "bob", 1)], ["ann", "bobb"], "'bobb' has no judgements (did you mean 'bob'?)"),
-        ([(1, "x", "ann", 1)], None, "agreement needs at least two coders; found ann"),
-        ([], None, "agreement needs at least two coders; found none"),
-        ([(1, "x", "ann", 1), (1, "x", "ann", 0)], None, "coder 'ann' judged unit 1 for code 'x' both 0 and 1"),
-        ([(1, "x", "ann")], None, "a judgement must be (unit, code, coder, value)"),
+        ([(1, "x", "ann", 1), (1, "x", "ann", 0)], "coder 'ann' judged unit 1 for code 'x' both 0 and 1"),
+        ([(1, "x", "ann")], "a judgement must be (unit, code, coder, value)"),
+        ([(1, "x", "ann", 2)], "judgement 2 is not binary"),
     ],
-    ids=["unknown-coder", "one-coder", "empty", "contradiction", "short-record"],
+    ids=["contradiction", "short-record", "not-binary"],
 )
-def test_agreement_table_rejects_bad_input(records, coders, message):
+def test_agreement_rejects_bad_input(records, message):
     with pytest.raises(AgreementError) as info:
-        agreement_table(records, coders=coders)
+        agreement(records)
     assert message in str(info.value)
 
 
-def test_disagreements_lists_differing_units_with_every_coder():
+def test_agreement_lists_differing_units_with_every_coder():
     records = [
         ("s1", "trust", "ann", 1), ("s1", "trust", "bob", 0),  # differ
         ("s1", "care", "ann", 1), ("s1", "care", "bob", 1),  # agree
@@ -313,11 +351,60 @@ def test_disagreements_lists_differing_units_with_every_coder():
         ("s3", "trust", "ann", 1),  # judged once: nothing to disagree with
         ("s4", "care", "bob", 0), ("s4", "care", "cat", 0), ("s4", "care", "ann", None),  # agree
     ]
-    assert disagreements(records) == [
+    assert agreement(records).disagreements == (
         Disagreement("s1", "trust", {"ann": 1, "bob": 0, "cat": None}),
         Disagreement("s2", "trust", {"ann": 0, "bob": None, "cat": 1}),
-    ]
-    assert disagreements(records, coders=["ann", "bob"]) == [Disagreement("s1", "trust", {"ann": 1, "bob": 0})]
+    )
+    assert agreement(records, coders=["ann", "bob"]).disagreements == (
+        Disagreement("s1", "trust", {"ann": 1, "bob": 0}),
+    )
+
+
+# --------------------------------------------------------------------------- independent implementations
+
+_JUDGEMENT = st.sampled_from([0, 1, None])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    grid=st.lists(st.lists(_JUDGEMENT, min_size=3, max_size=3), min_size=1, max_size=40),
+    codes=st.lists(st.sampled_from(["a", "b", "c"]), min_size=40, max_size=40),
+)
+def test_agreement_equals_scikit_learn_and_krippendorff_on_random_multi_coder_data(grid, codes):
+    """Three coders, random judgements with gaps: every pair's per-code kappa is scikit-learn's
+    cohen_kappa_score on the units both judged (undefined exactly where it is undefined there), and
+    alpha across all coders is the krippendorff package's."""
+    import warnings
+
+    import krippendorff
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    coders = ["ann", "bob", "cat"]
+    records = [(unit, codes[unit], coder, row[i]) for unit, row in enumerate(grid) for i, coder in enumerate(coders)]
+    report = agreement(records, coders=coders)
+    for row in report.pairs.itertuples():
+        keys = [u for u in range(len(grid)) if (row.code == OVERALL or codes[u] == row.code)]
+        a = coders.index(row.coder_a)
+        b = coders.index(row.coder_b)
+        shared = [(grid[u][a], grid[u][b]) for u in keys if grid[u][a] is not None and grid[u][b] is not None]
+        assert row.n_units == len(shared)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = cohen_kappa_score([x for x, _ in shared], [y for _, y in shared], labels=[0, 1])
+        if math.isnan(expected) or len({x for x, _ in shared} | {y for _, y in shared}) < 2:
+            assert math.isnan(row.kappa)
+        else:
+            assert row.kappa == pytest.approx(expected)
+    for row in report.coders_alpha.itertuples():
+        keys = [u for u in range(len(grid)) if row.code == OVERALL or codes[u] == row.code]
+        data = np.array([[np.nan if grid[u][i] is None else grid[u][i] for u in keys] for i in range(3)], dtype=float)
+        usable = [j for j in range(len(keys)) if np.sum(~np.isnan(data[:, j])) >= 2]
+        values = {v for j in usable for v in data[:, j] if not np.isnan(v)}
+        if len(values) < 2:
+            assert math.isnan(row.alpha)
+        else:
+            assert row.alpha == pytest.approx(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
 
 # --------------------------------------------------------------------------- machine against human
@@ -343,7 +430,7 @@ def test_machine_vs_human_uneven_precision_and_recall():
 def test_machine_vs_human_no_positives_is_zero_not_an_error():
     result = machine_vs_human([0, 0, 0], [0, 0, 0])
     assert (result["precision"], result["recall"], result["f1"]) == (0.0, 0.0, 0.0)
-    assert result["kappa"] == 1.0 and result["kappa_note"]
+    assert math.isnan(result["kappa"]) and "no variation" in result["kappa_note"]
     nothing_predicted = machine_vs_human([0, 0, 0], [1, 0, 1])
     assert (nothing_predicted["precision"], nothing_predicted["recall"]) == (0.0, 0.0)
     assert nothing_predicted["fn"] == 2

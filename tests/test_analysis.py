@@ -100,17 +100,20 @@ def test_agreement_hand_computed(analysed, runner):
     analysed.decide("bob", accept=[ids[("a.txt", "offer.npq")], ids[("b.txt", "offer.npq")]],
                     reject=[ids[("a.txt", "culture.trust")], ids[("a.txt", "offer.ecte")],
                             ids[("b.txt", "culture.trust")]])
-    table, disagreements = A.agreement(analysed.store, analysed.codebook()[1], reviewers=["ann", "bob"])
-    overall = table.set_index("code").loc["(overall)"]
+    result = analysed.agreement(reviewers=["ann", "bob"])
+    overall = result.report.pairs.set_index("code").loc["(overall)"]
     # 4 fully reviewed segments x 3 codes = 12 units; ann says yes to 5, bob to 2 of those: 3 disagreements
-    assert overall["n_units"] == 12 and overall["both_yes"] == 2 and overall["only_ann"] == 3
+    assert (overall["coder_a"], overall["coder_b"]) == ("ann", "bob")
+    assert overall["n_units"] == 12 and overall["both_yes"] == 2 and overall["only_a"] == 3
     assert overall["both_no"] == 7 and overall["percent"] == pytest.approx(9 / 12 * 100)
-    assert len(disagreements) == 3
-    result = runner.invoke(cli, ["-p", str(analysed.path), "agreement", "--format", "json"])
-    rows = json.loads(result.output.split("\nOverall")[0])
-    assert rows[-1]["code"] == "(overall)" and rows[-1]["n_units"] == 12
-    machine = runner.invoke(cli, ["-p", str(analysed.path), "agreement", "--machine", "--reviewers", "ann"])
-    assert machine.exit_code == 0 and "only_rule" in machine.output
+    assert len(result.disagreements) == 3
+    out = runner.invoke(cli, ["-p", str(analysed.path), "agreement", "--format", "json"])
+    data = json.loads(out.stdout)  # only JSON on stdout
+    assert data["pairs"][-1]["code"] == "(overall)" and data["pairs"][-1]["n_units"] == 12
+    assert data["summaries"][0]["disagreements"] == 3
+    assert "ann and bob: 75.0% agreement" in out.stderr
+    machine = runner.invoke(cli, ["-p", str(analysed.path), "agreement", "--machine", "--reviewer", "ann"])
+    assert machine.exit_code == 0 and "ann and rule:" in machine.output
     missing = runner.invoke(cli, ["-p", str(analysed.path), "agreement", "--reviewers", "ann,bbo"])
     assert "Error: no reviewer 'bbo' has decided anything (did you mean 'bob'?)" in missing.output
 

@@ -92,3 +92,87 @@ def test_qdc_codebook_load(project, tmp_path, source_project):
     loaded = project.load_codebook(tmp_path / "c.qdc")
     codebook, created = loaded.codebook, loaded.created
     assert created and {c.key for c in codebook.codes} >= {"offer", "offer.npq", "culture.trust"}
+
+
+def _frozen(report):
+    """An agreement report as plain, comparable values (NaN as None)."""
+    import math
+
+    def plain(value):
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    return [tuple(plain(v) for v in row) for row in report.pairs.itertuples(index=False)]
+
+
+def test_round_trip_through_qdpx_keeps_agreement_exactly(project, tmp_path):
+    """Suggestion review with rejections, a partly reviewed segment, codes added by hand, a
+    document coded fully, a segment marked fully coded: after export and import into a new
+    project, agreement is the same to the last unit."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"t{n}.txt").write_text(
+            f"[00:00:01] Interviewer: Tell me.\n\n[00:00:09] Headteacher: The NPQ {n} and mentors help.\n\n"
+            f"[00:00:20] Interviewer: Trust?\n\n[00:00:30] Headteacher: I trust my team {n}; autonomy matters.\n\n"
+            f"[00:00:40] Interviewer: Else?\n\n[00:00:50] Headteacher: The hall floor was polished {n}.\n",
+            encoding="utf-8")
+    project.ingest([folder])
+    project.code(codebook_path=DATA / "mini_codebook.yaml")
+    ids = {(r["document"], r["segment"], r["code"]): r["id"] for r in project.suggestions()}
+    t0 = {k: v for k, v in ids.items() if k[0] == "t0.txt"}
+    project.decide("ann", accept=[v for k, v in t0.items() if k[2] != "offer.ecte"],
+                   reject=[v for k, v in t0.items() if k[2] == "offer.ecte"])
+    project.decide("bob", accept=[t0[("t0.txt", 1, "offer.npq")]], reject=[t0[("t0.txt", 3, "culture.trust")]])
+    project.add_code("bob", document="t1.txt", segment=5, code="culture.trust", note="implicit")
+    project.mark_coded("bob", document="t1.txt")
+    project.add_code("ann", document="t1.txt", segment=1, code="culture.trust")
+    project.mark_coded("ann", document="t1.txt")
+    project.mark_coded("ann", document="t2.txt", segment=3)
+    project.mark_coded("bob", document="t2.txt", segment=3)
+    before = project.agreement().report
+    assert before.summaries and before.summaries[0].overall.n > 12
+    out = tmp_path / "p.qdpx"
+    project.export_qdpx(out)
+    with Project.init(tmp_path / "copy.db") as copy:
+        report = copy.import_qdpx(out)
+        assert report.from_record and report.notes == 1
+        after = copy.agreement().report
+        assert _frozen(after) == _frozen(before)
+        assert [s.overall for s in after.summaries] == [s.overall for s in before.summaries]
+        notes = [d.note for d in copy.store.decisions.log() if d.note]
+        assert notes == ["implicit"]
+
+
+def test_import_keeps_each_selection_its_notes_users_and_reports_sets(project, tmp_path):
+    """Two selections of one code in one paragraph stay two codings with their own spans; a note
+    anchored to one becomes its decision's note; a user without codings is still a reviewer; a set
+    and a free note are reported, not dropped silently; no placeholder becomes a definition."""
+    from qualkit.refi import RefiCode, RefiCoding, RefiNote, RefiProject, RefiSet, RefiSource, RefiUser, write_qdpx
+
+    text = "One paragraph with trust here and trust there, and more.\n\nAnother paragraph."
+    source = RefiSource.new("doc.txt", text)
+    code = RefiCode.new("trust", "Trust")
+    ann, bob = RefiUser.new("ann"), RefiUser.new("bob")
+    first, second = (text.index("trust here"), text.index("trust here") + 5), (text.index("trust there"),
+                                                                                text.index("trust there") + 5)
+    refi = RefiProject(
+        name="other", codes=(code,), sources=(source,), users=(ann, bob),
+        codings=(RefiCoding(source.guid, *first, code.guid, user=ann.guid),
+                 RefiCoding(source.guid, *second, code.guid, user=ann.guid)),
+        notes=(RefiNote(guid="6e1a9a64-6f6b-4c1a-9e2f-0d3c9a1b2c3d", name="ann on trust", text="the first one",
+                        source_guid=source.guid, start=first[0], end=first[1]),
+               RefiNote(guid="7e1a9a64-6f6b-4c1a-9e2f-0d3c9a1b2c3d", name="Project memo", text="free-standing")),
+        sets=(RefiSet(guid="8e1a9a64-6f6b-4c1a-9e2f-0d3c9a1b2c3d", name="Wave 1", source_guids=(source.guid,)),),
+        origin="Other QDA 1.0",
+    )
+    write_qdpx(refi, tmp_path / "o.qdpx")
+    report = project.import_qdpx(tmp_path / "o.qdpx")
+    assert (report.codings, report.merged, report.notes) == (2, 0, 1)
+    spans = sorted((r["start"], r["end"]) for r in project.suggestions())
+    assert spans == [first, second]
+    assert [d.note for d in project.store.decisions.log()] == ["the first one", None]
+    assert {r.name for r in project.reviewers()} == {"ann", "bob"}
+    assert any("1 set(s) not imported (qualkit has no sets): 'Wave 1'" in w for w in report.warnings)
+    assert any("1 note(s) not anchored to a coding were not imported" in w for w in report.warnings)
+    _, codebook = project.codebook()
+    assert codebook.code("trust").definition == ""

@@ -85,3 +85,49 @@ def test_evidence_json_is_what_json_dumps_writes(spans):
     from qualkit.store import evidence_json
 
     assert evidence_json(spans) == json.dumps([list(span) for span in spans], ensure_ascii=False)
+
+
+def test_migration_6_rebuilds_suggestions_and_keeps_every_row_and_reference(tmp_path, monkeypatch):
+    """A schema-5 project with suggestions and decisions moves to schema 6: the suggestions table
+    is rebuilt (unique per span, 'search' allowed) with foreign keys off and checked after, and
+    every suggestion, decision and reference survives."""
+    import qualkit.store.database as database
+    from qualkit.project import Project
+    from tests.conftest import DATA
+
+    monkeypatch.setattr(database, "MIGRATIONS", MIGRATIONS[:5])
+    monkeypatch.setattr(database, "SCHEMA_VERSION", 5)
+    path = tmp_path / "old.db"
+    transcript = tmp_path / "t.txt"
+    transcript.write_text("[00:00:01] Interviewer: And?\n\n[00:00:05] Head: The NPQ and mentors; I trust staff.\n\n"
+                          "[00:00:09] Interviewer: More?\n\n[00:00:15] Head: Accountability is lighter.\n",
+                          encoding="utf-8")
+    from qualkit.records import Verdict
+
+    def rows(conn):
+        return ([tuple(row) for row in conn.execute("SELECT * FROM suggestions ORDER BY id")],
+                [tuple(row) for row in conn.execute("SELECT * FROM decisions ORDER BY id")])
+
+    with Project.init(path) as old:
+        old.ingest([transcript])
+        old.code(codebook_path=DATA / "mini_codebook.yaml")
+        ids = [unit.suggestion_id for unit in old.store.suggestions.units()]
+        for n, suggestion_id in enumerate(ids):  # the repository's own insert: it needs no new table
+            old.store.decisions.insert(suggestion_id=suggestion_id, reviewer="ann",
+                                       verdict=Verdict.ACCEPT if n < 2 else Verdict.REJECT)
+        assert old.schema_version == 5 and len(ids) >= 3
+        before = rows(old.store._db.conn)
+    monkeypatch.setattr(database, "MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr(database, "SCHEMA_VERSION", len(MIGRATIONS))
+    with Project.open(path) as new:
+        assert new.schema_version == len(MIGRATIONS)
+        conn = new.store._db.conn
+        assert rows(conn) == before
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        indexes = {row[1] for row in conn.execute("PRAGMA index_list(suggestions)")}
+        assert {"suggestions_unique", "suggestions_code", "suggestions_review_score"} <= indexes
+        segment = new.store.documents.segment_id_at(new.document_id("t.txt"), 1)
+        first = new.store.suggestions.add_manual(segment, "offer.npq", 1, span=(20, 23))
+        second = new.store.suggestions.add_manual(segment, "offer.npq", 1, span=(30, 37))
+        assert first != second == new.store.suggestions.add_manual(segment, "offer.npq", 1, span=(30, 37))

@@ -53,10 +53,15 @@ def plain(value: Any) -> Any:
     return value
 
 
+def emit_json(value: Any) -> None:
+    """Print a value as JSON, and nothing else (NaN as null)."""
+    click.echo(json.dumps(plain(value), indent=2, ensure_ascii=False, default=str))
+
+
 def emit(rows: list[dict[str, Any]], fmt: str, *, widths: Mapping[str, int] | None = None) -> None:
     """Print rows as an aligned table, CSV or JSON (and nothing else on stdout for CSV and JSON)."""
     if fmt == "json":
-        click.echo(json.dumps(plain(rows), indent=2, ensure_ascii=False, default=str))
+        emit_json(rows)
         return
     if not rows:
         if fmt == "table":

@@ -24,7 +24,7 @@ def codebook() -> None:
 
 
 def codebook_summary(cb: Codebook) -> str:
-    themes = sum(1 for c in cb.codes if c.parent is None)
+    themes = sum(1 for c in cb.codes if cb.children(c.key))  # codes that group others
     patterns = sum(len(c.patterns) for c in cb.codable)
     excludes = sum(len(c.exclude_patterns) for c in cb.codable)
     return (

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
-from qualkit.cli.base import ProgressBar, cli, emit, open_project, summary, write_or_emit
+from qualkit.agreement import PairSummary
+from qualkit.cli.base import ProgressBar, cli, emit, emit_json, open_project, summary, write_or_emit
 from qualkit.cli.options import (
     codes_filter,
     codings_options,
@@ -156,8 +159,10 @@ def import_qdpx(ctx: click.Context, file: str) -> None:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"Imported {report.documents} documents, {report.codes} codes, {report.codings} codings by "
-        f"{len(report.users)} user(s) ({', '.join(report.users) or 'none named'}), {report.cases} cases; "
-        f"{report.merged} duplicate codings merged; {len(report.warnings)} warning(s)."
+        f"{len(report.users)} user(s) ({', '.join(report.users) or 'none named'}), {report.cases} cases, "
+        f"{report.notes} note(s) on codings; {report.merged} duplicate codings merged; "
+        + ("segments and coverage from the qualkit record; " if report.from_record else "")
+        + f"{len(report.warnings)} warning(s)."
     )
 
 
@@ -227,41 +232,94 @@ def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | Non
 
 
 @cli.command()
-@reviewers_filter(legacy=True, help="A reviewer to compare (repeatable; default: everyone who decided).")
+@reviewers_filter(legacy=True, help="A reviewer to compare (repeatable; default: every reviewer not retired).")
 @codes_filter
-@click.option("--by", type=click.Choice(["document", "case"]), help="One table per document or case.")
+@click.option("--by", type=click.Choice(["document", "case"]), help="Also one table per document or case.")
 @click.option("--machine", is_flag=True, help="Also treat the rule and model sources as coders.")
 @click.option("--disagreements", "show_disagreements", is_flag=True, help="List the units coders disagree on.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the table to a file (format from the suffix).")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write the pairwise table to a file (format from the suffix).")
 @output_format
 @click.pass_context
 def agreement(ctx: click.Context, reviewers: tuple[str, ...], codes: tuple[str, ...], by: str | None, machine: bool,
               show_disagreements: bool, out: str | None, fmt: str) -> None:
     """Inter-rater agreement per code and overall: percent, Cohen's kappa, Krippendorff's alpha.
 
-    Units are segment x code pairs the reviewers judged (accepted, rejected, or left uncoded in a
-    fully reviewed segment).
+    Every pair of reviewers is compared over the segment x code units both judged: a suggestion
+    accepted or rejected, the codes left off a segment whose suggestions they all decided, and every
+    code of the documents or segments they coded fully (a portable file or import covers the
+    documents it names; review can mark a segment fully coded), not coded = no. With more than two
+    reviewers, Krippendorff's alpha across all of them too. Undefined statistics (no variation)
+    are shown as undefined and left out of means.
 
     \b
     Examples:
       qualkit agreement
       qualkit agreement --reviewer "Amira Khan" --reviewer "Ben Roberts" --disagreements
-      qualkit agreement --machine --format csv
+      qualkit agreement --by case --format csv
     """
+    import pandas as pd
+
     with open_project(ctx) as project:
         result = project.agreement(reviewers=reviewers or None, codes=codes or None, by=by, machine=machine)
-    table = result.table
-    write_or_emit(table, out, fmt)
-    if show_disagreements:
-        rows = [
-            {"document": d.document, "segment": d.segment, "code": d.code, **dict(d.values), "text": d.text}
-            for d in result.disagreements
-        ]
-        if fmt == "table":
+    report = result.report
+    pairs = report.pairs
+    if by:
+        pairs = pd.concat([pairs.assign(**{by: "(all)"})] + [
+            table.pairs.assign(**{by: value}) for value, table in result.groups.items()
+        ], ignore_index=True)
+    rows = [
+        {"table": "disagreement", "document": d.document, "segment": d.segment, "code": d.code, **dict(d.values),
+         "text": d.text}
+        for d in result.disagreements
+    ] if show_disagreements else []
+    if fmt == "json":
+        emit_json({
+            "pairs": pairs.to_dict("records"), "coders_alpha": report.coders_alpha.to_dict("records"),
+            "summaries": [_summary_record(summary) for summary in report.summaries],
+            "skipped": [{"coder": coder, "why": why} for coder, why in report.skipped],
+            **({"disagreements": [{k: v for k, v in row.items() if k != "table"} for row in rows]}
+               if show_disagreements else {}),
+        })
+    elif out:
+        write_or_emit(pairs, out, fmt)
+    elif fmt == "csv":
+        write_or_emit(pairs, None, fmt)
+    else:
+        write_or_emit(pairs, None, fmt, widths={"note": 50})
+        if len(report.coders) > 2:
+            click.echo("\nKrippendorff's alpha across all coders:")
+            write_or_emit(report.coders_alpha, None, fmt, widths={"note": 50})
+        if show_disagreements:
             click.echo("")
-        emit(rows, fmt, widths={"text": 60})
-    overall = table[table["code"] == "(overall)"]
-    if not overall.empty and not by:
-        row = overall.iloc[0]
-        summary(f"Overall: {row['percent']:.1f}% agreement, kappa {row['kappa']:.2f}, alpha {row['alpha']:.2f} "
-                f"over {int(row['n_units'])} units; {len(result.disagreements)} disagreements.", fmt)
+            emit([{k: v for k, v in row.items() if k != "table"} for row in rows], fmt, widths={"text": 60})
+    for coder, why in report.skipped:
+        summary(f"Skipped {coder}: {why}.", fmt if not out else "json")
+    if not report.summaries:
+        summary("No two reviewers judged the same units, so there is no agreement to compute "
+                "(have a second coder code the same documents).", fmt if not out else "json")
+    for line in report.summaries:
+        summary(_summary_line(line), fmt if not out else "json")
+
+
+def _summary_record(line: PairSummary) -> dict[str, object]:
+    overall = line.overall
+    return {
+        "coder_a": line.coder_a, "coder_b": line.coder_b, "n_units": overall.n, "percent": overall.percent,
+        "kappa": overall.kappa, "alpha": overall.alpha, "disagreements": line.disagreements,
+        "mean_kappa": line.mean_kappa, "codes_with_kappa": line.codes_with_kappa,
+        "codes_kappa_undefined": line.codes_undefined,
+    }
+
+
+def _summary_line(line: PairSummary) -> str:
+    overall = line.overall
+
+    def stat(value: float) -> str:
+        return "undefined" if math.isnan(value) else f"{value:.2f}"
+
+    mean = (f"mean kappa over {line.codes_with_kappa} code(s) {stat(line.mean_kappa)}"
+            + (f" ({line.codes_undefined} code(s) with no variation left out: kappa undefined)"
+               if line.codes_undefined else ""))
+    return (f"{line.coder_a} and {line.coder_b}: {overall.percent:.1f}% agreement, kappa {stat(overall.kappa)}, "
+            f"alpha {stat(overall.alpha)} over {overall.n:,} units; {line.disagreements} disagreements; {mean}.")

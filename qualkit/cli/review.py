@@ -11,8 +11,10 @@ import click
 from qualkit.cli.base import cli, clock, emit, open_project
 from qualkit.cli.options import case_filter, codes_filter, documents_filter, output_format, reviewer_acting
 from qualkit.errors import QualkitError
+from qualkit.records import Source, Verdict
 
 if TYPE_CHECKING:
+    from qualkit.review.passage import PassageItem, PassageSession
     from qualkit.review.session import ReviewItem, ReviewSession
 
 
@@ -66,7 +68,105 @@ def _show_item(session: ReviewSession, item: ReviewItem) -> None:
     click.echo("[a]ccept [r]eject [s]kip [u]ndo [n]ote [c]ode [?]help [q]uit > ", nl=False)
 
 
-def _ask_code(session: ReviewSession) -> str | None:
+_PASSAGE_HELP = """Keys: 1-9 accept that proposal · r then 1-9 reject it · A accept every pending proposal
+      c add a code nothing proposed (Tab completes) · d done: segment coded fully (pending ones rejected)
+      s skip · u undo the last action · n note for the next decision · ? this help · q quit
+Every action is saved the moment you make it; run the same command again to resume."""
+
+_MARKS = {None: " ", Verdict.ACCEPT: "✓", Verdict.REJECT: "✗"}
+
+
+def _show_passage(session: PassageSession, item: PassageItem) -> None:
+    done, remaining = session.progress()
+    click.echo("")
+    click.echo(click.style(f"── {done} segments done · {remaining} to go for this filter ──", fg="cyan"))
+    where = " · ".join(
+        part for part in (item.document, item.case, f"segment {item.ordinal}", item.speaker, clock(item.timestamp))
+        if part
+    )
+    click.echo(where + (" · coded fully" if item.fully_coded else ""))
+    for context in item.before:
+        click.echo(click.style(f"  [{context.ordinal}] {context.speaker or ''}: {context.text}", dim=True))
+    spans = [(e.start, e.end, "") for p in item.proposals if p.source is not Source.MODEL for e in p.evidence]
+    click.echo(f"▶ {_highlight(item.text, spans)}")
+    for context in item.after:
+        click.echo(click.style(f"  [{context.ordinal}] {context.speaker or ''}: {context.text}", dim=True))
+    if not item.proposals:
+        click.echo("  (nothing proposed: add codes with c, then d when done)")
+    for number, proposal in enumerate(item.proposals, start=1):
+        evidence = "; ".join(str(e) for e in proposal.evidence[:4])
+        source = f"{proposal.source.value} {proposal.score:.2f}" if proposal.source is not Source.MANUAL else "added"
+        click.echo(click.style(f"  [{number}] {_MARKS[proposal.verdict]} {proposal.code} — {proposal.code_name}",
+                               bold=proposal.pending) + f"  ({source}{': ' + evidence if evidence else ''})")
+        click.echo(click.style(f"        {proposal.definition}", dim=True))
+        if proposal.include:
+            click.echo(click.style(f"        include: {'; '.join(proposal.include)}", dim=True))
+        if proposal.exclude:
+            click.echo(click.style(f"        exclude: {'; '.join(proposal.exclude)}", dim=True))
+    click.echo("[1-9] accept  r+[1-9] reject  [A]ll  [c]ode  [d]one  [s]kip  [u]ndo  [n]ote  [?]  [q]uit > ", nl=False)
+
+
+def _pick(item: PassageItem, key: str) -> int | None:
+    if key.isdigit() and 1 <= int(key) <= len(item.proposals):
+        return item.proposals[int(key) - 1].suggestion_id
+    click.echo(f"no proposal {key!r}; they are numbered 1 to {len(item.proposals)}")
+    return None
+
+
+def _passage_loop(session: PassageSession) -> None:
+    found = session.current()
+    while True:
+        if found is None:
+            click.echo("\nNothing left to review for this filter.")
+            return
+        item: PassageItem = found
+        _show_passage(session, item)
+        key = click.getchar()
+        click.echo(key)
+        try:
+            if key.isdigit():
+                if (chosen := _pick(item, key)) is not None:
+                    session.accept(item, chosen)
+            elif key == "r":
+                click.echo("reject which? ", nl=False)
+                which = click.getchar()
+                click.echo(which)
+                if (chosen := _pick(item, which)) is not None:
+                    session.reject(item, chosen)
+            elif key == "A":
+                session.decide(item, accept=[p.suggestion_id for p in item.pending])
+            elif key == "c":
+                code_key = _ask_code(session)
+                if code_key:
+                    session.add_code(item, code_key)
+                    click.echo(f"added {code_key}")
+            elif key == "d":
+                session.mark_fully_coded(item)
+                found = session.current()
+                continue
+            elif key == "s":
+                session.skip(item)
+                found = session.current()
+                continue
+            elif key == "u":
+                click.echo(session.undo() or "nothing to undo")
+                found = session.current()  # what the undo brought back, or where they were
+                continue
+            elif key == "n":
+                session.note(click.prompt("note", default="", show_default=False))
+                click.echo("note kept for your next decision")
+            elif key == "?":
+                click.echo(_PASSAGE_HELP)
+            elif key in ("q", "\x03", "\x04"):
+                return
+            else:
+                click.echo(f"unknown key {key!r}; ? for help")
+        except QualkitError as exc:
+            click.echo(f"error: {exc}")
+        found = session.item(item.segment_id)  # as it is now
+
+
+def _ask_code(session: ReviewSession | PassageSession) -> str | None:
     try:
         import readline
 
@@ -134,16 +234,23 @@ def _review_loop(session: ReviewSession) -> None:
 @case_filter
 @click.option("--order", type=click.Choice(["document", "score", "uncertainty"]), default="document", show_default=True)
 @click.option("--show-others", is_flag=True, help="Show other reviewers' verdicts (review is blind by default).")
+@click.option("--passages", is_flag=True,
+              help="Passage review: one segment at a time with every proposal on it, codes added and the segment "
+                   "marked coded fully in the same step (recommended: it teaches the model most).")
+@click.option("--every-segment", is_flag=True,
+              help="With --passages: after the proposals, every other segment too (independent coding).")
 @click.pass_context
 def review(ctx: click.Context, reviewer: str | None, codes: tuple[str, ...], documents: tuple[str, ...],
-           case: str | None, order: str, show_others: bool) -> None:
-    """Review suggestions one at a time in the terminal: accept, reject, skip, undo, note, add a code.
+           case: str | None, order: str, show_others: bool, passages: bool, every_segment: bool) -> None:
+    """Review in the terminal: suggestion by suggestion, or (--passages) segment by segment.
 
+    Suggestion review: accept, reject, skip, undo, note, add a code. Passage review: every proposal
+    for a segment at once, codes nothing proposed added, the segment marked coded fully.
     Without a terminal, use the spreadsheet flow (review export / review import) or review decide.
 
     \b
     Examples:
-      qualkit review --reviewer alice --code culture
+      qualkit review --reviewer alice --passages --code culture
       qualkit review --reviewer alice --order score --case "Harbour Academy"
     """
     if ctx.invoked_subcommand is not None:
@@ -155,6 +262,18 @@ def review(ctx: click.Context, reviewer: str | None, codes: tuple[str, ...], doc
             "interactive review needs a terminal; without one, use `qualkit review export FILE.xlsx "
             "--reviewer NAME` and `qualkit review import FILE.xlsx`, or `qualkit review decide`"
         )
+    if passages:
+        if show_others:
+            raise click.UsageError("--show-others is for suggestion review; passage review is always blind")
+        with open_project(ctx) as project:
+            passage = project.passage_session(reviewer, codes=codes or None, documents=documents or None, case=case,
+                                              order=order, every_segment=every_segment)
+            click.echo(_PASSAGE_HELP)
+            _passage_loop(passage)
+            done, remaining = passage.progress()
+        click.echo(f"Decided {passage.decided_here} this session; {done} segments done and {remaining} to go for "
+                   "this filter.")
+        return
     with open_project(ctx) as project:
         session = project.review_session(reviewer, codes=codes or None, documents=documents or None, case=case,
                                          order=order, show_others=show_others)
@@ -272,8 +391,13 @@ def review_export(ctx: click.Context, out: str, reviewer: str, codes: tuple[str,
 @review.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--reviewer", metavar="NAME", help="Reviewer for rows without a 'reviewer' column.")
+@click.option(
+    "--covers", type=click.Choice(["documents", "segments", "none"]), default="documents", show_default=True,
+    help="A portable file (document, segment, code rows) is independent coding: each reviewer coded fully the "
+         "documents their rows name (or only those segments; or say nothing about what is not in it).",
+)
 @click.pass_context
-def review_import(ctx: click.Context, file: str, reviewer: str | None) -> None:
+def review_import(ctx: click.Context, file: str, reviewer: str | None, covers: str) -> None:
     """Read decisions back from a review sheet or a portable decisions file (.xlsx or .csv).
 
     Rows with an empty decision are left pending; bad rows are refused with their line.
@@ -284,13 +408,17 @@ def review_import(ctx: click.Context, file: str, reviewer: str | None) -> None:
       qualkit review import corpora/niot_case_study/decisions.csv
     """
     with open_project(ctx) as project:
-        report = project.import_review(file, reviewer=reviewer)
+        report = project.import_review(file, reviewer=reviewer, covers=covers)
     for line, reason in report.refused:
         click.echo(f"error: {file}:{line}: {reason}", err=True)
     click.echo(
         f"Recorded {report.recorded} decision(s) ({report.manual} codes added by hand); "
         f"{report.unchanged} already recorded; {report.blank} row(s) left blank; "
         f"{len(report.refused)} refused."
+        + (f" Marked {report.covered_documents} document(s) as coded fully by their reviewer."
+           if report.covered_documents else "")
+        + (f" Marked {report.covered_segments} segment(s) as coded fully by their reviewer."
+           if report.covered_segments else "")
     )
     if report.refused:
         ctx.exit(1)
@@ -309,3 +437,122 @@ def review_status(ctx: click.Context, fmt: str) -> None:
     with open_project(ctx) as project:
         rows = project.review_status()
     emit(rows, fmt)
+
+
+@cli.group(invoke_without_command=True)
+@output_format
+@click.pass_context
+def reviewers(ctx: click.Context, fmt: str) -> None:
+    """List reviewers; rename, merge, retire or reinstate one without rewriting any decision.
+
+    Decisions keep the name they were made under; the reviewer log says what each name is now,
+    and agreement, reports and review read through it.
+
+    \b
+    Examples:
+      qualkit reviewers
+      qualkit reviewers rename "amira khan" "Amira Khan"
+      qualkit reviewers merge "A. Khan" "Amira Khan"
+      qualkit reviewers retire "Test Reviewer" --note "tried the tool once"
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_project(ctx) as project:
+        listed = project.reviewers()
+    emit([
+        {"reviewer": r.name, "decisions": r.decisions, "coverage_marks": r.coverage_marks,
+         "also_decided_as": "; ".join(r.other_names), "retired": "yes" if r.retired else ""}
+        for r in listed
+    ], fmt)
+
+
+@reviewers.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.option("--note", help="Why (kept in the reviewer log).")
+@click.pass_context
+def reviewers_rename(ctx: click.Context, old: str, new: str, note: str | None) -> None:
+    """Rename reviewer OLD to NEW (if NEW has decisions of their own, the two are merged).
+
+    \b
+    Example:
+      qualkit reviewers rename "amira khan" "Amira Khan"
+    """
+    with open_project(ctx) as project:
+        project.rename_reviewer(old, new, note=note)
+    click.echo(f"Renamed {old!r} to {new!r}: their decisions now count as {new!r}'s (the log keeps both names).")
+
+
+@reviewers.command("merge")
+@click.argument("name")
+@click.argument("into")
+@click.option("--note", help="Why (kept in the reviewer log).")
+@click.pass_context
+def reviewers_merge(ctx: click.Context, name: str, into: str, note: str | None) -> None:
+    """Merge reviewer NAME into reviewer INTO (one person who decided under two names).
+
+    Where both decided the same suggestion, the later decision is the one in force.
+
+    \b
+    Example:
+      qualkit reviewers merge "A. Khan" "Amira Khan"
+    """
+    with open_project(ctx) as project:
+        if into not in {r.name for r in project.reviewers()}:
+            raise click.ClickException(f"no reviewer {into!r} to merge into; `qualkit reviewers` lists them "
+                                       f"(to give {name!r} a new name, use `qualkit reviewers rename`)")
+        project.rename_reviewer(name, into, note=note)
+    click.echo(f"Merged {name!r} into {into!r}.")
+
+
+@reviewers.command("retire")
+@click.argument("name")
+@click.option("--note", help="Why (kept in the reviewer log).")
+@click.pass_context
+def reviewers_retire(ctx: click.Context, name: str, note: str | None) -> None:
+    """Leave a reviewer out of agreement and the consensus; their decisions stay in the log.
+
+    \b
+    Example:
+      qualkit reviewers retire "Test Reviewer" --note "tried the tool once"
+    """
+    with open_project(ctx) as project:
+        project.retire_reviewer(name, note=note)
+    click.echo(f"Retired {name!r}: left out of agreement and the consensus unless named with --reviewer.")
+
+
+@reviewers.command("reinstate")
+@click.argument("name")
+@click.pass_context
+def reviewers_reinstate(ctx: click.Context, name: str) -> None:
+    """Bring a retired reviewer back into agreement and the consensus.
+
+    \b
+    Example:
+      qualkit reviewers reinstate "Ben Roberts"
+    """
+    with open_project(ctx) as project:
+        project.retire_reviewer(name, reinstate=True)
+    click.echo(f"Reinstated {name!r}.")
+
+
+@review.command("mark-coded")
+@reviewer_acting
+@click.option("--document", "-d", required=True, metavar="NAME", help="The document coded fully.")
+@click.option("--segment", type=int, metavar="N", help="Only this segment of it.")
+@click.option("--undo", is_flag=True, help="Withdraw the mark (recorded, like an undo).")
+@click.pass_context
+def review_mark_coded(ctx: click.Context, reviewer: str, document: str, segment: int | None, undo: bool) -> None:
+    """Record that a reviewer coded a document (or one segment) fully: a code they did not apply
+    there does not apply. This is what makes independent coding comparable (agreement counts every
+    code of what both coders coded fully).
+
+    \b
+    Examples:
+      qualkit review mark-coded --reviewer alice -d harbour_leader.vtt
+      qualkit review mark-coded --reviewer alice -d harbour_leader.vtt --segment 7 --undo
+    """
+    with open_project(ctx) as project:
+        project.mark_coded(reviewer, document=document, segment=segment, undo=undo)
+    what = f"segment {segment} of {document}" if segment is not None else document
+    click.echo(f"{'Withdrew' if undo else 'Marked'} {what} as coded fully by {reviewer}.")

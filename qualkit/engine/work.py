@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from qualkit.interviewers import is_interviewer
 from qualkit.records import Segment
 from qualkit.store import SuggestionRow, suggestion_row
 
@@ -102,13 +103,6 @@ def completed(result: PageResult, page: Sequence[Segment]) -> PageResult:
     """A worker's result with its page, which the writer kept: every page segment not looked at
     was an interviewer turn skipped as context."""
     return dataclasses.replace(result, page=tuple(page), skipped=len(page) - result.looked)
-
-
-def is_interviewer(speaker: str | None, names) -> bool:
-    """'Interviewer', 'interviewer 2' and 'INT1' are interviewers when 'Interviewer'/'INT' are."""
-    if not speaker:
-        return False
-    return speaker.casefold().rstrip("0123456789 ") in names
 
 
 class Suggesters:

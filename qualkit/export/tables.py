@@ -162,10 +162,21 @@ def _write_xlsx(frame, path: Path, sheet: str, choices: dict[str, Sequence[str]]
             worksheet.column_dimensions[get_column_letter(index)].width = width
             if column in choices:
                 letter = get_column_letter(index)
+                allowed = list(choices[column])
+                inline = ",".join(allowed)
+                if len(inline) <= 250:  # Excel's limit for a list written into the rule itself
+                    source = f'"{inline}"'
+                else:  # a longer list (every code key) lives on a hidden sheet the rule points at
+                    book = writer.book
+                    lists = book["lists"] if "lists" in book.sheetnames else book.create_sheet("lists")
+                    lists.sheet_state = "hidden"
+                    list_column = get_column_letter(lists.max_column + (1 if lists.max_row > 1 else 0))
+                    for row_number, value in enumerate(allowed, start=1):
+                        lists[f"{list_column}{row_number}"] = value
+                    source = f"lists!${list_column}$1:${list_column}${len(allowed)}"
                 validation = DataValidation(
-                    type="list", formula1='"' + ",".join(choices[column]) + '"', allow_blank=True,
-                    showErrorMessage=True, errorTitle="Not allowed",
-                    error=f"Choose one of: {', '.join(choices[column])}",
+                    type="list", formula1=source, allow_blank=True, showErrorMessage=True, errorTitle="Not allowed",
+                    error=f"Choose one of: {', '.join(allowed)}"[:255],
                 )
                 validation.add(f"{letter}2:{letter}{max(2, len(frame) + 1)}")
                 worksheet.add_data_validation(validation)

@@ -204,6 +204,8 @@ def _agreement_table(doc: Document, frame) -> None:
             if column == "code":
                 text = "Overall" if str(value).startswith("(") else str(value)
                 _set(cells[index], text, bold=text == "Overall")
+            elif column in ("coder_a", "coder_b", "note"):
+                _set(cells[index], str(value or ""))
             else:
                 digits = {"percent": 1, "kappa": 2, "alpha": 2}.get(column, 0)
                 _set(cells[index], _number(value, digits=digits), align="right")

@@ -38,7 +38,10 @@ def decide(
     note: str | None = None, via: str = "decide",
 ) -> DecideReport:
     """Record accept/reject decisions by suggestion id. Unknown ids stop everything before writing."""
-    reviewer = check_reviewer(reviewer)
+    from qualkit.review.reviewers import directory
+
+    names = directory(store)
+    reviewer = names.current(check_reviewer(reviewer))
     accepted, rejected = list(dict.fromkeys(accept)), list(dict.fromkeys(reject))
     both = set(accepted) & set(rejected)
     if both:
@@ -48,7 +51,10 @@ def decide(
         raise NotFoundError(
             f"no suggestion with id {', '.join(map(str, sorted(missing)))}; `qualkit suggestions` lists ids"
         )
-    current = current_verdicts(store.decisions.log(reviewer=reviewer, suggestion_ids=accepted + rejected))
+    mine = set(names.names_of(reviewer))
+    current = current_verdicts(
+        [d for d in store.decisions.log(suggestion_ids=accepted + rejected) if d.reviewer in mine], reviewers=names
+    )
     recorded, unchanged = [], []
     with store.transaction():
         for verdict, ids in ((Verdict.ACCEPT, accepted), (Verdict.REJECT, rejected)):
@@ -66,8 +72,11 @@ def decide(
 
 def undo_last(store: Store, reviewer: str) -> Decision | None:
     """Reverse the reviewer's most recent decision in force; returns it (None if nothing to undo)."""
-    reviewer = check_reviewer(reviewer)
-    last = store.decisions.last_in_force(reviewer)
+    from qualkit.review.reviewers import directory
+
+    names = directory(store)
+    reviewer = names.current(check_reviewer(reviewer))
+    last = store.decisions.last_in_force(names.names_of(reviewer))
     if last is None:
         return None
     store.decisions.insert(suggestion_id=last.suggestion_id, reviewer=reviewer, verdict=Verdict.UNDO,
@@ -100,11 +109,17 @@ def accept_all(
     reviewer = check_reviewer(reviewer)
     if not 0 <= min_score <= 1:
         raise ReviewError(f"--min-score {min_score} is outside 0..1")
-    items = store.queue.pending(reviewer, QueueFilter(codes=(code,), document_ids=document_ids))
+    from qualkit.review.reviewers import directory
+
+    items = store.queue.pending(directory(store).names_of(reviewer), QueueFilter(codes=(code,),
+                                                                             document_ids=document_ids))
     ids = [item.id for item in items if item.score >= min_score and item.code == code]
     return decide(store, reviewer, accept=ids, via=f"accept-all code={code} min-score={min_score}")
 
 
 def states(store: Store, suggestion_ids: Iterable[int] | None = None) -> dict[int, ReviewState]:
-    """suggestion id → every reviewer's verdict in force (suggestions nobody decided are absent)."""
-    return review_states(store.decisions.log(suggestion_ids=suggestion_ids))
+    """suggestion id → every reviewer's verdict in force, reviewers by their current names
+    (suggestions nobody decided are absent)."""
+    from qualkit.review.reviewers import directory
+
+    return review_states(store.decisions.log(suggestion_ids=suggestion_ids), reviewers=directory(store))

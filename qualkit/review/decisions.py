@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qualkit.errors import ReviewError
-from qualkit.records import Decision, ReviewState, Status, Verdict
+from qualkit.records import NOBODY_RENAMED, Decision, Reviewers, ReviewState, Status, Verdict
 
 __all__ = [
     "DEFAULT_RULE", "Consensus", "ConsensusRule", "Decision", "Status", "Verdict", "current_verdicts", "review_states",
@@ -73,20 +73,23 @@ def _status(verdict: Verdict) -> Status:
     return Status.ACCEPTED if verdict is Verdict.ACCEPT else Status.REJECTED
 
 
-def current_verdicts(decisions: Iterable[Decision]) -> dict[tuple[int, str], Decision]:
-    """(suggestion, reviewer) → the decision in force: the latest that no undo reverses."""
+def current_verdicts(decisions: Iterable[Decision], *,
+                     reviewers: Reviewers = NOBODY_RENAMED) -> dict[tuple[int, str], Decision]:
+    """(suggestion, reviewer) → the decision in force: the latest that no undo reverses. Reviewers
+    are keyed by their current name, so a renamed or merged reviewer's decisions count as theirs."""
+    decisions = list(decisions)
     reversed_ids = {d.reverses for d in decisions if d.verdict is Verdict.UNDO}
     current: dict[tuple[int, str], Decision] = {}
     for decision in sorted(decisions, key=lambda d: d.id):
         if decision.verdict is not Verdict.UNDO and decision.id not in reversed_ids:
-            current[(decision.suggestion_id, decision.reviewer)] = decision
+            current[(decision.suggestion_id, reviewers.current(decision.reviewer))] = decision
     return current
 
 
-def review_states(decisions: Iterable[Decision]) -> dict[int, ReviewState]:
+def review_states(decisions: Iterable[Decision], *, reviewers: Reviewers = NOBODY_RENAMED) -> dict[int, ReviewState]:
     """suggestion id → every reviewer's verdict in force on it, built once from the decision log."""
     verdicts: dict[int, dict[str, Verdict]] = {}
-    for (suggestion_id, reviewer), decision in current_verdicts(decisions).items():
+    for (suggestion_id, reviewer), decision in current_verdicts(decisions, reviewers=reviewers).items():
         verdicts.setdefault(suggestion_id, {})[reviewer] = decision.verdict
     return {suggestion_id: ReviewState(found) for suggestion_id, found in verdicts.items()}
 

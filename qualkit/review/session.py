@@ -68,7 +68,11 @@ class ReviewSession:
             raise ReviewError(f"unknown review order {order!r}; use one of {', '.join(ORDERS)}")
         self.store = store
         self.codebook_id, self.codebook = codebook_id, codebook
-        self.reviewer = check_reviewer(reviewer)
+        from qualkit.review.reviewers import directory
+
+        names = directory(store)
+        self.reviewer = names.current(check_reviewer(reviewer))
+        self.names = names.names_of(self.reviewer)  # every name this reviewer's decisions may carry
         self.where = where or QueueFilter()
         self.order = order
         self.show_others = show_others  # blind by default: others' verdicts stay hidden
@@ -86,11 +90,11 @@ class ReviewSession:
     def current(self) -> ReviewItem | None:
         items: list[QueueItem] = []
         if self._revisit is not None:
-            items = self.store.queue.pending(self.reviewer, self.where, only=self._revisit)
+            items = self.store.queue.pending(self.names, self.where, only=self._revisit)
         if not items:
             window = 25 if self.order == "uncertainty" else 1
             items = self.store.queue.pending(
-                self.reviewer, self.where, order=self.order, limit=window, exclude=self.skipped
+                self.names, self.where, order=self.order, limit=window, exclude=self.skipped
             )
             items = items[:1] if window == 1 else [self._diverse(items)] if items else []
         return self._item(items[0]) if items else None
@@ -114,7 +118,7 @@ class ReviewSession:
         if self._total is None:
             self._total = self.store.queue.count_in_filter(self.where)
         if self._decided is None:
-            self._decided = self.store.queue.count_decided(self.reviewer, self.where)
+            self._decided = self.store.queue.count_decided(self.names, self.where)
         return self._decided, self._total - self._decided
 
     def _item(self, item: QueueItem) -> ReviewItem:

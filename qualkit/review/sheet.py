@@ -16,9 +16,10 @@ line and reason. Importing the same file again records nothing new.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import QualkitError, ReviewError
 from qualkit.records import QueueFilter
@@ -39,6 +40,11 @@ class ImportReport:
     blank: int = 0
     manual: int = 0
     refused: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    covered_documents: int = 0  # (reviewer, document) pairs newly marked as coded fully
+    covered_segments: int = 0  # (reviewer, segment) pairs newly marked as coded fully
+
+
+COVERS = ("documents", "segments", "none")
 
 
 def export_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, project_id: str, reviewer: str,
@@ -63,6 +69,51 @@ def export_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, p
                "code_name", "definition", "source", "score", "text", "decision", "note"]
     write_table(table, path, sheet="review", columns=columns, choices={"decision": ["accept", "reject"]})
     return len(table)
+
+
+PASSAGE_COLUMNS = ["reviewer", "document", "case", "segment", "speaker", "text", "code", "code_name", "definition",
+                   "source", "score", "evidence", "decision", "note", "fully_coded"]
+ADD_ROWS = 2  # blank rows under each segment for codes nothing proposed
+YES = {"yes", "y", "x", "true", "1", "done"}
+
+
+def export_passage_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, reviewer: str,
+                         where: QueueFilter | None = None, interviewers: Collection[str] = ()) -> int:
+    """Passage review in a spreadsheet: each segment with a proposal the reviewer has not decided,
+    one row per proposal (decision: accept/reject), rows to add codes nothing proposed (a code
+    drop-down), and a fully_coded column (yes: the codes not applied there do not apply). It is a
+    portable decisions file: it loads into any project built from the same corpus. Returns how
+    many segments it holds."""
+    from qualkit.export.tables import write_table
+    from qualkit.review.passage import PassageSession
+
+    session = PassageSession(store, codebook_id=0, codebook=codebook, reviewer=reviewer, where=where or QueueFilter(),
+                             interviewers=interviewers)
+    rows: list[dict[str, Any]] = []
+    segments = 0
+    while (item := session.current()) is not None:
+        segments += 1
+        session.skip(item)
+        first = {"reviewer": session.reviewer, "document": item.document, "case": item.case, "segment": item.ordinal,
+                 "speaker": item.speaker, "text": item.text}
+        pending = item.pending
+        for number, proposal in enumerate(pending):
+            rows.append({
+                **(first if number == 0 else {"reviewer": session.reviewer, "document": item.document,
+                                              "segment": item.ordinal}),
+                "code": proposal.code, "code_name": proposal.code_name, "definition": proposal.definition,
+                "source": proposal.source.value, "score": proposal.score,
+                "evidence": "; ".join(str(e) for e in proposal.evidence), "decision": "", "note": "",
+                "fully_coded": "",
+            })
+        for _ in range(ADD_ROWS):
+            rows.append({"reviewer": session.reviewer, "document": item.document, "segment": item.ordinal,
+                         "code": "", "code_name": "(add a code nothing proposed: choose it, decision accept)",
+                         "decision": "", "fully_coded": ""})
+    write_table(rows, path, sheet="passages", columns=PASSAGE_COLUMNS, choices={
+        "decision": ["accept", "reject"], "code": [code.key for code in codebook.codable], "fully_coded": ["yes"],
+    })
+    return segments
 
 
 def _read(path: Path):
@@ -90,8 +141,15 @@ def _read(path: Path):
 
 
 def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, codebook: Codebook, project_id: str,
-                 reviewer: str | None = None) -> ImportReport:
-    """Record the decisions a review sheet or a portable decisions file holds; see the module doc."""
+                 reviewer: str | None = None, covers: str = "documents") -> ImportReport:
+    """Record the decisions a review sheet or a portable decisions file holds; see the module doc.
+
+    A portable file is independent coding: by default each reviewer in it coded fully the
+    documents their rows name (``covers="documents"``), so a code they did not apply there does
+    not apply; ``"segments"`` covers only the segments named, ``"none"`` nothing (the rows are then
+    judgements of those segment × code units only). A sheet of suggestions by id covers nothing."""
+    if covers not in COVERS:
+        raise ReviewError(f"--covers {covers!r}: use one of {', '.join(COVERS)}")
     path = Path(path)
     frame = _read(path)
     columns = set(frame.columns)
@@ -107,6 +165,7 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
         raise ReviewError(f"{path}: no 'reviewer' column; give the reviewer with --reviewer NAME")
     report = ImportReport()
     document_ids: dict[str, int | None] = {}
+    named: dict[str, dict[int, set[int]]] = {}  # reviewer -> document -> segments their rows name
     for index, record in enumerate(frame.to_dict("records")):
         line = index + 2  # line 1 is the header
         word = str(record.get("decision", "")).strip().lower()
@@ -161,6 +220,7 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
             if segment_id is None:
                 report.refused.append((line, f"document {document!r} has no segment {ordinal}"))
                 continue
+            named.setdefault(name, {}).setdefault(document_id, set()).add(segment_id)
             code = str(record["code"]).strip()
             found = store.suggestions.find(segment_id, code)
             if found is None:
@@ -186,4 +246,71 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
         )
         report.recorded += len(result.recorded)
         report.unchanged += len(result.unchanged)
+    if "fully_coded" in columns:  # a passage sheet: what is marked coded fully is covered, nothing else
+        _fully_coded(store, frame, reviewer=reviewer, document_ids=document_ids, via=f"import {path.name}",
+                     report=report)
+    elif covers != "none":
+        _cover(store, named, covers=covers, via=f"import {path.name}", report=report)
     return report
+
+
+def _fully_coded(store: Store, frame: Any, *, reviewer: str | None, document_ids: dict[str, int | None], via: str,
+                 report: ImportReport) -> None:
+    """Segments a passage sheet marks coded fully: proposals still pending there are rejected (what
+    the reviewer did not apply does not apply) and the segment is marked, once."""
+    from qualkit.records import Source
+    from qualkit.review.actions import states
+    from qualkit.review.reviewers import directory
+
+    flagged: dict[str, set[tuple[int, int]]] = {}
+    for record in frame.to_dict("records"):
+        if str(record.get("fully_coded", "")).strip().lower() not in YES:
+            continue
+        name = reviewer or str(record.get("reviewer", "")).strip()
+        document = str(record.get("document", "")).strip()
+        document_id = document_ids.get(document) or store.documents.id_of(document)
+        try:
+            ordinal = int(str(record.get("segment", "")).strip())
+        except ValueError:
+            continue
+        segment_id = store.documents.segment_id_at(document_id, ordinal) if document_id else None
+        if name and document_id and segment_id:
+            flagged.setdefault(name, set()).add((document_id, segment_id))
+    names = directory(store)
+    for name, segments in flagged.items():
+        current = names.current(" ".join(name.split()))
+        mine = set(names.names_of(current))
+        marked = {m.segment_id for m in store.coverage.log() if m.reviewer in mine and m.covered}
+        for document_id, segment_id in sorted(segments):
+            proposals = [s.id for s in store.suggestions.on_segment(segment_id) if s.source is not Source.MANUAL]
+            found = states(store, proposals)
+            pending = [i for i in proposals if i not in found or current not in found[i].verdicts]
+            if pending:
+                report.recorded += len(decide(store, current, reject=pending, via=via).recorded)
+            if segment_id not in marked:
+                report.covered_segments += store.coverage.mark(current, [(document_id, segment_id)], via=via)
+
+
+def _cover(store: Store, named: dict[str, dict[int, set[int]]], *, covers: str, via: str,
+           report: ImportReport) -> None:
+    """Mark what each reviewer's rows cover as coded fully, unless it is marked so already."""
+    from qualkit.review.reviewers import directory
+
+    names = directory(store)
+    for reviewer, documents in named.items():
+        current = names.current(" ".join(reviewer.split()))
+        mine = set(names.names_of(current))
+        whole: dict[int, bool] = {}
+        parts: dict[int, bool] = {}
+        for mark in store.coverage.log():
+            if mark.reviewer in mine:
+                (whole if mark.segment_id is None else parts)[mark.segment_id or mark.document_id] = mark.covered
+        if covers == "documents":
+            new = [(document_id, None) for document_id in sorted(documents) if not whole.get(document_id)]
+            report.covered_documents += store.coverage.mark(current, new, via=via)
+        else:
+            new_segments = [
+                (document_id, segment_id) for document_id, segments in sorted(documents.items())
+                for segment_id in sorted(segments) if not parts.get(segment_id)
+            ]
+            report.covered_segments += store.coverage.mark(current, new_segments, via=via)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from qualkit.store.codebooks import CodebookRepository
+from qualkit.store.coverage import CoverageRepository, ReviewerLog
 from qualkit.store.database import Database, evidence_json, parse_evidence, utc_timestamp
 from qualkit.store.decisions import DecisionRepository
 from qualkit.store.documents import DocumentRepository
@@ -46,6 +47,8 @@ class Store:
         self.queue = ReviewQueue(database)
         self.models = ModelRepository(database)
         self.runs = RunRepository(database)
+        self.coverage = CoverageRepository(database)
+        self.reviewer_log = ReviewerLog(database)
 
     @classmethod
     def create(cls, path: str | os.PathLike) -> Store:

@@ -18,7 +18,7 @@ from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.records import Evidence
-from qualkit.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, statements
+from qualkit.store.schema import APPLICATION_ID, MIGRATIONS, REBUILDS_TABLES, SCHEMA_VERSION, statements
 
 #: SQLite caps the number of parameters in one statement; ids are asked this many at a time.
 CHUNK = 500
@@ -121,10 +121,20 @@ class Database:
                 f"knows up to {SCHEMA_VERSION}); upgrade qualkit to open it"
             )
         for number in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in statements(MIGRATIONS[number]):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+            script = MIGRATIONS[number]
+            rebuilds = script.lstrip().startswith(REBUILDS_TABLES)
+            if rebuilds:  # PRAGMA foreign_keys is a no-op inside a transaction: switch it first
+                self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with self.transaction():
+                    for statement in statements(script):
+                        self.conn.execute(statement)
+                    if rebuilds and self.conn.execute("PRAGMA foreign_key_check").fetchone():
+                        raise ProjectError(f"{self.path}: migration {number + 1} broke a foreign key; nothing changed")
+                    self.conn.execute(f"PRAGMA user_version = {number + 1}")
+            finally:
+                if rebuilds:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -77,11 +77,13 @@ class DecisionRepository(Repository):
         """Everyone who has decided anything, by name."""
         return [r[0] for r in self._conn.execute("SELECT DISTINCT reviewer FROM decisions ORDER BY reviewer")]
 
-    def last_in_force(self, reviewer: str) -> Decision | None:
-        """The reviewer's most recent accept/reject that no undo has reversed."""
+    def last_in_force(self, names: str | Sequence[str]) -> Decision | None:
+        """The reviewer's most recent accept/reject that no undo has reversed (``names``: the
+        reviewer's name, or every name their decisions may carry)."""
+        names = (names,) if isinstance(names, str) else tuple(names)
         row = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM decisions d WHERE d.reviewer = ? AND d.verdict != 'undo' "
+            f"SELECT {_COLUMNS} FROM decisions d WHERE d.reviewer IN ({placeholders(names)}) AND d.verdict != 'undo' "
             "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id) ORDER BY d.id DESC LIMIT 1",
-            (reviewer,),
+            names,
         ).fetchone()
         return _decision(row) if row else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from qualkit.records import Block, Case, CorpusCount, DocumentInfo, DocumentKind, Segment, Unit
+from qualkit.records import Block, Case, CorpusCount, DocumentInfo, DocumentKind, Segment, SegmentRef, Unit
 from qualkit.store.database import Repository, chunks, placeholders
 
 _UNITS = {unit.value: unit for unit in Unit}
@@ -62,14 +62,18 @@ class DocumentRepository(Repository):
         return str(self._conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0])
 
     def infos(self) -> list[DocumentInfo]:
+        return self._infos("", ())
+
+    def _infos(self, where: str, params: tuple[object, ...]) -> list[DocumentInfo]:
         rows = self._conn.execute(
-            """
+            f"""
             SELECT d.id, d.name, d.kind, d.source_path, d.sha256, d.unit, d.words,
                    d.ingested_at, c.name AS case_name,
                    (SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id) AS n_segments
-            FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+            FROM documents d LEFT JOIN cases c ON c.id = d.case_id {where}
             ORDER BY d.id
-            """
+            """,
+            params,
         )
         return [
             DocumentInfo(
@@ -79,6 +83,11 @@ class DocumentRepository(Repository):
             )
             for r in rows
         ]
+
+    def info(self, document_id: int) -> DocumentInfo | None:
+        """One document's record."""
+        found = [d for d in self._infos("WHERE d.id = ?", (document_id,))]
+        return found[0] if found else None
 
     def attributes(self) -> dict[int, dict[str, str]]:
         """document id → its own attributes (not its case's)."""
@@ -166,6 +175,17 @@ class DocumentRepository(Repository):
             ):
                 out[row[0]] = Segment(row[0], row[1], row[2], row[3], row[4], _UNITS[row[5]], row[8], row[6], row[7])
         return out
+
+    def segment_refs(self, document_ids: Sequence[int] | None = None) -> list[SegmentRef]:
+        """Every segment's id, document, number and speaker (no text), in reading order."""
+        where, params = "", tuple[int, ...]()
+        if document_ids is not None:
+            where, params = f"WHERE document_id IN ({placeholders(document_ids)})", tuple(document_ids)
+        cursor = self._conn.cursor()
+        cursor.row_factory = None
+        return [SegmentRef(*row) for row in cursor.execute(
+            f"SELECT id, document_id, ordinal, speaker FROM segments {where} ORDER BY id", params
+        )]
 
     def segment_id_at(self, document_id: int, ordinal: int) -> int | None:
         row = self._conn.execute(

@@ -6,7 +6,7 @@ the next item is found without sorting the queue, and counts walk the reviewer's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from qualkit.records import EVERYTHING, Context, QueueFilter, QueueItem, Source
 from qualkit.store.database import Repository, parse_evidence, placeholders
@@ -14,10 +14,17 @@ from qualkit.store.suggestions import codes_under
 
 ORDERS = ("document", "score", "uncertainty")
 
-_IN_FORCE = (
-    "SELECT 1 FROM decisions x WHERE x.suggestion_id = g.id AND x.reviewer = ? "
-    "AND x.verdict != 'undo' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = x.id)"
-)
+def _in_force(names: Sequence[str]) -> str:
+    """SQL: suggestion g has a decision in force by the reviewer (any of the names they decided under)."""
+    who = "x.reviewer = ?" if len(names) == 1 else f"x.reviewer IN ({placeholders(names)})"
+    return (
+        f"SELECT 1 FROM decisions x WHERE x.suggestion_id = g.id AND {who} "
+        "AND x.verdict != 'undo' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = x.id)"
+    )
+
+
+def _names(reviewer: str | Sequence[str]) -> tuple[str, ...]:
+    return (reviewer,) if isinstance(reviewer, str) else tuple(reviewer)
 # Segment ids follow (document, ordinal): a document's segments are written with it, in
 # order, and never rewritten. Each order matches an index (migrations 2 and 5) exactly.
 _ORDER_BY = {
@@ -31,11 +38,14 @@ _FROM = (
 )
 
 
-def _where(reviewer: str | None, where: QueueFilter, exclude: Iterable[int], *,
-           code_index: bool = True) -> tuple[str, list[object]]:
-    # reviewer None: every suggestion in the filter, decided or not
-    clause = f"WHERE NOT EXISTS ({_IN_FORCE})" if reviewer is not None else "WHERE 1"
-    params: list[object] = [reviewer] if reviewer is not None else []
+def _where(reviewer: str | Sequence[str] | None, where: QueueFilter, exclude: Iterable[int], *,
+           code_index: bool = True, exclude_segments: Iterable[int] = ()) -> tuple[str, list[object]]:
+    # reviewer None: every suggestion in the filter, decided or not. With a reviewer: what is pending
+    # for them — a code someone added by hand is never pending for anyone else (it is their coding,
+    # and showing it would tell one reviewer what another did).
+    names = _names(reviewer) if reviewer is not None else ()
+    clause = f"WHERE g.source != 'manual' AND NOT EXISTS ({_in_force(names)})" if names else "WHERE 1"
+    params: list[object] = list(names)
     if where.codes:
         codes, code_params = codes_under(where.codes, use_index=code_index)
         clause += " AND " + codes
@@ -50,17 +60,22 @@ def _where(reviewer: str | None, where: QueueFilter, exclude: Iterable[int], *,
     if excluded:
         clause += f" AND g.id NOT IN ({placeholders(excluded)})"
         params += excluded
+    segments = list(exclude_segments)
+    if segments:
+        clause += f" AND g.segment_id NOT IN ({placeholders(segments)})"
+        params += segments
     return clause, params
 
 
 class ReviewQueue(Repository):
-    def pending(self, reviewer: str, where: QueueFilter = EVERYTHING, *, order: str = "document",
-                limit: int | None = None, exclude: Iterable[int] = (), only: int | None = None) -> list[QueueItem]:
+    def pending(self, reviewer: str | Sequence[str], where: QueueFilter = EVERYTHING, *, order: str = "document",
+                limit: int | None = None, exclude: Iterable[int] = (), only: int | None = None,
+                exclude_segments: Iterable[int] = ()) -> list[QueueItem]:
         """Suggestions the reviewer has no decision in force on, in review order (``only``: just
-        this suggestion, if it is pending)."""
+        this suggestion, if it is pending; ``exclude_segments``: leave these segments out)."""
         # The next item is found by walking the order's index and skipping what the filter leaves
         # out; letting SQLite pick the code index instead would fetch and sort the whole code.
-        clause, params = _where(reviewer, where, exclude, code_index=False)
+        clause, params = _where(reviewer, where, exclude, code_index=False, exclude_segments=exclude_segments)
         if only is not None:
             clause += " AND g.id = ?"
             params.append(only)
@@ -82,9 +97,9 @@ class ReviewQueue(Repository):
             for r in self._conn.execute(query, params)
         ]
 
-    def count_pending(self, reviewer: str | None, where: QueueFilter = EVERYTHING, *,
+    def count_pending(self, reviewer: str | Sequence[str] | None, where: QueueFilter = EVERYTHING, *,
                       exclude: Iterable[int] = ()) -> int:
-        """Suggestions in the filter the reviewer has no decision in force on (all, for None)."""
+        """Proposals in the filter the reviewer has no decision in force on (all, for None)."""
         exclude = list(exclude)
         total = self.count_in_filter(where, exclude=exclude)
         if reviewer is None:
@@ -92,8 +107,10 @@ class ReviewQueue(Repository):
         return total - self.count_decided(reviewer, where, exclude=exclude)
 
     def count_in_filter(self, where: QueueFilter = EVERYTHING, *, exclude: Iterable[int] = ()) -> int:
-        """Suggestions in the filter, decided or not; joins only the tables the filter needs."""
+        """Proposals (not codes added by hand) in the filter, decided or not; joins only the tables
+        the filter needs."""
         clause, params = _where(None, where, exclude)
+        clause += " AND g.source != 'manual'"
         if where.case is not None:
             tables = _FROM
         elif where.document_ids is not None:
@@ -102,18 +119,28 @@ class ReviewQueue(Repository):
             tables = "FROM suggestions g "
         return int(self._conn.execute("SELECT COUNT(*) " + tables + clause, params).fetchone()[0])
 
-    def count_decided(self, reviewer: str, where: QueueFilter = EVERYTHING, *, exclude: Iterable[int] = ()) -> int:
-        """Suggestions in the filter the reviewer has a decision in force on. Walks the reviewer's
+    def count_decided(self, reviewer: str | Sequence[str], where: QueueFilter = EVERYTHING, *,
+                      exclude: Iterable[int] = ()) -> int:
+        """Proposals in the filter the reviewer has a decision in force on. Walks the reviewer's
         decisions, not the suggestions, so it costs what the reviewer has done, not the queue size."""
         clause, params = _where(None, where, exclude)
+        clause += " AND g.source != 'manual'"
         query = (
             "SELECT COUNT(DISTINCT x.suggestion_id) FROM decisions x "
             "JOIN suggestions g ON g.id = x.suggestion_id JOIN segments s ON s.id = g.segment_id "
             "JOIN documents d ON d.id = s.document_id LEFT JOIN cases c ON c.id = d.case_id "
-            + clause + " AND x.reviewer = ? AND x.verdict != 'undo' "
+            + clause + f" AND x.reviewer IN ({placeholders(_names(reviewer))}) AND x.verdict != 'undo' "
             "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = x.id)"
         )
-        return int(self._conn.execute(query, [*params, reviewer]).fetchone()[0])
+        return int(self._conn.execute(query, [*params, *_names(reviewer)]).fetchone()[0])
+
+    def count_segments(self, reviewer: str | Sequence[str] | None, where: QueueFilter = EVERYTHING, *,
+                       exclude_segments: Iterable[int] = ()) -> int:
+        """Segments in the filter with a proposal the reviewer has not decided (any proposal, for None)."""
+        clause, params = _where(reviewer, where, (), exclude_segments=exclude_segments)
+        if reviewer is None:
+            clause += " AND g.source != 'manual'"
+        return int(self._conn.execute("SELECT COUNT(DISTINCT g.segment_id) " + _FROM + clause, params).fetchone()[0])
 
     def neighbours(self, document_id: int, ordinal: int, *, before: int = 1, after: int = 1) -> list[Context]:
         """Segments around one, for context (interviewer turns included), the segment itself too."""

@@ -11,6 +11,10 @@ import sqlite3
 #: Marks a SQLite file as a qualkit project ("QKIT" in ASCII).
 APPLICATION_ID = 0x514B4954
 
+#: A migration that starts with this comment rebuilds a table others refer to: it runs with
+#: foreign keys off (SQLite's documented procedure), and is checked with foreign_key_check.
+REBUILDS_TABLES = "-- rebuilds tables"
+
 #: Forward migrations; the schema version of a file is the number of migrations applied.
 #: Never edit a released migration: append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -160,6 +164,64 @@ MIGRATIONS: tuple[str, ...] = (
     #    the next item is found without sorting the queue, and undos are found by what they reverse.
     """
     CREATE INDEX decisions_reverses ON decisions(reverses);
+    CREATE INDEX suggestions_review_score ON suggestions(score DESC, segment_id, code_key, source);
+    CREATE INDEX suggestions_review_uncertainty ON suggestions(ABS(score - 0.5), segment_id, code_key, source);
+    """,
+    # 6: independent coding is recorded, not guessed: which documents or segments a reviewer coded
+    #    fully (appended marks); a reviewer log (renames, merges, retirements) that decisions are read
+    #    through; and several codings of one code in one segment, each with its own span (codings
+    #    from other programs), so suggestions are unique per span. Rebuilding the suggestions table
+    #    needs foreign keys off (see database.py).
+    f"""{REBUILDS_TABLES}
+    CREATE TABLE coverage (
+        id          INTEGER PRIMARY KEY,
+        reviewer    TEXT NOT NULL,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        segment_id  INTEGER REFERENCES segments(id) ON DELETE CASCADE,   -- NULL: the whole document
+        covered     INTEGER NOT NULL DEFAULT 1 CHECK (covered IN (0, 1)),  -- 0 withdraws an earlier mark
+        via         TEXT NOT NULL,
+        marked_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX coverage_reviewer ON coverage(reviewer, document_id, segment_id);
+    CREATE TRIGGER coverage_append_only_update BEFORE UPDATE ON coverage
+    BEGIN SELECT RAISE(ABORT, 'coverage marks are appended; withdraw one by appending covered = 0'); END;
+    CREATE TABLE reviewer_changes (
+        id         INTEGER PRIMARY KEY,
+        change     TEXT NOT NULL CHECK (change IN ('add', 'rename', 'retire', 'reinstate')),
+        name       TEXT NOT NULL,
+        target     TEXT,                 -- rename: the name it becomes (an existing reviewer's: a merge)
+        note       TEXT,
+        changed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        CHECK ((change = 'rename') = (target IS NOT NULL))
+    );
+    CREATE TRIGGER reviewer_changes_append_only_update BEFORE UPDATE ON reviewer_changes
+    BEGIN SELECT RAISE(ABORT, 'the reviewer log is append-only'); END;
+    CREATE TRIGGER reviewer_changes_append_only_delete BEFORE DELETE ON reviewer_changes
+    BEGIN SELECT RAISE(ABORT, 'the reviewer log is append-only'); END;
+    CREATE TABLE suggestions_rebuilt (
+        id            INTEGER PRIMARY KEY,
+        segment_id    INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+        code_key      TEXT NOT NULL,
+        source        TEXT NOT NULL CHECK (source IN ('rule', 'model', 'manual', 'search')),
+        score         REAL NOT NULL,
+        evidence      TEXT NOT NULL DEFAULT '[]',
+        codebook_id   INTEGER NOT NULL REFERENCES codebooks(id),
+        run_id        INTEGER REFERENCES runs(id),
+        model_version TEXT,
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        span_start    INTEGER,
+        span_end      INTEGER
+    );
+    INSERT INTO suggestions_rebuilt (id, segment_id, code_key, source, score, evidence, codebook_id, run_id,
+                                     model_version, created_at, span_start, span_end)
+        SELECT id, segment_id, code_key, source, score, evidence, codebook_id, run_id, model_version, created_at,
+               span_start, span_end FROM suggestions;
+    DROP TABLE suggestions;
+    ALTER TABLE suggestions_rebuilt RENAME TO suggestions;
+    CREATE UNIQUE INDEX suggestions_unique
+        ON suggestions(segment_id, code_key, source, COALESCE(span_start, -1), COALESCE(span_end, -1));
+    CREATE INDEX suggestions_code ON suggestions(code_key);
+    CREATE INDEX suggestions_codebook ON suggestions(codebook_id);
     CREATE INDEX suggestions_review_score ON suggestions(score DESC, segment_id, code_key, source);
     CREATE INDEX suggestions_review_uncertainty ON suggestions(ABS(score - 0.5), segment_id, code_key, source);
     """,

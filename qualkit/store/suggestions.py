@@ -114,16 +114,20 @@ class SuggestionRepository(Repository):
 
     def add_manual(self, segment_id: int, code: str, codebook_id: int, *, span: tuple[int, int] | None = None) -> int:
         """The 'manual' suggestion a code added by hand (or imported from another program, with its
-        own ``span``) hangs its decisions on; made once per segment and code."""
+        own ``span``) hangs its decisions on; made once per segment, code and span."""
+        start, end = span or (None, None)
         with self._transaction():
             self._conn.execute(
                 "INSERT OR IGNORE INTO suggestions (segment_id, code_key, source, score, evidence, codebook_id, "
                 "span_start, span_end) VALUES (?, ?, 'manual', 1.0, '[]', ?, ?, ?)",
-                (segment_id, code, codebook_id, *(span or (None, None))),
+                (segment_id, code, codebook_id, start, end),
             )
-            found = self.find(segment_id, code, Source.MANUAL)
-            assert found is not None  # just inserted, or already there
-            return found.id
+            row = self._conn.execute(
+                "SELECT id FROM suggestions WHERE segment_id = ? AND code_key = ? AND source = 'manual' "
+                "AND COALESCE(span_start, -1) = ? AND COALESCE(span_end, -1) = ?",
+                (segment_id, code, -1 if start is None else start, -1 if end is None else end),
+            ).fetchone()
+            return int(row[0])
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -140,6 +144,11 @@ class SuggestionRepository(Repository):
             params.append(source.value)
         row = self._conn.execute(query + " ORDER BY g.id LIMIT 1", params).fetchone()
         return _stored(row) if row else None
+
+    def on_segment(self, segment_id: int) -> list[StoredSuggestion]:
+        """Every suggestion on one segment, in id order."""
+        return [_stored(row) for row in self._conn.execute(_STORED + "WHERE g.segment_id = ? ORDER BY g.id",
+                                                             (segment_id,))]
 
     def existing_ids(self, ids: Iterable[int]) -> set[int]:
         return self._db.existing_ids("suggestions", ids)

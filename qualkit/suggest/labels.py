@@ -1,28 +1,29 @@
-"""Training labels from reviewers' decisions: who said what applies where.
+"""Training labels from reviewers' judgements: who said what applies where.
 
-The semantics, which the classifier and the evaluation share:
+Each reviewer's judgement of a segment × code comes from :mod:`qualkit.review.coverage`, the
+same units agreement counts:
 
 * a suggestion accepted (or a code added by hand) makes (segment, code) **positive**;
 * a suggestion rejected makes (segment, code) **negative**;
-* a segment whose suggestions were all reviewed is **negative for every other codable code**
-  — the reviewer read it and applied only what they accepted or added;
-* a segment with any suggestion still pending, or none reviewed, says nothing about codes that
-  were not accepted there: it is **not** a negative (a partial review is not evidence of absence).
+* a segment the reviewer coded fully — marked so, in a document they covered, or with every
+  suggestion on it decided — is **negative for every other codable code**;
+* anything else says nothing: a partial review is not evidence of absence.
 
-Labels come from one reviewer (their decisions in force) or from the team's consensus under a
-rule; a disputed consensus counts as pending.
+Labels come from one reviewer or from the team's consensus under a rule (each reviewer's
+judgement a vote); a disputed consensus is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qualkit.records import NO_DECISIONS, Status
+from qualkit.records import ReviewState, Status, Verdict
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
 if TYPE_CHECKING:
+    from qualkit.review.coverage import Judgements
     from qualkit.store import Store
 
 
@@ -59,15 +60,28 @@ def labels_from_statuses(
     return labels
 
 
-def project_labels(store: Store, *, codable: Sequence[str], consensus: Consensus = DEFAULT_CONSENSUS) -> list[Label]:
-    """Labels for every reviewed segment of a project, from the decisions ``consensus`` counts."""
-    from qualkit.review.actions import states
+def labels_from_judgements(judged: Judgements, *, consensus: Consensus = DEFAULT_CONSENSUS) -> list[Label]:
+    """Labels from reviewers' judgements: each segment × code that the reviewers ``consensus`` counts
+    judged, settled by its rule (a disputed one is left out)."""
+    votes: dict[tuple[int, str], dict[str, Verdict]] = {}
+    chosen = set(consensus.reviewers) if consensus.reviewers is not None else None
+    for reviewer, units in judged.by_reviewer.items():
+        if chosen is not None and reviewer not in chosen:
+            continue
+        for unit, value in units.items():
+            votes.setdefault(unit, {})[reviewer] = Verdict.ACCEPT if value else Verdict.REJECT
+    labels = []
+    for (segment_id, code), verdicts in sorted(votes.items()):
+        status = consensus.status(ReviewState(verdicts))
+        if status in (Status.ACCEPTED, Status.REJECTED):
+            labels.append(Label(segment_id, judged.documents[segment_id], code, int(status is Status.ACCEPTED)))
+    return labels
 
-    found = states(store)
-    items = []
-    for unit in store.suggestions.units():
-        status = consensus.status(found.get(unit.suggestion_id, NO_DECISIONS))
-        if status is Status.DISPUTED:
-            status = Status.PENDING
-        items.append((unit.segment_id, unit.document_id, unit.code, status))
-    return labels_from_statuses(items, codable)
+
+def project_labels(store: Store, *, codable: Sequence[str], consensus: Consensus = DEFAULT_CONSENSUS,
+                   interviewers: Collection[str] = ()) -> list[Label]:
+    """Labels for every judged segment × code of a project (see :mod:`qualkit.review.coverage`)."""
+    from qualkit.review.coverage import project_judgements
+
+    return labels_from_judgements(project_judgements(store, codes=codable, interviewers=interviewers),
+                                  consensus=consensus)

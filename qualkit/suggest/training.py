@@ -11,6 +11,7 @@ Models are stored with pickle, as scikit-learn recommends; open only project fil
 from __future__ import annotations
 
 import pickle
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,9 +36,10 @@ class TrainReport:
 
 
 def training_set(store: Store, codebook: Codebook, *, consensus: Consensus = DEFAULT_CONSENSUS,
-                 include_examples: bool = True) -> TrainingSet:
+                 include_examples: bool = True, interviewers: Collection[str] = ()) -> TrainingSet:
     """Every labelled segment with its neighbours' text as context (and the codebook's examples)."""
-    labels = project_labels(store, codable=[code.key for code in codebook.codable], consensus=consensus)
+    labels = project_labels(store, codable=[code.key for code in codebook.codable], consensus=consensus,
+                            interviewers=interviewers)
     segment_ids = sorted({label.segment_id for label in labels})
     segments = store.documents.segments_by_id(segment_ids)
     neighbours = _neighbour_texts(store, segments)
@@ -75,11 +77,11 @@ def _neighbour_texts(store: Store, segments: dict[int, Segment]) -> dict[int, st
 
 
 def train_model(store: Store, *, codebook_id: int, codebook: Codebook, consensus: Consensus = DEFAULT_CONSENSUS,
-                on_progress: Progress | None = None) -> TrainReport:
+                interviewers: Collection[str] = (), on_progress: Progress | None = None) -> TrainReport:
     """Train on the decisions ``consensus`` counts and store the model; returns what it learned."""
     import sklearn
 
-    data = training_set(store, codebook, consensus=consensus)
+    data = training_set(store, codebook, consensus=consensus, interviewers=interviewers)
     codes = [code.key for code in codebook.codable]
     model = train(data, codes, on_progress=on_progress)
     model_id = store.models.save(

@@ -45,7 +45,7 @@ def trained_project(project, tmp_path):
     project.ingest([folder])
     project.code(codebook_path=DATA / "mini_codebook.yaml", include_interviewer=False)
     # rules proposed offer.npq on NPQ turns; accept those; reject culture.trust / ecte noise;
-    # on the other turns, add and then reject nothing: propose by hand and reject so they are reviewed
+    # the other turns were read and coded fully with nothing: marked so
     for row in project.suggestions():
         if row["code"] == "offer.npq":
             project.decide("ann", accept=[row["id"]])
@@ -53,8 +53,7 @@ def trained_project(project, tmp_path):
             project.decide("ann", reject=[row["id"]])
     for segment in project.segments():
         if segment.speaker == "Headteacher" and "NPQ" not in segment.text:
-            sid = project.add_code("ann", document=_name(project, segment), segment=segment.ordinal, code="offer.ecte")
-            project.decide("ann", reject=[sid])
+            project.mark_coded("ann", document=_name(project, segment), segment=segment.ordinal)
     return project
 
 
