@@ -476,13 +476,20 @@ class Project:
                               interviewers=self._interviewers(), every_segment=every_segment)
 
     def export_review(self, path: str | os.PathLike, reviewer: str, *, codes: Sequence[str] | None = None,
-                      documents: Sequence[str] | None = None, case: str | None = None) -> int:
-        """A sheet of the reviewer's pending suggestions to fill in; returns how many rows."""
-        from qualkit.review.sheet import export_sheet
+                      documents: Sequence[str] | None = None, case: str | None = None,
+                      passages: bool = False) -> int:
+        """A sheet of the reviewer's pending suggestions to fill in (returns how many rows), or with
+        ``passages`` one segment at a time with every proposal, rows to add codes and a fully_coded
+        column (returns how many segments)."""
+        from qualkit.review.sheet import export_passage_sheet, export_sheet
 
         _, codebook = self.codebook()
+        where = self._queue_filter(codes=codes, documents=documents, case=case)
+        if passages:
+            return export_passage_sheet(self.store, path, codebook=codebook, reviewer=reviewer, where=where,
+                                        interviewers=self._interviewers())
         return export_sheet(self.store, path, codebook=codebook, project_id=self.project_id, reviewer=reviewer,
-                            where=self._queue_filter(codes=codes, documents=documents, case=case))
+                            where=where)
 
     def import_review(self, path: str | os.PathLike, *, reviewer: str | None = None,
                       covers: str = "documents") -> SheetImportReport:

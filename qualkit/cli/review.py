@@ -371,17 +371,27 @@ def review_accept_all(ctx: click.Context, reviewer: str, code: str, min_score: f
 @codes_filter
 @documents_filter
 @case_filter
+@click.option("--passages", is_flag=True,
+              help="One segment at a time: every proposal on it, rows to add codes, a fully_coded column.")
 @click.pass_context
 def review_export(ctx: click.Context, out: str, reviewer: str, codes: tuple[str, ...], documents: tuple[str, ...],
-                  case: str | None) -> None:
-    """Write the reviewer's pending suggestions to a sheet with a decision drop-down (.xlsx or .csv).
+                  case: str | None, passages: bool) -> None:
+    """Write the reviewer's pending suggestions to a sheet with a decision drop-down (.xlsx or .csv),
+    or (--passages) each segment with every proposal, rows to add codes and a fully_coded column.
 
     \b
-    Example:
+    Examples:
       qualkit review export alice.xlsx --reviewer alice --code culture
+      qualkit review export alice.xlsx --reviewer alice --passages
     """
     with open_project(ctx) as project:
-        count = project.export_review(out, reviewer, codes=codes or None, documents=documents or None, case=case)
+        count = project.export_review(out, reviewer, codes=codes or None, documents=documents or None, case=case,
+                                      passages=passages)
+    if passages:
+        click.echo(f"Wrote {count} segment(s) for {reviewer} to {out}: fill 'decision' on each proposal, add codes "
+                   f"in the blank rows, put 'yes' in fully_coded when a segment is done, then "
+                   f"`qualkit review import {out}`.")
+        return
     click.echo(
         f"Wrote {count} pending suggestion(s) for {reviewer} to {out}; "
         f"fill 'decision', then `qualkit review import {out}`."

@@ -93,3 +93,19 @@ def test_xlsx_writes_text_cells_as_text_and_numbers_as_numbers(tmp_path):
         assert identifier.data_type == "n" and score.data_type == "n"
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
     assert cells[-1][1].value == "page one page two\ufffd"  # characters XLSX cannot hold
+
+
+def test_write_table_long_choice_list_lives_on_a_hidden_sheet(tmp_path):
+    """Excel refuses a list rule longer than 255 characters: every code key of a real codebook is
+    longer, so the list goes to a hidden sheet the rule points at."""
+    import openpyxl
+
+    from qualkit.export.tables import write_table
+
+    keys = [f"theme{n}.a_rather_long_code_key_{n}" for n in range(20)]
+    write_table([{"code": "", "decision": ""}], tmp_path / "t.xlsx", choices={"code": keys, "decision": ["accept"]})
+    book = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    lists = book["lists"]
+    assert lists.sheet_state == "hidden" and [c.value for c in lists["A"]] == keys
+    rules = {str(v.sqref): str(v.formula1) for v in book.worksheets[0].data_validations.dataValidation}
+    assert rules["A2"] == "lists!$A$1:$A$20" and rules["B2"] == '"accept"'

@@ -104,3 +104,35 @@ def test_passage_refuses_a_suggestion_of_another_segment_and_unknown_orders(code
         coded.passage_session("alice", order="random")
     assert session.complete_code("zzz") == [] and session.complete_code("Tru") == ["culture.trust"]  # by name
     assert session.complete_code("offer.n") == ["offer.npq"]
+
+
+def test_passage_sheet_round_trip_decides_adds_and_marks_fully_coded(coded, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "alice.xlsx"
+    assert coded.export_review(out, "alice", passages=True) == 2  # two segments with proposals
+    book = openpyxl.load_workbook(out)
+    sheet = book["passages"]
+    header = [cell.value for cell in sheet[1]]
+    col = {name: header.index(name) for name in header}
+    rows = list(sheet.iter_rows(min_row=2))
+    assert {r[col["code"]].value for r in rows} >= {"offer.npq", "offer.ecte", "culture.trust"}
+    lists = {str(v.formula1) for v in sheet.data_validations.dataValidation}
+    assert '"offer.npq,offer.ecte,culture.trust"' in lists and '"accept,reject"' in lists
+    for row in rows:
+        segment, code = row[col["segment"]].value, row[col["code"]].value
+        if segment == 1 and code == "offer.npq":
+            row[col["decision"]].value = "accept"
+            row[col["fully_coded"]].value = "yes"
+        if segment == 1 and code is None and row[col["decision"]].value in (None, ""):
+            row[col["code"]].value, row[col["decision"]].value = "culture.trust", "accept"
+            break
+    book.save(out)
+    report = coded.import_review(out)
+    assert report.refused == [] and report.manual == 1 and report.covered_segments == 1
+    judged = coded.judgements().by_reviewer["alice"]
+    first = coded.store.documents.segment_id_at(coded.document_id("leader.txt"), 1)
+    assert {code: value for (segment, code), value in judged.items() if segment == first} == {
+        "offer.npq": 1, "offer.ecte": 0, "culture.trust": 1}
+    again = coded.import_review(out)
+    assert again.recorded == 0 and again.covered_segments == 0  # importing twice adds nothing
