@@ -50,6 +50,7 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
 
     # --- project access: the only lines that read the project --------------------------------
     _, codebook = project.codebook()
+    check_codes(codebook, codes)
     frame = A.codings(project, consensus=consensus, reviewer=reviewer, include_pending=include_pending,
                       where=dict(where or {}))
     if "evidence" not in frame.columns:  # until codings() carries each coding's evidence spans
@@ -64,6 +65,15 @@ def build_report_data(project, *, title: str | None = None, codes: Sequence[str]
         title=title, codes=codes, by=by, consensus=consensus, reviewer=reviewer, where=where,
         include_pending=include_pending, quotes=quotes, figures=figures and diagram, author=author,
     )
+
+
+def check_codes(codebook, codes: Sequence[str] | None) -> None:
+    """A NotFoundError (with a suggestion) for a code the codebook does not define."""
+    from qualkit.errors import NotFoundError, did_you_mean
+
+    for key in codes or ():
+        if key not in codebook.keys:
+            raise NotFoundError(f"no code {key!r} in the codebook{did_you_mean(key, codebook.keys)}")
 
 
 def with_evidence(frame: pd.DataFrame, suggestions: Iterable[Mapping]) -> pd.DataFrame:
@@ -93,17 +103,15 @@ def assemble_report_data(
     from qualkit import __version__
     from qualkit import analysis as A
     from qualkit.codebook import is_under
-    from qualkit.errors import AnalysisError, NotFoundError, did_you_mean
+    from qualkit.errors import AnalysisError
     from qualkit.export import quotes as Q
     from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData, Totals, segments_from_frame
     from qualkit.store import utc_timestamp
 
     if quotes < 0:
         raise AnalysisError(f"--quotes {quotes}: give 0 or more quotes per code")
+    check_codes(codebook, codes)
     if codes:
-        for key in codes:
-            if key not in codebook.keys:
-                raise NotFoundError(f"no code {key!r} in the codebook{did_you_mean(key, codebook.keys)}")
         frame = frame[frame["code"].apply(lambda c: is_under(c, codes))]
     if frame.empty:
         raise AnalysisError(

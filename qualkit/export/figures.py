@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import os
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +69,11 @@ def _finish(figure, path: str | os.PathLike | None, fmt: str | None) -> bytes:
     chosen = output_format(path, fmt)
     if path is not None:
         path = check_output(path)
+    import matplotlib
+
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=chosen, dpi=DPI, facecolor="white", metadata=_metadata(chosen))
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):  # text stays text: editable, searchable
+        figure.savefig(buffer, format=chosen, dpi=DPI, facecolor="white", metadata=_metadata(chosen))
     data = buffer.getvalue()
     if path is not None:
         partial = path.with_name(f".{path.name}.partial")
@@ -171,7 +173,15 @@ _MODERATED_LABEL = 0.72  # along a moderated arrow, clear of the moderator's arr
 
 def toc_figure(codebook, evidence: pd.DataFrame, frequency: pd.DataFrame, framework: pd.DataFrame, *,
                path: str | os.PathLike | None = None, fmt: str | None = None, width: float = 9.8) -> bytes:
-    """The theory of change: stages as columns of boxes, each box a node with its coded
+    """:func:`draw_toc` as image bytes (and written to ``path``)."""
+    if path is not None:
+        check_output(path)
+    return _finish(draw_toc(codebook, evidence, frequency, framework, width=width), path, fmt)
+
+
+def draw_toc(codebook, evidence: pd.DataFrame, frequency: pd.DataFrame, framework: pd.DataFrame, *,
+             width: float = 9.8):
+    """The theory of change as a matplotlib Figure: stages as columns of boxes, each box a node with its coded
     segments and cases and its child codes with theirs; each arrow labelled with the segments
     and cases that support the link (:func:`qualkit.analysis.toc_evidence`), its width growing
     with them; a moderator drawn above the link it moderates, with a dashed arrow onto it.
@@ -304,7 +314,7 @@ def toc_figure(codebook, evidence: pd.DataFrame, frequency: pd.DataFrame, framew
                 axes.text(box.x + box.width - _PAD, y, count, ha="right", va="top", fontsize=size, color=INK,
                           family=FONT, zorder=4)
             y -= _line(size) + (_GAP_AFTER_TITLE if weight == "bold" and box.lines[number + 1][3] != "bold" else 0)
-    return _finish(figure, path, fmt)
+    return figure
 
 
 def _stage(codebook, node: str) -> str | None:
@@ -390,6 +400,13 @@ def _plural(n: int, word: str) -> str:
 
 def case_heatmap(counts: pd.DataFrame, frequency: pd.DataFrame, *, path: str | os.PathLike | None = None,
                  fmt: str | None = None, width: float = 6.5) -> bytes:
+    """:func:`draw_case_heatmap` as image bytes (and written to ``path``)."""
+    if path is not None:
+        check_output(path)
+    return _finish(draw_case_heatmap(counts, frequency, width=width), path, fmt)
+
+
+def draw_case_heatmap(counts: pd.DataFrame, frequency: pd.DataFrame, *, width: float = 6.5):
     """Coded segments per code (rows, in codebook order, grouped by theme) and case (columns).
 
     ``counts`` is :func:`qualkit.analysis.framework` at ``level="code"`` (cases × codes, with
@@ -418,11 +435,18 @@ def case_heatmap(counts: pd.DataFrame, frequency: pd.DataFrame, *, path: str | o
     _theme_rules(axes, themes, len(cases))
     figure.text(0.01, 0.1 / height, "Cells: coded segments with the code in the case's documents; darker = more.",
                 fontsize=SMALL, color=MUTED, family=FONT)
-    return _finish(figure, path, fmt)
+    return figure
 
 
 def cooccurrence_heatmap(pairs: pd.DataFrame, frequency: pd.DataFrame, *, path: str | os.PathLike | None = None,
                          fmt: str | None = None, width: float = 6.5) -> bytes:
+    """:func:`draw_cooccurrence_heatmap` as image bytes (and written to ``path``)."""
+    if path is not None:
+        check_output(path)
+    return _finish(draw_cooccurrence_heatmap(pairs, frequency, width=width), path, fmt)
+
+
+def draw_cooccurrence_heatmap(pairs: pd.DataFrame, frequency: pd.DataFrame, *, width: float = 6.5):
     """Coded segments carrying both of two codes (:func:`qualkit.analysis.cooccurrence`, window
     0), as the lower triangle of a code × code grid; the diagonal gives each code's own coded
     segments (from ``frequency``). Columns are numbered like the rows, to keep labels level."""
@@ -460,7 +484,7 @@ def cooccurrence_heatmap(pairs: pd.DataFrame, frequency: pd.DataFrame, *, path: 
     _theme_rules(axes, list(frequency["theme"]), size, triangle=True)
     figure.text(0.01, 0.1 / height, "Cells: coded segments carrying both codes; the grey diagonal: each code's own "
                 "coded segments.", fontsize=SMALL, color=MUTED, family=FONT)
-    return _finish(figure, path, fmt)
+    return figure
 
 
 def _grid(axes, matrix, row_labels, column_labels, *, top: bool, diagonal: Sequence[int] | None = None) -> None:
@@ -518,6 +542,14 @@ def _theme_rules(axes, themes: Sequence[Any], size: int, *, triangle: bool = Fal
 
 def frequency_bars(frequency: pd.DataFrame, *, by: str | None = None, totals: pd.DataFrame | None = None,
                    path: str | os.PathLike | None = None, fmt: str | None = None, width: float = 6.5) -> bytes:
+    """:func:`draw_frequency_bars` as image bytes (and written to ``path``)."""
+    if path is not None:
+        check_output(path)
+    return _finish(draw_frequency_bars(frequency, by=by, totals=totals, width=width), path, fmt)
+
+
+def draw_frequency_bars(frequency: pd.DataFrame, *, by: str | None = None, totals: pd.DataFrame | None = None,
+                        width: float = 6.5):
     """Each code's share of coded segments as horizontal bars, codes in codebook order.
 
     With ``by``, one bar per group (``share[by=value]`` columns of
@@ -586,7 +618,7 @@ def frequency_bars(frequency: pd.DataFrame, *, by: str | None = None, totals: pd
         figure.legend(handles, texts, loc="upper left", bbox_to_anchor=(0.01, 1 - 0.05 / height), ncol=columns,
                       fontsize=SMALL, frameon=False, handlelength=1.2, title=f"{by}:", title_fontsize=SMALL,
                       alignment="left")
-    return _finish(figure, path, fmt)
+    return figure
 
 
 # ------------------------------------------------------------------------------ from the CLI
@@ -618,8 +650,3 @@ def plot(analysis: str, frame: pd.DataFrame, codebook, *, path: str | os.PathLik
     else:
         raise AnalysisError(f"no figure for {analysis!r}; --plot draws frequency, cooccurrence, framework and toc")
     return path
-
-
-def wrap_label(text: str, width: int) -> str:
-    """``text`` wrapped at spaces to lines of about ``width`` characters (never inside a word)."""
-    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)) or text

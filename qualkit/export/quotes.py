@@ -27,6 +27,7 @@ SPREAD_EVIDENCE = 2  # a passage with this many matched words is never passed ov
 # line break. Abbreviations that end in a full stop do not end a sentence.
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n\s*""")
 _ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "vs", "cf", "approx"})
+_BULLETS = "•◦▪‣·"  # a list item's bullet is layout, not words: a quote starts after it
 _WORD = re.compile(r"\S+")
 _SPACE = re.compile(r"\s+")
 
@@ -55,7 +56,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def _add_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] in _BULLETS):
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1

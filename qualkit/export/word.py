@@ -194,7 +194,8 @@ class _ReportWriter:
             self.listing_by_code()
         _finish_contents(doc, anchor, self.contents)
 
-    def figure(self, key: str) -> None:
+    def figure(self, key: str, *, max_height: float = 0.85) -> None:
+        """Figure N: its title, the picture (at most ``max_height`` of the text height), its caption."""
         found = self.data.figure(key)
         if found is None:
             return
@@ -204,7 +205,7 @@ class _ReportWriter:
         title.paragraph_format.space_before = self._points(8)
         run(title, f"Figure {self.figures}. ", bold=True)
         run(title, found.title, bold=True)
-        picture(self.doc, found.png)
+        picture(self.doc, found.png, max_height_fraction=max_height)
         _muted(self.doc.add_paragraph(), found.caption)
 
     @staticmethod
@@ -314,7 +315,7 @@ class _ReportWriter:
         values = [m["value"] for m in (_SPLIT_COLUMN.match(str(c)) for c in frame.columns)
                   if m and m["measure"] == "segments"]
         coded = data.totals.coded_segments
-        columns = [Column("Code", least=0.18), Column("Coded segments", align="right"), Column("%", align="right"),
+        columns = [Column("Code", least=0.3), Column("Coded segments", align="right"), Column("%", align="right"),
                    Column("Documents", align="right"), Column("Cases", align="right")]
         header_rows = [[Cell.text(c.title, align=c.align) for c in columns]]
         if values:
@@ -441,7 +442,7 @@ class _ReportWriter:
         _run_muted(label, f"{_plural(len(quotes), 'quote')} of {_plural(shown_of, 'coded segment')}{listed}; "
                    "matched words in bold:")
         rows = [[Cell((_quote_runs(quote),)), Cell(_source(quote.segment, case=True))] for quote in quotes]
-        add_table(self.doc, [Column("Quote", least=0.55), Column("From", most=0.3)], rows)
+        add_table(self.doc, [Column("Quote", least=0.55), Column("From", most=0.3)], rows, banded=False)
 
     # -- framework matrix
 
@@ -482,9 +483,9 @@ class _ReportWriter:
     def theory_of_change(self) -> None:
         data, doc = self.data, self.doc
         self.chapter("Theory of change", landscape=True)
-        if data.toc_stages:
+        if data.toc_stages and data.figure("toc") is None:
             doc.add_paragraph("The theory of change runs through the stages " + " → ".join(data.toc_stages) + ".")
-        self.figure("toc")
+        self.figure("toc", max_height=0.72)  # with its heading and caption on one page
         heading(doc, "Evidence for each link", 2, self.contents, new_page=self.data.figure("toc") is not None)
         if not data.toc_links:
             doc.add_paragraph("The codebook defines no theory-of-change links.")
@@ -551,7 +552,7 @@ class _ReportWriter:
             else:
                 rows.append([Cell((name, key)), stage, Cell(tuple(details))])
         add_table(doc, [Column("Code", most=0.28), Column("Stage"), Column("Definition and criteria", least=0.5)],
-                  rows, keep_whole=False)
+                  rows, keep_whole=False, banded=False)
 
     def listing_by_segment(self) -> None:
         data, doc = self.data, self.doc
@@ -650,7 +651,7 @@ def _source(segment: CodedSegment, *, case: bool) -> tuple[tuple[Run, ...], ...]
 
 
 def _source_inline(segment: CodedSegment, *, case: bool) -> list[Run]:
-    parts = ([segment.case or NO_CASE] if case else []) + [segment.document]
+    parts = ([segment.case] if case and segment.case else []) + [segment.document]
     speaker = _speaker_time(segment)
     if speaker != "–":
         parts.append(speaker.replace("\n", " "))
