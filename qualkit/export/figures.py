@@ -165,6 +165,7 @@ class _Box:
 
 
 _PAD = 0.09
+_MARGIN = 0.03
 _GAP_AFTER_TITLE = 0.04
 _BOX_WIDTH = 2.25
 _BOX_GAP_Y = 0.7
@@ -211,7 +212,8 @@ def draw_toc(codebook, evidence: pd.DataFrame, frequency: pd.DataFrame, framewor
     figure = _figure(width, 6.0)
     measure = _Measure(figure)
     n_columns = len(ordered)
-    gap = (width - n_columns * _BOX_WIDTH) / max(1, n_columns - 1) if n_columns > 1 else 0.0
+    inner = width - 2 * _MARGIN  # box borders are drawn half outside their edges: keep them on the canvas
+    gap = (inner - n_columns * _BOX_WIDTH) / max(1, n_columns - 1) if n_columns > 1 else 0.0
     box_width = _BOX_WIDTH if n_columns > 1 else min(width, _BOX_WIDTH)
     colours = _theme_colours(codebook)
 
@@ -232,73 +234,75 @@ def draw_toc(codebook, evidence: pd.DataFrame, frequency: pd.DataFrame, framewor
         return lines
 
     header = _line(BODY) + 0.12
-    moderator_boxes = [_Box(n, 0, 0, box_width, lines_for(n), colours.get(n, PALETTE[4]), moderator=True)
-                       for n in moderators]
-    band = max((b.height for b in moderator_boxes), default=0.0)
-    band = band + header + 0.55 if moderator_boxes else 0.0
+    moderated_by = {n: next(link.moderates for link in codebook.links if link.source == n and link.moderates)
+                    for n in moderators}
+    placed = [list(members) for members in ordered]
+    for node in moderators:  # a moderator sits at the top of the column its link starts from
+        source = moderated_by[node][0]
+        index = next((i for i, members in enumerate(ordered) if source in members), 0)
+        placed[index].insert(0, node) if placed else placed.append([node])
     boxes: dict[str, _Box] = {}
     heights = []
-    for index, members in enumerate(ordered):
-        column_boxes = [_Box(n, index * (box_width + gap), 0, box_width, lines_for(n), colours.get(n, PALETTE[0]))
-                        for n in members]
+    for index, members in enumerate(placed):
+        column_boxes = []
+        for n in members:
+            moderator = n in moderated_by
+            lines = lines_for(n)
+            if moderator:
+                lines.insert(0, ("MODERATOR", "", SMALL, "normal"))
+            column_boxes.append(_Box(n, _MARGIN + index * (box_width + gap), 0, box_width, lines,
+                                     colours.get(n, PALETTE[4 if moderator else 0]), moderator=moderator))
         heights.append(sum(b.height for b in column_boxes) + _BOX_GAP_Y * (len(column_boxes) - 1))
         boxes.update({b.key: b for b in column_boxes})
     body = max(heights, default=1.0)
-    height = band + header + body + 0.15
+    height = header + body + 0.15
     figure.set_size_inches(width, height)
     axes = figure.add_axes((0, 0, 1, 1))
     axes.set_xlim(0, width)
     axes.set_ylim(0, height)
     axes.axis("off")
 
-    top = height - band - header
-    for index, members in enumerate(ordered):  # centre each column vertically
+    top = height - header
+    for index, members in enumerate(placed):  # centre each column vertically
         y = top - (body - heights[index]) / 2
         for node in members:
             boxes[node].y = y
             y -= boxes[node].height + _BOX_GAP_Y
-        stage = _stage(codebook, members[0]) or ""
-        axes.text(index * (box_width + gap) + box_width / 2, height - band - 0.08, stage.upper(), ha="center",
+        stage = next((_stage(codebook, n) for n in members if n not in moderated_by), None) or ""
+        axes.text(_MARGIN + index * (box_width + gap) + box_width / 2, height - 0.08, stage.upper(), ha="center",
                   va="top", fontsize=BODY, color=MUTED, fontweight="bold", family=FONT)
 
     arrows = {}
     for link in codebook.links:
         if link.moderates or link.source not in boxes or link.target not in boxes:
             continue
-        start, end = _anchors(boxes[link.source], boxes[link.target])
-        arrows[(link.source, link.target)] = (start, end)
+        arrows[(link.source, link.target)] = _anchors(boxes[link.source], boxes[link.target])
     most = max((s for s, _ in support.values()), default=1) or 1
-    for link in codebook.links:
-        if link.moderates:
-            continue
-        if (link.source, link.target) not in arrows:
-            continue
-        start, end = arrows[(link.source, link.target)]
-        segments, cases = support.get(f"{link.source} -> {link.target}", (0, 0))
+    for (source, target), (start, end) in arrows.items():
+        segments, cases = support.get(f"{source} -> {target}", (0, 0))
         axes.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.0 + 3.0 * segments / most,
                                        color=ARROW, shrinkA=2, shrinkB=2, zorder=2))
-        moderated = any(m.moderates == (link.source, link.target) for m in codebook.links)
+        moderated = (source, target) in moderated_by.values()
         _arrow_label(axes, start, end, segments, cases, side=_MODERATED_LABEL if moderated else 0.5)
 
-    for index, box in enumerate(moderator_boxes):
-        link = next(link for link in codebook.links if link.source == box.key and link.moderates)
-        target = arrows.get(tuple(link.moderates))
+    for node, (a, b) in moderated_by.items():
+        box = boxes[node]
+        target = arrows.get((a, b))
         if target is None:
-            mid = (width / 2, top)
+            mid = (box.x + box.width / 2, box.bottom - 0.4)
         else:
             (x1, y1), (x2, y2) = target
             mid = ((x1 + x2) / 2, (y1 + y2) / 2)
-        box.x = min(max(mid[0] - box.width / 2 + index * 0.2, 0.02), width - box.width - 0.02)
-        box.y = height - header
-        axes.text(box.x + box.width / 2, height - 0.08, "MODERATOR", ha="center", va="top", fontsize=BODY,
-                  color=MUTED, fontweight="bold", family=FONT)
-        segments, cases = support.get(
-            f"{link.source} moderates {link.moderates[0]} -> {link.moderates[1]}", (0, 0))
-        start = (mid[0], box.bottom)
+        if mid[0] > box.x + box.width:  # leave from the side facing the link, low down
+            start = (box.x + box.width, box.bottom + min(0.2, box.height / 3))
+        elif mid[0] < box.x:
+            start = (box.x, box.bottom + min(0.2, box.height / 3))
+        else:
+            start = (mid[0], box.bottom)
+        segments, cases = support.get(f"{node} moderates {a} -> {b}", (0, 0))
         axes.add_patch(FancyArrowPatch(start, mid, arrowstyle="-|>", mutation_scale=12, lw=1.4, ls=(0, (4, 3)),
                                        color=MODERATOR, shrinkA=1, shrinkB=3, zorder=2))
-        _arrow_label(axes, start, mid, segments, cases, color=MODERATOR, side=0.5)
-        boxes[box.key] = box
+        _arrow_label(axes, start, mid, segments, cases, color=MODERATOR, side=0.45)
 
     for box in boxes.values():
         axes.add_patch(FancyBboxPatch((box.x, box.bottom), box.width, box.height,
@@ -307,9 +311,11 @@ def draw_toc(codebook, evidence: pd.DataFrame, frequency: pd.DataFrame, framewor
                                       lw=1.6 if box.moderator else 1.2, ls="--" if box.moderator else "-", zorder=3))
         y = box.y - _PAD
         for number, (text, count, size, weight) in enumerate(box.lines):
-            colour = MUTED if (size == SMALL and not count and number and box.lines[number - 1][2] == TITLE) else INK
-            axes.text(box.x + _PAD, y, text, ha="left", va="top", fontsize=size, fontweight=weight, color=colour,
-                      family=FONT, zorder=4)
+            muted = text == "MODERATOR" and number == 0 and box.moderator
+            muted = muted or (size == SMALL and not count and number and box.lines[number - 1][2] == TITLE)
+            axes.text(box.x + _PAD, y, text, ha="left", va="top", fontsize=size, fontweight="bold" if text ==
+                      "MODERATOR" and box.moderator else weight, color=MODERATOR if text == "MODERATOR" and
+                      box.moderator else (MUTED if muted else INK), family=FONT, zorder=4)
             if count:
                 axes.text(box.x + box.width - _PAD, y, count, ha="right", va="top", fontsize=size, color=INK,
                           family=FONT, zorder=4)

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 PENDING_MARK = "[PENDING REVIEW]"
 PENDING_GREY = "7F7F7F"
 PENDING_FILL = "F2F2F2"
-THEME_FILL = "DCE6F2"
+THEME_FILL = "B8CCE4"
 GROUP_FILL = "EEF3F8"
 MATRIX_SIZE = 8.0
 LONG_ROW_CHARS = 1200  # a row with more text than this may break across pages
@@ -486,7 +486,7 @@ class _ReportWriter:
         if data.toc_stages and data.figure("toc") is None:
             doc.add_paragraph("The theory of change runs through the stages " + " → ".join(data.toc_stages) + ".")
         self.figure("toc", max_height=0.72)  # with its heading and caption on one page
-        heading(doc, "Evidence for each link", 2, self.contents, new_page=self.data.figure("toc") is not None)
+        heading(doc, "Evidence for each link", 2, self.contents)
         if not data.toc_links:
             doc.add_paragraph("The codebook defines no theory-of-change links.")
         else:
