@@ -114,7 +114,6 @@ def test_render_no_header_word_or_name_split(rendered):
 
 
 def test_render_figures_embedded(rendered):
-    from pypdf import PdfReader
 
     data, path, pdf = rendered
     assert [f.key for f in data.figures] == ["toc", "frequency", "cases", "cooccurrence"]
