@@ -86,8 +86,11 @@ def with_evidence(frame: pd.DataFrame, suggestions: Iterable[Mapping]) -> pd.Dat
         found = parse_evidence(row.get("evidence"))
         if found:
             spans.setdefault((row["document"], row["segment"], row["code"]), set()).update(found)
+    import pandas as pd
+
     keys = zip(frame["document"], frame["segment"], frame["code"], strict=True)
-    return frame.assign(evidence=[tuple(sorted(spans.get(key, ()))) for key in keys])
+    column = [tuple(sorted(spans.get(key, ()))) for key in keys]
+    return frame.assign(evidence=pd.Series(column, index=frame.index, dtype=object))
 
 
 def assemble_report_data(

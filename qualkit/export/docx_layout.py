@@ -286,10 +286,10 @@ def contents_list(anchor, entries: Sequence[tuple[int, str, str]], *, right_edge
         paragraph._p.append(link)
         run(link, text, bold=level == 1)
         run(link, "\t")
-        field(link, f"PAGEREF {name} \\h", "")
+        add_field(link, f"PAGEREF {name} \\h", "")
 
 
-def field(paragraph, instruction: str, placeholder: str, **style) -> None:
+def add_field(paragraph, instruction: str, placeholder: str, **style) -> None:
     """A complex field (begin, instruction, separate, shown result, end) that Word updates."""
     from docx.oxml.ns import qn
 
@@ -316,9 +316,9 @@ def page_footer(section, label: str) -> None:
     paragraph = footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run(paragraph, f"{label} · page ", color=GREY, size=8)
-    field(paragraph, "PAGE", "1", color=GREY, size=8)
+    add_field(paragraph, "PAGE", "1", color=GREY, size=8)
     run(paragraph, " of ", color=GREY, size=8)
-    field(paragraph, "NUMPAGES", "1", color=GREY, size=8)
+    add_field(paragraph, "NUMPAGES", "1", color=GREY, size=8)
 
 
 def new_section(doc: Document, *, landscape: bool, footer: str):
@@ -335,19 +335,19 @@ def new_section(doc: Document, *, landscape: bool, footer: str):
     return section
 
 
-def text_width_pt(doc: Document) -> float:
-    section = doc.sections[-1]
-    return (section.page_width - section.left_margin - section.right_margin) / EMU_PER_PT
+def text_width_pt(doc: Document, *, section: int = -1) -> float:
+    """Width between the margins of a section (the last by default), in points."""
+    chosen = doc.sections[section]
+    return (_emu(chosen.page_width) - _emu(chosen.left_margin) - _emu(chosen.right_margin)) / EMU_PER_PT
 
 
 def text_height_pt(doc: Document) -> float:
     section = doc.sections[-1]
-    return (section.page_height - section.top_margin - section.bottom_margin) / EMU_PER_PT
+    return (_emu(section.page_height) - _emu(section.top_margin) - _emu(section.bottom_margin)) / EMU_PER_PT
 
 
-def is_landscape(doc: Document) -> bool:
-    section = doc.sections[-1]
-    return section.page_width > section.page_height
+def _emu(length: int | None) -> int:
+    return int(length or 0)
 
 
 # --------------------------------------------------------------------------------------- runs

@@ -311,8 +311,8 @@ def draw_toc(codebook, evidence: pd.DataFrame, frequency: pd.DataFrame, framewor
                                       lw=1.6 if box.moderator else 1.2, ls="--" if box.moderator else "-", zorder=3))
         y = box.y - _PAD
         for number, (text, count, size, weight) in enumerate(box.lines):
-            muted = text == "MODERATOR" and number == 0 and box.moderator
-            muted = muted or (size == SMALL and not count and number and box.lines[number - 1][2] == TITLE)
+            stats = size == SMALL and not count and number > 0 and box.lines[number - 1][2] == TITLE
+            muted = stats or (text == "MODERATOR" and number == 0 and box.moderator)
             axes.text(box.x + _PAD, y, text, ha="left", va="top", fontsize=size, fontweight="bold" if text ==
                       "MODERATOR" and box.moderator else weight, color=MODERATOR if text == "MODERATOR" and
                       box.moderator else (MUTED if muted else INK), family=FONT, zorder=4)

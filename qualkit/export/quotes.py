@@ -39,7 +39,8 @@ Key = TypeVar("Key", bound=Hashable)
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of ``text``, without the white space around them."""
-    spans, start = [], 0
+    spans: list[tuple[int, int]] = []
+    start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
         if text[match.start()] == "." and _is_abbreviation(text, match.start()):

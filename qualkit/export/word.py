@@ -43,6 +43,7 @@ from qualkit.export.docx_layout import (
     page_footer,
     picture,
     run,
+    text_width_pt,
     update_fields_on_open,
 )
 from qualkit.export.report_data import NO_CASE, CodedSegment, CodeInfo, Quote, ReportData
@@ -285,6 +286,10 @@ class _ReportWriter:
                "units. A dash marks a statistic that is undefined, e.g. without variation.")
 
     def agreement_table(self, frame) -> None:
+        order = {code.key: index for index, code in enumerate(self.data.codes)}
+        frame = frame.assign(_order=[len(order) + 1 if str(c).startswith("(") else order.get(str(c), len(order))
+                                     for c in frame["code"]]).sort_values("_order", kind="stable").drop(
+            columns="_order")  # codebook order, overall last
         first = [column for column in _AGREEMENT_HEADERS if column in frame.columns]
         columns = first + [column for column in frame.columns if column not in first]
         headers = [_AGREEMENT_HEADERS.get(column) or _header(str(column)) for column in columns]
@@ -410,7 +415,7 @@ class _ReportWriter:
                 doc.add_paragraph(code.definition.strip())
             if quotes:
                 self.quote_table(quotes, shown_of=counts.segments)
-            elif code.codable:
+            elif code.codable and not counts.segments:
                 what = "accepted or pending" if data.include_pending else "accepted"
                 _muted(doc.add_paragraph(), f"No {what} segments were coded with this code.")
         strays = sorted(key for key in by_code if key not in known)
@@ -471,7 +476,7 @@ class _ReportWriter:
                 if not count or (isinstance(count, float) and math.isnan(count)):
                     cells.append(Cell.text("–", color=GREY))
                     continue
-                paragraphs = [(Run(_plural(int(count), "coded segment"), bold=True),)]
+                paragraphs: list[tuple[Run, ...]] = [(Run(_plural(int(count), "coded segment"), bold=True),)]
                 for quote in data.framework_quotes.get((str(case), theme), ())[:2]:
                     paragraphs.append(_quote_runs(quote) + tuple(_source_inline(quote.segment, case=False)))
                 cells.append(Cell(tuple(paragraphs)))
@@ -500,8 +505,11 @@ class _ReportWriter:
                 title = f"{self._name(link.source)} → {self._name(link.target)}" if link.target else \
                     f"{self._name(link.source)} moderates {self._name(link.moderates[0])} → " \
                     f"{self._name(link.moderates[1])}" if link.moderates else self._name(link.source)
-                first = [(Run(title, bold=True),)] + ([(Run(link.label, color=GREY),)] if link.label else [])
-                evidence = [(Run(f"{_plural(link.segments, 'segment')} in {_plural(link.cases, 'case')}", bold=True),)]
+                first: list[tuple[Run, ...]] = [(Run(title, bold=True),)]
+                if link.label:
+                    first.append((Run(link.label, color=GREY),))
+                count = f"{_plural(link.segments, 'segment')} in {_plural(link.cases, 'case')}"
+                evidence: list[tuple[Run, ...]] = [(Run(count, bold=True),)]
                 for case, n in link.case_segments:
                     evidence.append((Run(case), Run(f" {n:,}", color=GREY)))
                 if link.quotes:
@@ -575,8 +583,8 @@ class _ReportWriter:
                 rows.append([Cell((( Run(first.case or NO_CASE, bold=True), Run(" · "),
                                      Run(first.document, identifier=True)),), fill=GROUP_FILL, span=3)])
             rows.append(self.listing_row(codings))
-        add_table(doc, [Column("Passage", least=0.55), Column("Codes", most=0.28), Column("Speaker & time")],
-                  rows, keep_whole=False)
+        add_table(doc, [Column("Passage", least=0.5), Column("Codes", least=0.24, most=0.3),
+                        Column("Speaker & time")], rows, keep_whole=False)
 
     def listing_row(self, codings: Sequence[CodedSegment]) -> list[Cell]:
         from qualkit.export.quotes import highlight
@@ -707,11 +715,7 @@ def _contents_page(doc: Document):
 
 
 def _finish_contents(doc: Document, anchor, contents: Contents) -> None:
-    from docx.shared import Pt
-
-    section = doc.sections[0]
-    contents_list(anchor, contents.entries, right_edge_pt=(section.page_width - section.left_margin
-                                                           - section.right_margin) / Pt(1))
+    contents_list(anchor, contents.entries, right_edge_pt=text_width_pt(doc, section=0))
     anchor._p.getparent().remove(anchor._p)
     update_fields_on_open(doc)
 

@@ -442,3 +442,19 @@ def test_word_module_imports_without_python_docx():
     code = "import sys, qualkit.export.word; print('docx' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_write_report_without_quotes_still_counts_and_points_to_the_listing(tmp_path):
+    document = docx.Document(str(write_report(make_data(code_quotes={}), tmp_path / "r.docx")))
+    texts = [p.text for p in document.paragraphs]
+    assert not any(text.startswith("No accepted") for text in texts)
+    assert "offer.itt · stage: input · 4 coded segments in 3 documents and 2 cases" in texts
+
+
+def test_write_report_agreement_rows_in_codebook_order(tmp_path):
+    agreement = pd.DataFrame({"code": ["(overall)", "culture.trust", "offer.itt"], "n_units": [3, 1, 2],
+                              "percent": [1.0, 1.0, 1.0], "kappa": [1.0, 1.0, 1.0], "alpha": [1.0, 1.0, 1.0]})
+    document = docx.Document(str(write_report(make_data(agreement=agreement), tmp_path / "r.docx")))
+    table = _table_after(document, "Inter-rater agreement")
+    assert [_text(r.cells[0]) for r in table.rows[1:]] == ["Initial teacher training", "Trust between colleagues",
+                                                           "Overall"]
