@@ -248,16 +248,48 @@ def _filters(*, consensus: str, reviewer: str | None, where: Mapping[str, str] |
     return tuple(out)
 
 
-def write_project_report(project, path: str | os.PathLike, *, listing: str = "segments", **options):
+def write_project_report(project, path: str | os.PathLike, *, listing: str = "segments",
+                         companion: str | os.PathLike | None = None, **options):
     """Build the report for ``project`` (``options`` as :func:`build_report_data`) and write it
     to ``path``; ``listing`` is where every coded segment is listed (see
-    :func:`qualkit.export.word.write_report`)."""
+    :func:`qualkit.export.word.write_report`), ``companion`` a table file that lists every
+    coding too (see :func:`write_report_listing`)."""
+    from pathlib import Path
+
+    from qualkit.errors import ExportError
     from qualkit.export.word import check_report_path, write_report
 
     check_report_path(path)  # a wrong suffix or missing folder is refused before the work is done
+    if companion is not None and not Path(companion).parent.exists():
+        raise ExportError(f"{companion}: folder {Path(companion).parent} does not exist; create it or choose "
+                          "another path")
     data = build_report_data(project, **options)
     write_report(data, path, listing=listing)
+    if companion is not None:
+        write_report_listing(data, companion)
     return data
+
+
+def write_report_listing(data: ReportData, path: str | os.PathLike) -> int:
+    """Every coding of a report as a table file (.xlsx, .csv, .json, .parquet), the companion of
+    (or the alternative to) the report's appendix: one row per coding, with the words that
+    matched. Returns the number of rows."""
+    from qualkit.export.quotes import highlight
+    from qualkit.export.report_data import NO_CASE
+    from qualkit.export.tables import write_table
+
+    names = {code.key: code.name for code in data.codes}
+    rows = []
+    for segment in data.segments:
+        marked = highlight(segment.text, segment.evidence_in_text).highlighted
+        rows.append({
+            "case": segment.case or NO_CASE, "document": segment.document, "speaker": segment.speaker,
+            "time_s": segment.timestamp, "start": segment.start, "end": segment.end, "code": segment.code,
+            "code_name": names.get(segment.code, segment.code), "status": segment.status,
+            "accepted_by": "; ".join(segment.reviewers), "source": segment.source, "score": segment.score,
+            "matched": "; ".join(dict.fromkeys(marked)), "text": segment.text,
+        })
+    return write_table(rows, path, sheet="codings", columns=list(rows[0]) if rows else None)
 
 
 def write_project_codebook(project, path: str | os.PathLike, *, fmt: str | None = None) -> str:

@@ -194,3 +194,16 @@ def test_report_on_uncoded_project_says_so(project):
     project.load_codebook(DATA / "mini_codebook.yaml")
     with pytest.raises(AnalysisError, match="nothing to report"):
         build_report_data(project)
+
+
+def test_report_companion_table_lists_every_coding(reported, tmp_path):
+    import pandas as pd
+
+    data = write_project_report(reported, tmp_path / "r.docx", listing="none", companion=tmp_path / "codings.csv")
+    table = pd.read_csv(tmp_path / "codings.csv")
+    assert len(table) == len(data.segments) == len(A.codings(reported))
+    assert set(table["case"]) == {"School A", "School B", "(no case)"}
+    npq = table[table["code"] == "offer.npq"]
+    assert set(npq["matched"]) == {"NPQ"} and set(npq["accepted_by"]) == {"Ann Lee; Bob McKay"}
+    with pytest.raises(ExportError, match="folder .*nowhere does not exist"):
+        write_project_report(reported, tmp_path / "r.docx", companion=tmp_path / "nowhere" / "c.xlsx")

@@ -8,6 +8,8 @@ import pytest
 from qualkit.codebook import Code, Codebook, Link
 from qualkit.errors import AnalysisError, ExportError
 from qualkit.export import figures as F
+from tests.conftest import DATA
+from tests.test_analysis import SCHOOL_A, SCHOOL_B, interview
 
 
 def _code(key, name, parent=None, stage=None, codable=True):
@@ -149,3 +151,36 @@ def test_figures_bad_path_is_a_clear_error(tmp_path, name, message):
 def test_figures_same_tables_same_bytes():
     assert F.case_heatmap(FRAMEWORK[["offer"]].rename(columns={"offer": "offer.npq"}), FREQUENCY[:1]) == \
         F.case_heatmap(FRAMEWORK[["offer"]].rename(columns={"offer": "offer.npq"}), FREQUENCY[:1])
+
+
+@pytest.fixture
+def analysed(project, tmp_path):
+    """Two coded interviews in two cases, every suggestion accepted."""
+    for name, answers in (("a.txt", SCHOOL_A), ("b.txt", SCHOOL_B)):
+        (tmp_path / name).write_text(interview(answers), encoding="utf-8")
+    cases = tmp_path / "cases.csv"
+    cases.write_text("document,case,phase\na.txt,School A,primary\nb.txt,School B,secondary\n")
+    project.ingest([tmp_path / "a.txt", tmp_path / "b.txt"], cases_file=cases)
+    project.code(codebook_path=DATA / "mini_codebook.yaml")
+    project.decide("ann", accept=[r["id"] for r in project.suggestions()])
+    return project
+
+
+@pytest.mark.parametrize("analysis", ["frequency", "cooccurrence", "framework", "toc"])
+def test_plot_draws_each_analysis_for_the_cli(analysed, tmp_path, analysis):
+    from qualkit import analysis as A
+
+    _, codebook = analysed.codebook()
+    written = F.plot(analysis, A.codings(analysed), codebook, path=tmp_path / f"{analysis}.svg",
+                     by="phase" if analysis == "frequency" else None)
+    assert written.read_bytes().startswith(b"<?xml")
+
+
+def test_plot_refuses_what_it_cannot_draw(analysed, tmp_path):
+    from qualkit import analysis as A
+
+    _, codebook = analysed.codebook()
+    with pytest.raises(AnalysisError, match="no figure for 'compare'"):
+        F.plot("compare", A.codings(analysed), codebook, path=tmp_path / "x.png")
+    with pytest.raises(ExportError, match="folder .*missing does not exist"):
+        F.plot("toc", A.codings(analysed), codebook, path=tmp_path / "missing" / "x.png")

@@ -88,6 +88,13 @@ def test_render_page_counts_within_bounds(rendered):
     assert total < ALL_PAGES, f"{total} pages"
 
 
+def test_render_no_blank_page(rendered):
+    _, _, pdf = rendered
+    for number, page in enumerate(_pages(pdf), start=1):
+        lines = [line for line in page.split("\n") if line.strip()]
+        assert any("page" not in line for line in lines) or number == 1, f"page {number} holds only its footer"
+
+
 def test_render_contents_list_with_page_numbers(rendered):
     _, path, pdf = rendered
     contents = next(page for page in _pages(pdf) if page.lstrip().startswith("Contents"))
