@@ -80,8 +80,8 @@ def write_report(data: ReportData, path: str | os.PathLike, *, listing: Listing 
         listing = Listing(listing)
     except ValueError:
         raise ExportError(f"listing {listing!r}: use {', '.join(item.value for item in Listing)}") from None
-    writer = _ReportWriter(data)
-    writer.write(listing)
+    writer = _ReportWriter(data, listing)
+    writer.write()
     _save(writer.doc, path)
     return path
 
@@ -153,8 +153,9 @@ class _Counts:
 
 
 class _ReportWriter:
-    def __init__(self, data: ReportData):
+    def __init__(self, data: ReportData, listing: Listing):
         self.data = data
+        self.listing = listing
         self.doc = new_document(title=data.title, subject="Qualitative coding report", author=data.author)
         self.contents = Contents()
         self.names = {code.key: code.name for code in data.codes}
@@ -176,7 +177,8 @@ class _ReportWriter:
             return heading(self.doc, text, 1, self.contents, listed=listed)
         return heading(self.doc, text, 1, self.contents, new_page=True, listed=listed)
 
-    def write(self, listing: Listing) -> None:
+    def write(self) -> None:
+        listing = self.listing
         data, doc = self.data, self.doc
         lines = [data.subtitle, data.author] + [f"Generated with qualkit {data.qualkit_version}"]
         _title_page(doc, data.title, lines[:2], _display_date(data.generated_at), [lines[2], *data.filters],
@@ -372,7 +374,7 @@ class _ReportWriter:
             explanation += (
                 f" Split by {by}: n is the coded segments with the code in each group, and % its percentage of the "
                 "group's coded segments (given above the columns). Every coded segment falls in one group, so "
-                "each row's n add up to its coded segments"
+                "a row's n add up to its coded segments"
                 + (f"; “(no value)” holds documents without a {by}." if any(v.startswith("(") for v in values)
                    else ".")
             )
@@ -441,7 +443,8 @@ class _ReportWriter:
             self.doc.add_paragraph(code.definition.strip())
 
     def quote_table(self, quotes: Sequence[Quote], *, shown_of: int) -> None:
-        listed = " (every coded segment is listed in Appendix B)" if shown_of > len(quotes) else ""
+        listed = " (all are listed in Appendix B)" if shown_of > len(quotes) and self.listing is not Listing.NONE \
+            else ""
         label = self.doc.add_paragraph()
         label.paragraph_format.keep_with_next = True
         _run_muted(label, f"{_plural(len(quotes), 'quote')} of {_plural(shown_of, 'coded segment')}{listed}; "
@@ -517,9 +520,8 @@ class _ReportWriter:
                 else:
                     quotes = ((Run("No coded evidence.", italic=True, color=GREY),),)
                 rows.append([Cell(tuple(first)), Cell(tuple(evidence)), Cell(quotes)])
-            add_table(doc, [Column("Link", most=0.22), Column("Evidence", most=0.2), Column("Exemplar quotes",
-                                                                                               least=0.5)],
-                      rows, keep_whole=False)
+            add_table(doc, [Column("Link", most=0.22), Column("Evidence", most=0.2),
+                            Column("Exemplar quotes", least=0.5)], rows)
         heading(doc, "Nodes without evidence", 2, self.contents)
         if not data.toc_unevidenced:
             doc.add_paragraph("Every node of the theory of change has coded evidence.")

@@ -458,3 +458,14 @@ def test_write_report_agreement_rows_in_codebook_order(tmp_path):
     table = _table_after(document, "Inter-rater agreement")
     assert [_text(r.cells[0]) for r in table.rows[1:]] == ["Initial teacher training", "Trust between colleagues",
                                                            "Overall"]
+
+
+def test_write_report_points_to_the_appendix_only_when_there_is_one(tmp_path):
+    many = [_segment("offer.itt", f"Trainee number {i} came through the SCITT.", "Castleton", evidence=("SCITT",))
+            for i in range(5)]
+    data = make_data(many, code_quotes=representative_per_cell({"offer.itt": many}, n=2))
+    for listing, expected in (("segments", True), ("none", False)):
+        document = docx.Document(str(write_report(data, tmp_path / f"{listing}.docx", listing=listing)))
+        texts = [p.text for p in document.paragraphs]
+        assert ("2 quotes of 5 coded segments (all are listed in Appendix B); matched words in bold:" in texts) \
+            is expected
