@@ -109,12 +109,26 @@ def test_report_every_figure_equals_the_analyses(reported, tmp_path):
             assert cell.split("\n")[0] == ("–" if not count else f"{count} coded segment{'s' * (count != 1)}")
     assert [_cells(r)[0] for r in matrix.rows[1:]] == list(framework.index) == ["School A", "School B", "(no case)"]
 
-    # theory of change: each link's segments and cases
+    # theory of change: each link's segments and cases, and its segments per case
     links = _table_after(document, "Evidence for each link")
-    for row, expected in zip(links.rows[1:], evidence.to_dict("records"), strict=True):
-        first = _cells(row)[1].split("\n")[0]
-        assert first == f"{expected['segments']} segment{'s' * (expected['segments'] != 1)} in " \
-                        f"{expected['cases']} case{'s' * (expected['cases'] != 1)}"
+    by_case, _ = A.toc_evidence(frame, codebook, by="case")
+    for row, expected, split in zip(links.rows[1:], evidence.to_dict("records"), by_case.to_dict("records"),
+                                    strict=True):
+        lines = _cells(row)[1].split("\n")
+        assert lines[0] == f"{expected['segments']} segment{'s' * (expected['segments'] != 1)} in " \
+                           f"{expected['cases']} case{'s' * (expected['cases'] != 1)}"
+        per_case = {k[len("segments[case="):-1]: v for k, v in split.items() if k.startswith("segments[case=")
+                    and v == v and v}
+        assert lines[1:] == [f"{case} {int(n)}" for case, n in per_case.items()]
+
+    # agreement: every cell as the agreement analysis computes it
+    expected_agreement, _ = A.agreement(reported)
+    shown_agreement = [_cells(r) for r in _table_after(document, "Inter-rater agreement").rows[1:]]
+    assert len(shown_agreement) == len(expected_agreement)
+    for record in expected_agreement.to_dict("records"):
+        name = "Overall" if record["code"].startswith("(") else codebook.code(record["code"]).name
+        [cells] = [cells for cells in shown_agreement if cells[0] == name]
+        assert int(cells[1]) == record["n_units"] and float(cells[2]) == pytest.approx(record["percent"], abs=0.05)
 
     # appendix: every coded segment once, with every code it carries
     listing = _table_after(document, "Appendix B: every coded segment")
