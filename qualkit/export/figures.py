@@ -612,7 +612,8 @@ def draw_frequency_bars(frequency: pd.DataFrame, *, by: str | None = None, total
     for index in range(1, len(themes)):
         if themes[index] != themes[index - 1]:
             axes.axhline(index - 0.5, color="#bdbdbd", lw=0.6)
-    denominator = "its group's coded segments" if by else "all coded segments"
+    everything = f"all {denominators['(all)']:,}" if "(all)" in denominators else "all"
+    denominator = "its group's coded segments" if by else f"{everything} coded segments"
     axes.set_xlabel(f"Share of {denominator} that carry the code", fontsize=SMALL, family=FONT)
     if by:
         handles, texts = axes.get_legend_handles_labels()

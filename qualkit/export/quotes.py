@@ -249,16 +249,23 @@ def representative(segments: Iterable[CodedSegment], *, n: int, max_words: int =
     suggestions are used only when nothing accepted is left."""
     earlier = list(quoted)
     taken = set(exclude) | {q.segment.passage for q in earlier}
-    pool = [s for s in merge_passages(segments) if s.passage not in taken]
-    pool.sort(key=lambda s: (s.pending, tuple(-x for x in strength(s)), len(s.text), s.document, s.start or 0))
+    scored = [(s, strength(s)) for s in merge_passages(segments) if s.passage not in taken]
+    scored.sort(key=lambda item: (item[0].pending, tuple(-x for x in item[1]), len(item[0].text), item[0].document,
+                                  item[0].start or 0))
+    per_document: Counter = Counter()
+    pool = []
+    for segment, score in scored:  # a document never gives more than n quotes: its weaker passages are not needed
+        if per_document[segment.document] < 2 * n:
+            per_document[segment.document] += 1
+            pool.append((segment, min(score[0], SPREAD_EVIDENCE)))
     cases: Counter = Counter(q.segment.case for q in earlier)
     documents: Counter = Counter(q.segment.document for q in earlier)
     chosen: list[Quote] = []
     texts: set[str] = set()
     while pool and len(chosen) < n:
-        best = min(range(len(pool)), key=lambda i: (pool[i].pending, -min(strength(pool[i])[0], SPREAD_EVIDENCE),
-                                                     cases[pool[i].case], documents[pool[i].document], i))
-        segment = pool.pop(best)
+        best = min(range(len(pool)), key=lambda i: (pool[i][0].pending, -pool[i][1], cases[pool[i][0].case],
+                                                     documents[pool[i][0].document], i))
+        segment, _ = pool.pop(best)
         made = quote(segment, max_words=max_words)
         normal = " ".join(made.text.casefold().split())
         if normal in texts:

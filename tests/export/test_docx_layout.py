@@ -78,6 +78,8 @@ def test_column_widths_spanning_header_word_fits_its_columns():
     assert sum(widths) >= text_width("disadvantage", 8.5) + CELL_PADDING_PT
 
 
-def test_run_words_split_identifiers_at_separators():
-    assert len(Run("one two", identifier=False).words(10)) == 2
-    assert len(Run("a_b.c", identifier=True).words(10)) == 3
+def test_run_widest_piece_splits_identifiers_at_separators():
+    assert Run("one three", identifier=False).widest(10) == pytest.approx(text_width("three", 10))
+    assert Run("ab_abcdef.c", identifier=True).widest(10) == pytest.approx(text_width("abcdef.", 10))
+    assert Run("ab_abcdef.c").widest(10) == pytest.approx(text_width("ab_abcdef.c", 10))
+    assert Run("NPQ", mark=True).widest(10) == pytest.approx(text_width("NPQ", 10, bold=True))
