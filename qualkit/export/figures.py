@@ -2,8 +2,10 @@
 
 Each function takes the DataFrames that :mod:`qualkit.analysis` returns, so a figure shows
 exactly the numbers of the table beside it, and returns the image bytes; given ``path`` it
-also writes them there (format from the suffix). Figures are drawn at the size they are
-printed, so text is never smaller than :data:`SMALL` points in a report.
+also writes them there (format from the suffix; a missing folder is an ExportError). Each has a
+``draw_*`` twin that returns the matplotlib Figure instead, to restyle before saving. Figures
+are drawn at the size they are printed, so text is never smaller than :data:`SMALL` points in
+a report.
 
 - :func:`toc_figure`: the theory of change, one box per node with its child codes and counts,
   arrows labelled with supporting segments and cases, moderators drawn above the link they
