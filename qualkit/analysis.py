@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from qualkit.codebook import Codebook
     from qualkit.store import Store
 
-QUOTE_LENGTH = 240
+QUOTE_WORDS = 40  # representative quotes in tables: a sentence or two around the evidence
 
 
 CODING_COLUMNS = [
     "document", "kind", "case", "segment", "speaker", "timestamp", "start", "end", "text", "code", "code_name",
-    "theme", "stage", "reviewers", "source", "score", "status", "decided_at",
+    "theme", "stage", "reviewers", "source", "score", "status", "decided_at", "evidence",
 ]
 
 
@@ -79,6 +79,7 @@ def codings_frame(records: Sequence[Coding], *, where: Mapping[str, str] | None 
             "reviewers": "; ".join(f"{name}:{verdict.value}" for name, verdict in sorted(c.verdicts.items())),
             "source": c.source.value, "score": c.score,
             "status": c.status.value, "decided_at": c.decided_at,
+            "evidence": tuple((e.start, e.end) for e in c.evidence),  # document offsets of the matched words
         }
         for c in records
     ]
@@ -105,35 +106,91 @@ def _require(frame, what: str):
         )
 
 
-def frequency(frame, codebook, *, by: str | None = None):
-    """Segments, documents and cases per code, with each code's share of coded segments."""
+# Three counts, never confused (see qualkit.export.report_data): a *coding* is one row of the
+# codings table (a passage x code); a *coded segment* is a (document, segment) with at least one
+# coding; shares divide coded segments by coded segments, never by codings or by all segments.
+
+
+def _passages(frame) -> int:
+    """Coded segments in ``frame``: distinct (document, segment) pairs."""
+    return int(frame[["document", "segment"]].drop_duplicates().shape[0])
+
+
+def _cases(frame) -> int:
+    """Real cases in ``frame``; documents without a case are not a case."""
+    return int(frame["case"].dropna().nunique())
+
+
+def groups(frame, by: str):
+    """``frame[by]`` as text, a missing value named: "(no case)" for ``case``, else "(no value)".
+
+    Every coding falls in exactly one group, so group counts add up to the total.
+    """
+    from qualkit.export.report_data import NO_CASE, NO_VALUE
+
+    if by not in frame.columns:
+        raise AnalysisError(f"no attribute {by!r}; choose one of: {', '.join(_attributes(frame))}")
+    missing = NO_CASE if by == "case" else NO_VALUE
+    values = frame[by]
+    return values.where(values.notna() & values.astype(str).ne(""), missing).astype(str)
+
+
+def group_order(values) -> list[str]:
+    """Group names sorted, with the "(no case)"/"(no value)" group last."""
+    from qualkit.export.report_data import NO_CASE, NO_VALUE
+
+    present = set(values)
+    return sorted(present - {NO_CASE, NO_VALUE}, key=str.casefold) + [g for g in (NO_CASE, NO_VALUE) if g in present]
+
+
+def totals(frame, *, by: str | None = None):
+    """The denominators: codings, coded segments, documents and cases, overall (group
+    ``"(all)"``) and per group of ``by``. Groups add up to the overall row."""
     import pandas as pd
 
     _require(frame, "count")
-    if by and by not in frame.columns:
-        raise AnalysisError(f"no attribute {by!r}; choose one of: {', '.join(_attributes(frame))}")
-    total_segments = frame[["document", "segment"]].drop_duplicates().shape[0]
+    rows = [{"group": "(all)", "codings": len(frame), "coded_segments": _passages(frame),
+             "documents": int(frame["document"].nunique()), "cases": _cases(frame)}]
+    if by:
+        grouped = frame.assign(_group=groups(frame, by))
+        for value in group_order(grouped["_group"].unique()):
+            mine = grouped[grouped["_group"] == value]
+            rows.append({"group": value, "codings": len(mine), "coded_segments": _passages(mine),
+                         "documents": int(mine["document"].nunique()), "cases": _cases(mine)})
+    return pd.DataFrame(rows, columns=["group", "codings", "coded_segments", "documents", "cases"])
+
+
+def frequency(frame, codebook, *, by: str | None = None):
+    """Per codable code: ``segments`` (coded segments carrying it), ``documents``, ``cases`` and
+    ``share`` = segments / all coded segments. A segment can carry several codes, so shares add
+    up to more than 1. With ``by``: ``segments[by=value]`` and ``share[by=value]`` (of that
+    group's coded segments) for every value, "(no value)" included, so the groups add up to
+    ``segments``. The denominators are :func:`totals`."""
+    import pandas as pd
+
+    _require(frame, "count")
+    total_segments = _passages(frame)
+    grouped = frame.assign(_group=groups(frame, by)) if by else frame
+    values = group_order(grouped["_group"].unique()) if by else []
+    group_segments = {v: _passages(grouped[grouped["_group"] == v]) for v in values}
     rows = []
     for code in codebook.codable:
-        mine = frame[frame["code"] == code.key]
+        mine = grouped[grouped["code"] == code.key]
         row = {
             "code": code.key, "name": code.name, "theme": codebook.theme(code.key),
-            "segments": int(mine[["document", "segment"]].drop_duplicates().shape[0]),
-            "documents": int(mine["document"].nunique()), "cases": int(mine["case"].dropna().nunique()),
+            "segments": _passages(mine), "documents": int(mine["document"].nunique()), "cases": _cases(mine),
         }
         row["share"] = row["segments"] / total_segments if total_segments else 0.0
-        if by:
-            for value, group in frame.groupby(by):
-                group_segments = group[["document", "segment"]].drop_duplicates().shape[0]
-                n = group[group["code"] == code.key][["document", "segment"]].drop_duplicates().shape[0]
-                row[f"segments[{by}={value}]"] = int(n)
-                row[f"share[{by}={value}]"] = n / group_segments if group_segments else 0.0
+        for value in values:
+            n = _passages(mine[mine["_group"] == value])
+            row[f"segments[{by}={value}]"] = n
+            row[f"share[{by}={value}]"] = n / group_segments[value] if group_segments[value] else 0.0
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _attributes(frame) -> list[str]:
-    fixed = {"segment", "start", "end", "text", "score", "timestamp", "decided_at", "reviewers"}
+    fixed = {"segment", "start", "end", "text", "score", "timestamp", "decided_at", "reviewers", "evidence"}
     return [c for c in frame.columns if c not in fixed]
 
 
@@ -165,30 +222,46 @@ def cooccurrence(frame, *, window: int = 0):
     )
 
 
-def _quotes(group, n: int = 2) -> tuple[str, ...]:
-    """Representative quotes: highest-scoring, then most direct (shortest), trimmed."""
-    ordered = group.assign(_len=group["text"].str.len()).sort_values(["score", "_len"], ascending=[False, True])
-    out = []
-    for text in ordered["text"].drop_duplicates().head(n):
-        text = " ".join(str(text).split())
-        out.append(text if len(text) <= QUOTE_LENGTH else text[: QUOTE_LENGTH - 1].rsplit(" ", 1)[0] + "…")
-    return tuple(out)
+def _framework_columns(codebook, level: str) -> list[str]:
+    if level == "theme":
+        return [code.key for code in codebook.codes if code.parent is None]
+    if level == "code":
+        return [code.key for code in codebook.codable]
+    raise AnalysisError(f"framework level {level!r}: use theme or code")
 
 
-def framework(frame, codebook):
-    """Cases × themes: coded segments per cell, and up to two representative quotes per cell."""
+def framework(frame, codebook, *, level: str = "theme", quotes: int = 2, max_words: int = QUOTE_WORDS):
+    """Cases × themes (or × codes with ``level="code"``): coded segments per cell, and up to
+    ``quotes`` representative quotes per cell (their text; :func:`framework_quotes` gives the
+    records). Documents without a case form the row "(no case)", so every coding is counted."""
     import pandas as pd
 
     _require(frame, "tabulate")
-    themes = [code.key for code in codebook.codes if code.parent is None]
-    cased = frame[frame["case"].notna()]
-    cases = sorted(cased["case"].unique())
-    counts = pd.DataFrame(0, index=cases, columns=themes)
-    quotes: dict[tuple[str, str], tuple[str, ...]] = {}
-    for (case, theme), group in cased.groupby(["case", "theme"]):
-        counts.loc[case, theme] = group[["document", "segment"]].drop_duplicates().shape[0]
-        quotes[(case, theme)] = _quotes(group)
-    return counts, quotes
+    columns = _framework_columns(codebook, level)
+    column = "theme" if level == "theme" else "code"
+    grouped = frame.assign(_case=groups(frame, "case"))
+    cases = group_order(grouped["_case"].unique())
+    counts = pd.DataFrame(0, index=pd.Index(cases, name="case"), columns=columns)
+    for (case, key), group in grouped.groupby(["_case", column]):
+        if key in counts.columns:
+            counts.loc[case, key] = _passages(group)
+    chosen = framework_quotes(frame, codebook, level=level, n=quotes, max_words=max_words) if quotes else {}
+    return counts, {cell: tuple(q.text for q in found) for cell, found in chosen.items()}
+
+
+def framework_quotes(frame, codebook, *, level: str = "theme", n: int = 2, max_words: int = QUOTE_WORDS):
+    """(case, theme or code) -> representative quotes, never one passage twice in the matrix."""
+    from qualkit.export.quotes import representative_per_cell
+    from qualkit.export.report_data import segments_from_frame
+
+    columns = set(_framework_columns(codebook, level))
+    column = "theme" if level == "theme" else "code"
+    grouped = frame.assign(_case=groups(frame, "case"))
+    cells = {}
+    for (case, key), group in grouped.groupby(["_case", column], sort=True):
+        if key in columns:
+            cells[(str(case), str(key))] = segments_from_frame(group)
+    return representative_per_cell(cells, n=n, max_words=max_words)
 
 
 def compare(frame, codebook, *, by: str = "kind"):
@@ -197,41 +270,43 @@ def compare(frame, codebook, *, by: str = "kind"):
     import pandas as pd
 
     _require(frame, "compare")
-    if by not in frame.columns:
-        raise AnalysisError(f"no attribute {by!r}; choose one of: {', '.join(_attributes(frame))}")
-    groups = sorted(frame[by].dropna().astype(str).unique())
-    if len(groups) < 2:
-        raise AnalysisError(f"--by {by} has only one value ({', '.join(groups)}); nothing to compare")
-    totals = {g: frame[frame[by].astype(str) == g][["document", "segment"]].drop_duplicates().shape[0] for g in groups}
+    grouped = frame.assign(_group=groups(frame, by))
+    values = group_order(grouped["_group"].unique())
+    if len(values) < 2:
+        raise AnalysisError(f"--by {by} has only one value ({', '.join(values)}); nothing to compare")
+    totals_by = {g: _passages(grouped[grouped["_group"] == g]) for g in values}
     rows = []
     for level, keys in (("code", [c.key for c in codebook.codable]),
                         ("theme", [c.key for c in codebook.codes if c.parent is None])):
         for key in keys:
             column = "code" if level == "code" else "theme"
             row = {"level": level, "key": key}
-            for g in groups:
-                mine = frame[(frame[by].astype(str) == g) & (frame[column] == key)]
-                row[f"share[{g}]"] = mine[["document", "segment"]].drop_duplicates().shape[0] / totals[g]
-            shares = [row[f"share[{g}]"] for g in groups]
-            row["gap"] = shares[-1] - shares[0] if len(groups) == 2 else max(shares) - min(shares)
+            for g in values:
+                mine = grouped[(grouped["_group"] == g) & (grouped[column] == key)]
+                row[f"share[{g}]"] = _passages(mine) / totals_by[g]
+            shares = [row[f"share[{g}]"] for g in values]
+            row["gap"] = shares[-1] - shares[0] if len(values) == 2 else max(shares) - min(shares)
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def toc_evidence(frame, codebook, *, window: int = 1, by: str | None = None):
-    """Evidence for every theory-of-change link: segments and cases where both ends are coded
-    together (within ±window segments of one document), split by ``by``; and nodes with none."""
-    import pandas as pd
+def _link_name(link) -> str:
+    if link.target:
+        return f"{link.source} -> {link.target}"
+    a, b = link.moderates
+    return f"{link.source} moderates {a} -> {b}"
 
-    nodes_in_links = {n for link in codebook.links for n in (link.source, link.target, *(link.moderates or ())) if n}
+
+def _link_nodes(link) -> tuple[str, ...]:
+    return tuple(n for n in (link.source, link.target, *(link.moderates or ())) if n)
+
+
+def _toc_hits(frame, codebook, window: int) -> tuple[dict[str, set], dict[str, set]]:
+    """Per link, the (document, segment) keys that support it; per node, the keys coded with it."""
     units: dict[str, set] = {}
-    meta: dict[tuple, tuple] = {}
-    for row in frame.itertuples(index=False):
-        key = (row.document, row.segment)
-        case = row.case if isinstance(row.case, str) else None  # pandas turns a missing case into NaN
-        meta[key] = (case, row.text, getattr(row, by) if by else None)
-        for node in _nodes(codebook, row.code):
-            units.setdefault(node, set()).add(key)
+    for document, segment, code in frame[["document", "segment", "code"]].itertuples(index=False):
+        for node in lineage(codebook, code):
+            units.setdefault(node, set()).add((document, segment))
 
     def near(a: str, b: str) -> set:
         hits = set()
@@ -243,34 +318,78 @@ def toc_evidence(frame, codebook, *, window: int = 1, by: str | None = None):
                     hits.add((document, segment + offset))
         return hits
 
-    rows = []
+    out = {}
     for link in codebook.links:
         if link.target:
-            hits = near(link.source, link.target)
-            name = f"{link.source} -> {link.target}"
+            out[_link_name(link)] = near(link.source, link.target)
         else:
             a, b = link.moderates
-            hits = near(link.source, a) | near(link.source, b)  # the moderator beside either end
-            name = f"{link.source} moderates {a} -> {b}"
-        cases = sorted({meta[h][0] for h in hits if h in meta and meta[h][0]})
-        quotes: list[tuple[str, str, str]] = []
-        for h in sorted(hits):
-            if h in meta and len(quotes) < 3:
-                text = " ".join(str(meta[h][1]).split())
-                quotes.append((meta[h][0] or "", h[0], text[:QUOTE_LENGTH]))
+            out[_link_name(link)] = near(link.source, a) | near(link.source, b)  # the moderator beside either end
+    return out, units
+
+
+def toc_evidence(frame, codebook, *, window: int = 1, by: str | None = None, quotes: int = 3,
+                 max_words: int = QUOTE_WORDS):
+    """Evidence for every theory-of-change link: segments and cases where both ends are coded
+    together (within ±window segments of one document), split by ``by`` ("(no case)"/"(no
+    value)" included, so the split adds up); ``quotes`` exemplar (case, document, quote)
+    triples from :func:`toc_quotes`; and the nodes with no evidence."""
+    import pandas as pd
+
+    from qualkit.export.report_data import NO_CASE
+
+    hits, units = _toc_hits(frame, codebook, window)
+    keyed = frame.assign(_case=groups(frame, "case"), _by=groups(frame, by) if by else "")
+    group = {(d, s): (c, b) for d, s, c, b in keyed[["document", "segment", "_case", "_by"]].itertuples(index=False)}
+    chosen = toc_quotes(frame, codebook, window=window, n=quotes, max_words=max_words) if quotes else {}
+    rows = []
+    for link in codebook.links:
+        name = _link_name(link)
+        found = [h for h in hits[name] if h in group]
+        cases = sorted({group[h][0] for h in found} - {NO_CASE}, key=str.casefold)
         row = {"link": name, "source": link.source, "target": link.target or "", "label": link.label,
                "moderates": " -> ".join(link.moderates) if link.moderates else "",
-               "segments": len([h for h in hits if h in meta]), "cases": len(cases),
-               "supporting_cases": ", ".join(cases), "quotes": quotes}
+               "segments": len(found), "cases": len(cases), "supporting_cases": ", ".join(cases),
+               "quotes": [(q.segment.case or NO_CASE, q.segment.document, q.text) for q in chosen.get(name, ())]}
         if by:
-            for value in sorted({str(meta[h][2]) for h in hits if h in meta}):
-                row[f"segments[{by}={value}]"] = sum(1 for h in hits if h in meta and str(meta[h][2]) == value)
+            for value in group_order({group[h][1] for h in found}):
+                row[f"segments[{by}={value}]"] = sum(1 for h in found if group[h][1] == value)
         rows.append(row)
+    nodes_in_links = {n for link in codebook.links for n in _link_nodes(link)}
     unevidenced = sorted(node for node in nodes_in_links if not units.get(node))
     return pd.DataFrame(rows), unevidenced
 
 
-def _nodes(codebook, code: str) -> list[str]:
+def toc_quotes(frame, codebook, *, window: int = 1, n: int = 3, max_words: int = QUOTE_WORDS):
+    """Link name -> exemplar quotes: passages coded with both ends of the link first, then
+    passages beside one, spread across cases and documents, never one passage for two links."""
+    from qualkit.export.quotes import representative
+    from qualkit.export.report_data import segments_from_frame
+
+    hits, _ = _toc_hits(frame, codebook, window)
+    records = segments_from_frame(frame)
+    keys = list(zip(frame["document"], frame["segment"], strict=True))
+    quoted: list = []
+    out: dict[str, tuple] = {}
+    links = sorted(codebook.links, key=lambda link: len(hits[_link_name(link)]))  # sparse links choose first
+    for link in links:
+        name = _link_name(link)
+        ends = set(_link_nodes(link))
+        mine = [r for r, k in zip(records, keys, strict=True)
+                if k in hits[name] and set(lineage(codebook, r.code)) & ends]
+        carried: dict[tuple, set] = {}
+        for record in mine:
+            carried.setdefault(record.passage, set()).update(set(lineage(codebook, record.code)) & ends)
+        both = [r for r in mine if len(carried[r.passage]) >= 2]
+        chosen = representative(both, n=n, max_words=max_words, quoted=quoted)
+        if len(chosen) < n:
+            chosen += representative(mine, n=n - len(chosen), max_words=max_words, quoted=quoted + list(chosen))
+        quoted += chosen
+        out[name] = chosen
+    return {_link_name(link): out[_link_name(link)] for link in codebook.links}
+
+
+def lineage(codebook, code: str) -> list[str]:
     """A code and every ancestor: a coding of culture.trust is evidence for culture too."""
     out = [code]
     try:
@@ -284,72 +403,12 @@ def _nodes(codebook, code: str) -> list[str]:
 
 
 def toc_diagram(codebook, evidence, frame, path=None, *, fmt: str = "png") -> bytes:
-    """The theory of change as a left-to-right diagram: stages as columns, node size by coded
-    segments, link width by supporting segments. Returns the image bytes (and writes ``path``)."""
-    import io
-    import textwrap
+    """The theory of change drawn by :func:`qualkit.export.figures.toc_figure` from this
+    project's tables. Returns the image bytes (and writes ``path``; a missing folder is an
+    ExportError)."""
+    from qualkit.export.figures import toc_figure
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    nodes = sorted({n for link in codebook.links for n in (link.source, link.target, *(link.moderates or ())) if n})
-    stages = list(codebook.stages) or ["(all)"]
-    column = {}
-    for node in nodes:
-        stage = codebook.code(node).stage
-        column[node] = stages.index(stage) if stage in stages else 0
-    rows_in: dict[int, list[str]] = {}
-    for node in nodes:
-        rows_in.setdefault(column[node], []).append(node)
-    moderators = {link.source for link in codebook.links if link.moderates}
-    position = {}
-    for col, members in rows_in.items():
-        for i, node in enumerate(members):
-            lift = 1.4 if node in moderators else 0.0  # above the link it moderates, so the arrow shows
-            position[node] = (col, -(i - (len(members) - 1) / 2) + lift)
-    def coded(node: str) -> int:
-        mine = frame[frame["theme"].eq(node) | frame["code"].eq(node)]
-        return int(mine[["document", "segment"]].drop_duplicates().shape[0])
-
-    size = {n: coded(n) if not frame.empty else 0 for n in nodes}
-    figure, axes = plt.subplots(figsize=(10, 5))
-    support = {row["link"]: row["segments"] for _, row in evidence.iterrows()} if not evidence.empty else {}
-    for link in codebook.links:
-        if link.target:
-            (x1, y1), (x2, y2) = position[link.source], position[link.target]
-            width = 1 + 6 * support.get(f"{link.source} -> {link.target}", 0) / max(1, max(support.values(), default=1))
-            axes.annotate("", xy=(x2, y2), xytext=(x1, y1),
-                          arrowprops={"arrowstyle": "->", "lw": width, "color": "#4a6fa5",
-                                      "shrinkA": 25, "shrinkB": 25})
-        else:
-            a, b = link.moderates
-            mx, my = (position[a][0] + position[b][0]) / 2, (position[a][1] + position[b][1]) / 2
-            x1, y1 = position[link.source]
-            axes.annotate("", xy=(mx, my), xytext=(x1, y1),
-                          arrowprops={"arrowstyle": "-|>", "lw": 1.5, "ls": "--", "color": "#c0504d", "shrinkA": 25})
-    biggest = max(size.values(), default=1) or 1
-    for node, (x, y) in position.items():
-        axes.scatter([x], [y], s=600 + 2400 * size[node] / biggest, color="#dce6f2", edgecolor="#1f3864", zorder=3)
-        label = textwrap.fill(codebook.code(node).name, 16)
-        axes.text(x, y, f"{label}\n({size[node]})", ha="center", va="center", fontsize=7, zorder=4)
-    for i, stage in enumerate(stages):
-        axes.text(i, max((p[1] for p in position.values()), default=0) + 0.9, stage.upper(), ha="center",
-                  fontsize=9, color="#555555")
-    axes.set_xlim(-0.6, len(stages) - 0.4)
-    heights = [p[1] for p in position.values()] or [0]
-    axes.set_ylim(min(heights) - 1, max(heights) + 1.3)
-    axes.axis("off")
-    axes.set_title(f"Theory of change: {codebook.name} — node size: coded segments; arrow width: supporting segments",
-                   fontsize=9)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, bbox_inches="tight", dpi=150)
-    plt.close(figure)
-    data = buffer.getvalue()
-    if path is not None:
-        with open(path, "wb") as handle:
-            handle.write(data)
-    return data
+    counts, _ = framework(frame, codebook, quotes=0)
+    return toc_figure(codebook, evidence, frequency(frame, codebook), counts, path=path, fmt=fmt)
 
 

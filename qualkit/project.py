@@ -596,15 +596,19 @@ class Project:
         from qualkit.export.tables import write_table
 
         frame = self.codings(**options)
-        write_table(frame.to_dict("records"), path, sheet="codings", columns=list(frame.columns))
+        table = frame.assign(evidence=[  # the matched words' offsets, as one cell
+            "; ".join(f"{start}-{end}" for start, end in spans) for spans in frame["evidence"]
+        ])
+        write_table(table.to_dict("records"), path, sheet="codings", columns=list(table.columns))
         return frame
 
     def analyse(
         self, name: str, *, by: str | None = None, window: int | None = None, diagram: str | os.PathLike | None = None,
-        consensus: str | None = None, reviewers: Sequence[str] | None = None, include_pending: bool = False,
-        where: Mapping[str, str] | None = None,
+        plot: str | os.PathLike | None = None, consensus: str | None = None, reviewers: Sequence[str] | None = None,
+        include_pending: bool = False, where: Mapping[str, str] | None = None,
     ) -> Analysis:
-        """One of :data:`ANALYSES` over the codings; ``diagram`` also draws the theory of change."""
+        """One of :data:`ANALYSES` over the codings; ``diagram`` also draws the theory of change,
+        ``plot`` the analysis's own figure (see :func:`qualkit.export.figures.plot`)."""
         from qualkit import analysis as A
         from qualkit.errors import AnalysisError
 
@@ -631,6 +635,10 @@ class Project:
             if diagram:
                 A.toc_diagram(codebook, evidence, frame, diagram, fmt=os.fspath(diagram).rsplit(".", 1)[-1].lower())
             table = evidence.assign(quotes=[" | ".join(f"{c}: {q}" for c, _, q in qs) for qs in evidence["quotes"]])
+        if plot:
+            from qualkit.export.figures import plot as draw
+
+            draw(name, frame, codebook, path=plot, by=by, window=window)
         return Analysis(name=name, table=table, pending=pending, unevidenced=unevidenced)
 
     def judgements(self) -> Judgements:
@@ -692,18 +700,30 @@ class Project:
 
     def report(self, path: str | os.PathLike, *, title: str | None = None, codes: Sequence[str] | None = None,
                by: str | None = None, consensus: str | None = None, reviewers: Sequence[str] | None = None,
-               include_pending: bool = False) -> ReportData:
-        """Write the Word report; returns what it shows."""
-        from qualkit.export.word import write_report
-        from qualkit.report import build_report_data
+               where: Mapping[str, str] | None = None, include_pending: bool = False, quotes: int | None = None,
+               figures: bool = True, listing: str = "segments", companion: str | os.PathLike | None = None,
+               ) -> ReportData:
+        """Write the Word report; returns what it shows. ``quotes`` per code in the body (default 3);
+        ``listing`` where every coded segment is listed (segments, codes or none, see
+        :func:`qualkit.export.word.write_report`); ``companion`` a table file of every coding."""
+        from qualkit.errors import ExportError
+        from qualkit.export.word import check_report_path, write_report
+        from qualkit.report import CODE_QUOTES, build_report_data, write_report_listing
 
+        check_report_path(path)  # a wrong suffix or missing folder is refused before the work is done
+        if companion is not None and not Path(companion).parent.exists():
+            raise ExportError(f"{companion}: folder {Path(companion).parent} does not exist; create it or choose "
+                              "another path")
         self._check_reviewers(reviewers)
         _, codebook = self.codebook()
         agreement = self.agreement(reviewers=reviewers, codes=codes).report
         data = build_report_data(self.store, codebook, title=title, codes=self._check_codes(codes), by=by,
-                                 consensus=self._consensus(consensus, reviewers), include_pending=include_pending,
-                                 agreement=agreement.pairs if len(agreement.coders) >= 2 else None)
-        write_report(data, path)
+                                 consensus=self._consensus(consensus, reviewers), where=where,
+                                 include_pending=include_pending, quotes=CODE_QUOTES if quotes is None else quotes,
+                                 figures=figures, agreement=agreement.pairs if len(agreement.coders) >= 2 else None)
+        write_report(data, path, listing=listing)
+        if companion is not None:
+            write_report_listing(data, companion)
         return data
 
     # -- REFI-QDA ----------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """The Word report: gather a project's codings and analyses into a ReportData, then write it.
 
-The writer (:mod:`qualkit.export.word`) knows nothing of the database; this module is the only
-place that decides what a report contains, so the numbers in it are the analysis tables'.
+The writer (:mod:`qualkit.export.word`) knows nothing of the database, and this module only
+reads the project in :func:`build_report_data`'s first lines; :func:`assemble_report_data`
+decides what a report contains from plain values, and every number in it comes from the
+:mod:`qualkit.analysis` function that ``qualkit analyse`` prints, so the two always agree.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
@@ -16,11 +18,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualkit.codebook import Codebook
-    from qualkit.export.report_data import CodeInfo, ReportData
+    from qualkit.export.report_data import ReportData
     from qualkit.store import Store
 
+CODE_QUOTES = 3  # representative quotes per code in the report body (--quotes N)
+FRAMEWORK_QUOTES = 2  # per case × theme cell of the framework matrix
+LINK_QUOTES = 3  # per theory-of-change link
+CODE_QUOTE_WORDS = 60
+MATRIX_QUOTE_WORDS = 30
+LINK_QUOTE_WORDS = 45
 
-def code_infos(codebook: Codebook) -> tuple[CodeInfo, ...]:
+
+def code_infos(codebook) -> tuple:
     from qualkit.export.report_data import CodeInfo
 
     return tuple(
@@ -35,76 +44,217 @@ def code_infos(codebook: Codebook) -> tuple[CodeInfo, ...]:
 
 def build_report_data(store: Store, codebook: Codebook, *, title: str | None = None,
                       codes: Sequence[str] | None = None, by: str | None = None,
-                      consensus: Consensus = DEFAULT_CONSENSUS, include_pending: bool = False,
-                      diagram: bool = True, agreement: pd.DataFrame | None = None) -> ReportData:
+                      consensus: Consensus = DEFAULT_CONSENSUS, where: Mapping[str, str] | None = None,
+                      include_pending: bool = False, quotes: int = CODE_QUOTES, figures: bool = True,
+                      diagram: bool = True, author: str | None = None,
+                      agreement: pd.DataFrame | None = None) -> ReportData:
+    """A project's report: the codings ``consensus`` gives (whose decisions count and how they
+    combine), filtered by attribute values (``where``) and ``codes`` (and everything under them),
+    with frequencies split by the attribute ``by``, ``quotes`` representative quotes per code, the
+    ``agreement`` table (computed by the caller, over the same judgements ``qualkit agreement``
+    uses) and figures."""
+    from qualkit import analysis as A
+
+    # --- project access: the only lines that read the project --------------------------------
+    check_codes(codebook, codes)
+    records = A.coding_records(store, codebook, consensus=consensus, include_pending=include_pending)
+    frame = A.codings_frame(records, where=dict(where or {}))
+    documents = [(d.name, d.kind.value, d.words, d.segments, d.case) for d in store.documents.infos()]
+    case_count = len(store.documents.cases())
+    reviewers = tuple(consensus.reviewers or store.decisions.reviewers())
+    # ------------------------------------------------------------------------------------------
+    single = consensus.reviewers[0] if consensus.reviewers and len(consensus.reviewers) == 1 else None
+    return assemble_report_data(
+        frame, codebook, documents=documents, case_count=case_count, reviewers=reviewers, agreement=agreement,
+        title=title, codes=codes, by=by, consensus=str(consensus.rule), reviewer=single, where=where,
+        include_pending=include_pending, quotes=quotes, figures=figures and diagram, author=author,
+    )
+
+
+def check_codes(codebook, codes: Sequence[str] | None) -> None:
+    """A NotFoundError (with a suggestion) for a code the codebook does not define."""
+    from qualkit.errors import NotFoundError, did_you_mean
+
+    for key in codes or ():
+        if key not in codebook.keys:
+            raise NotFoundError(f"no code {key!r} in the codebook{did_you_mean(key, codebook.keys)}")
+
+
+def assemble_report_data(
+    frame: pd.DataFrame, codebook, *, documents: Sequence[tuple[str, str, int, int, str | None]], case_count: int,
+    reviewers: Sequence[str] = (), agreement: pd.DataFrame | None = None, title: str | None = None,
+    codes: Sequence[str] | None = None, by: str | None = None, consensus: str = "any", reviewer: str | None = None,
+    where: Mapping[str, str] | None = None, include_pending: bool = False, quotes: int = CODE_QUOTES,
+    figures: bool = True, author: str | None = None, generated_at: str | None = None,
+) -> ReportData:
+    """The report's content from plain values: the codings table (:func:`qualkit.analysis.codings`,
+    with an optional ``evidence`` column), the codebook, and ``documents`` as (name, kind,
+    words, segments, case) tuples for the corpus totals."""
     from qualkit import __version__
     from qualkit import analysis as A
     from qualkit.codebook import is_under
     from qualkit.errors import AnalysisError
-    from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData
+    from qualkit.export import quotes as Q
+    from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData, Totals, segments_from_frame
     from qualkit.store import utc_timestamp
 
-    # -- what the report is built from (the project's data) --------------------------------
-    records = A.coding_records(store, codebook, consensus=consensus, include_pending=include_pending)
-    documents = store.documents.infos()
-    case_count = len(store.documents.cases())
-    reviewers = tuple(store.decisions.reviewers())
-    # -- the report ---------------------------------------------------------------------------
+    if quotes < 0:
+        raise AnalysisError(f"--quotes {quotes}: give 0 or more quotes per code")
+    check_codes(codebook, codes)
     if codes:
-        for key in codes:
-            if key not in codebook.keys:
-                from qualkit.errors import NotFoundError, did_you_mean
-
-                raise NotFoundError(f"no code {key!r} in the codebook{did_you_mean(key, codebook.keys)}")
-        records = [record for record in records if is_under(record.code, codes)]
-    frame = A.codings_frame(records)
+        frame = frame[frame["code"].apply(lambda c: is_under(c, codes))]
     if frame.empty:
         raise AnalysisError(
             "nothing to report: no accepted codings yet; review suggestions first (`qualkit review`), "
             "or include pending suggestions with --include-pending"
         )
+    if by:
+        A.groups(frame, by)  # an unknown attribute is refused before anything is computed
+
+    segments = segments_from_frame(frame)
     kinds: dict[str, int] = {}
-    for document in documents:
-        kinds[document.kind.value] = kinds.get(document.kind.value, 0) + 1
-    corpus = {
-        "documents": len(documents), "cases": case_count, "words": sum(d.words for d in documents),
-        "segments": sum(d.segments for d in documents), "kinds": kinds,
-    }
-    segments = tuple(
-        CodedSegment(
-            code=record.code, document=record.document, case=record.case, speaker=record.speaker,
-            timestamp=record.timestamp, text=record.text, reviewers=record.accepted_by, status=record.status.value,
-            source=record.source.value, score=record.score,
-        )
-        for record in records
+    for _, kind, *_ in documents:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    totals = Totals(
+        documents=len(documents), cases=case_count, words=sum(d[2] for d in documents),
+        segments=sum(d[3] for d in documents), coded_segments=int(frame[["document", "segment"]].drop_duplicates()
+                                                                  .shape[0]),
+        codings=len(frame), kinds=tuple(sorted(kinds.items(), key=lambda item: (-item[1], item[0]))),
+        uncased_documents=sum(1 for d in documents if not d[4]),
     )
+
     frequency = A.frequency(frame, codebook, by=by)
     if codes:
-        frequency = frequency[frequency["code"].isin(set(frame["code"]))]
-    framework, quotes = A.framework(frame, codebook)
-    evidence, unevidenced = A.toc_evidence(frame, codebook)
-    links = tuple(
-        LinkEvidence(
-            source=row["source"], target=row["target"], label=row["label"],
-            moderates=tuple(row["moderates"].split(" -> ")) if row["moderates"] else None,
-            segments=int(row["segments"]), cases=int(row["cases"]),
-            case_names=tuple(n for n in row["supporting_cases"].split(", ") if n),
-            quotes=tuple(row["quotes"]),
-        )
-        for row in evidence.to_dict("records")
-    )
-    png = A.toc_diagram(codebook, evidence, frame) if diagram and codebook.links else None
+        frequency = frequency[frequency["code"].apply(lambda c: is_under(c, codes))].reset_index(drop=True)
+    frequency_totals = A.totals(frame, by=by)
+    framework, _ = A.framework(frame, codebook, quotes=0)
+    if codes:
+        framework = framework.loc[:, framework.sum(axis=0) > 0]
+    framework_quotes = A.framework_quotes(frame, codebook, n=FRAMEWORK_QUOTES, max_words=MATRIX_QUOTE_WORDS)
+
+    by_code: dict[str, list[CodedSegment]] = {}
+    for segment in segments:
+        by_code.setdefault(segment.code, []).append(segment)
+    code_quotes = Q.representative_per_cell(by_code, n=quotes, max_words=CODE_QUOTE_WORDS) if quotes else {}
+
+    links: tuple[LinkEvidence, ...] = ()
+    unevidenced: list[str] = []
+    evidence = None
+    if codebook.links:
+        evidence, unevidenced = A.toc_evidence(frame, codebook, by="case", quotes=0)
+        link_quotes = A.toc_quotes(frame, codebook, n=LINK_QUOTES, max_words=LINK_QUOTE_WORDS)
+        links = tuple(_link_evidence(row, link_quotes.get(row["link"], ())) for row in evidence.to_dict("records"))
+
+    infos = code_infos(codebook)
+    if codes:
+        wanted = {key for code in codebook.codes for key in A.lineage(codebook, code.key) if is_under(code.key, codes)}
+        infos = tuple(info for info in infos if info.key in wanted)
+    drawn = _figures(frame, codebook, frequency, frequency_totals, framework, evidence, by=by) if figures else ()
+    filters = _filters(consensus=consensus, reviewer=reviewer, where=where, codes=codes,
+                       include_pending=include_pending)
     return ReportData(
         title=title or f"Coding report: {codebook.name}",
-        subtitle=f"{len(frame)} coded segments from {corpus['documents']} documents in {corpus['cases']} cases",
-        generated_at=utc_timestamp(), qualkit_version=__version__,
-        corpus=corpus, codebook_name=codebook.name, codebook_version=str(codebook.version),
-        codebook_hash=codebook.sha256, reviewers=reviewers, consensus_rule=str(consensus), agreement=agreement,
-        include_pending=include_pending, codes=code_infos(codebook), segments=segments, frequency=frequency,
-        by_attribute=by, framework=framework, framework_quotes=quotes, toc_stages=tuple(codebook.stages),
-        toc_links=links, toc_unevidenced=tuple(unevidenced), toc_diagram_png=png, codebook_yaml=codebook.source,
-        codebook_description=codebook.description,
+        subtitle=(f"{totals.codings:,} codings in {totals.coded_segments:,} coded segments "
+                  f"of {totals.documents:,} documents in {totals.cases:,} cases"),
+        generated_at=generated_at or utc_timestamp(), qualkit_version=__version__, totals=totals,
+        codebook_name=codebook.name, codebook_version=str(codebook.version), codebook_hash=codebook.sha256,
+        reviewers=tuple(reviewers), consensus_rule=reviewer and f"{reviewer}'s own codings" or consensus,
+        agreement=agreement, include_pending=include_pending, codes=infos, segments=segments,
+        frequency=frequency, frequency_totals=frequency_totals, by_attribute=by, framework=framework,
+        framework_quotes=framework_quotes, code_quotes=code_quotes, toc_stages=tuple(codebook.stages),
+        toc_links=links, toc_unevidenced=tuple(unevidenced), figures=drawn, filters=filters,
+        codebook_description=codebook.description, author=author,
     )
+
+
+def _link_evidence(row: Mapping, quotes: tuple):
+    from qualkit.export.report_data import LinkEvidence
+
+    prefix = "segments[case="
+    per_case = tuple((str(k)[len(prefix):-1], int(v)) for k, v in row.items()
+                     if str(k).startswith(prefix) and v == v and int(v))
+    return LinkEvidence(
+        source=row["source"], target=row["target"], label=row["label"],
+        moderates=tuple(row["moderates"].split(" -> ")) if row["moderates"] else None,
+        segments=int(row["segments"]), cases=int(row["cases"]),
+        case_names=tuple(n for n in row["supporting_cases"].split(", ") if n), quotes=tuple(quotes),
+        case_segments=per_case,
+    )
+
+
+def _figures(frame, codebook, frequency, frequency_totals, framework, evidence, *, by: str | None) -> tuple:
+    from qualkit import analysis as A
+    from qualkit.export import figures as F
+    from qualkit.export.report_data import Figure
+
+    drawn = []
+    if evidence is not None and not evidence.empty:
+        drawn.append(Figure(
+            "toc", "The theory of change and the coded evidence for it",
+            "Each box is a node of the theory of change with its coded segments and cases, and its codes with "
+            "their coded segments. Each arrow gives the segments (and the cases they come from) where both ends "
+            "are coded in the same or a neighbouring segment; arrows are wider where there is more evidence. A "
+            "dashed box and arrow is a moderator, drawn onto the link it moderates.",
+            F.toc_figure(codebook, evidence, frequency, framework), landscape=True,
+        ))
+    if by:
+        caption = (f"The share of each {by} group's coded segments that carry each code; the legend gives each "
+                   "group's coded segments. Shares within a group add up to more than 100% because a segment "
+                   "can carry several codes.")
+        title = f"Codes by {by}"
+    else:
+        caption = ("The share of all coded segments that carry each code. Shares add up to more than 100% "
+                   "because a segment can carry several codes.")
+        title = "How often each code was applied"
+    drawn.append(Figure("frequency", title, caption, F.frequency_bars(frequency, by=by, totals=frequency_totals)))
+    by_case, _ = A.framework(frame, codebook, level="code", quotes=0)
+    drawn.append(Figure(
+        "cases", "Codes by case",
+        "Coded segments with each code in each case's documents; documents that belong to no case (such as "
+        "policy documents) form the column “(no case)”.",
+        F.case_heatmap(by_case, frequency),
+    ))
+    drawn.append(Figure(
+        "cooccurrence", "Codes applied together",
+        "Coded segments that carry both codes (the same segment, not neighbours). Codes are numbered down the "
+        "side and along the bottom in the same order.",
+        F.cooccurrence_heatmap(A.cooccurrence(frame), frequency),
+    ))
+    return tuple(drawn)
+
+
+def _filters(*, consensus: str, reviewer: str | None, where: Mapping[str, str] | None, codes: Sequence[str] | None,
+             include_pending: bool) -> tuple[str, ...]:
+    out = [f"Codings of reviewer {reviewer}" if reviewer else f"Consensus rule: {consensus}"]
+    for attribute, value in (where or {}).items():
+        out.append(f"Only documents with {attribute} = {value}")
+    if codes:
+        out.append("Only the codes " + ", ".join(codes) + " and the codes under them")
+    if include_pending:
+        out.append("Pending suggestions included, marked as such")
+    return tuple(out)
+
+
+def write_report_listing(data: ReportData, path: str | os.PathLike) -> int:
+    """Every coding of a report as a table file (.xlsx, .csv, .json, .parquet), the companion of
+    (or the alternative to) the report's appendix: one row per coding, with the words that
+    matched. Returns the number of rows."""
+    from qualkit.export.quotes import highlight
+    from qualkit.export.report_data import NO_CASE
+    from qualkit.export.tables import write_table
+
+    names = {code.key: code.name for code in data.codes}
+    rows = []
+    for segment in data.segments:
+        marked = highlight(segment.text, segment.evidence_in_text).highlighted
+        rows.append({
+            "case": segment.case or NO_CASE, "document": segment.document, "speaker": segment.speaker,
+            "time_s": segment.timestamp, "start": segment.start, "end": segment.end, "code": segment.code,
+            "code_name": names.get(segment.code, segment.code), "status": segment.status,
+            "accepted_by": "; ".join(segment.reviewers), "source": segment.source, "score": segment.score,
+            "matched": "; ".join(dict.fromkeys(marked)), "text": segment.text,
+        })
+    return write_table(rows, path, sheet="codings", columns=list(rows[0]) if rows else None)
 
 
 def write_codebook(codebook: Codebook, path: str | os.PathLike, *, fmt: str | None = None) -> str:

@@ -4,6 +4,7 @@ import pytest
 
 from qualkit import analysis as A
 from qualkit.cli import cli
+from qualkit.errors import AnalysisError
 from tests.conftest import DATA
 
 # Answers are Headteacher turns; interviewer turns between them are context.
@@ -129,3 +130,86 @@ def test_cli_analyse_and_export(analysed, runner, tmp_path):
     assert out.exit_code == 0 and "Wrote" in out.output
     bad = runner.invoke(cli, ["-p", db, "analyse", "frequency", "--by", "phaze"])
     assert bad.exit_code == 1 and "no attribute 'phaze'" in bad.output
+
+
+@pytest.fixture
+def with_policy(analysed, tmp_path):
+    """The analysed project plus a policy document that belongs to no case and has no phase."""
+    (tmp_path / "policy.txt").write_text("Every teacher may take an NPQ.\n\nStaff are trusted with autonomy.",
+                                         encoding="utf-8")
+    analysed.ingest([tmp_path / "policy.txt"])
+    analysed.code()
+    analysed.decide("ann", accept=[r["id"] for r in analysed.suggestions() if r["document"] == "policy.txt"])
+    return analysed
+
+
+def test_frequency_groups_add_up_with_no_value(with_policy):
+    _, codebook = with_policy.codebook()
+    frame = with_policy.codings()
+    table = A.frequency(frame, codebook, by="phase").set_index("code")
+    groups = ["primary", "secondary", "(no value)"]
+    assert [c for c in table.columns if c.startswith("segments[")] == [f"segments[phase={g}]" for g in groups]
+    for code, row in table.iterrows():
+        assert sum(row[f"segments[phase={g}]"] for g in groups) == row["segments"], code
+    totals = A.totals(frame, by="phase").set_index("group")
+    assert totals.loc["(all)", "coded_segments"] == sum(totals.loc[g, "coded_segments"] for g in groups)
+    assert totals.loc["(all)", "codings"] == len(frame) == sum(totals.loc[g, "codings"] for g in groups)
+    # shares divide coded segments by the group's coded segments
+    npq = table.loc["offer.npq"]
+    assert npq["share[phase=(no value)]"] == pytest.approx(1 / totals.loc["(no value)", "coded_segments"])
+    assert npq["share"] == pytest.approx(npq["segments"] / totals.loc["(all)", "coded_segments"])
+
+
+def test_framework_counts_documents_without_a_case(with_policy):
+    _, codebook = with_policy.codebook()
+    frame = with_policy.codings()
+    counts, quotes = A.framework(frame, codebook)
+    assert list(counts.index) == ["School A", "School B", "(no case)"]
+    assert counts.loc["(no case)", "offer"] == 1 and counts.loc["(no case)", "culture"] == 1
+    assert counts["offer"].sum() == frame[frame["theme"] == "offer"][["document", "segment"]].drop_duplicates().shape[0]
+    by_code, _ = A.framework(frame, codebook, level="code", quotes=0)
+    assert list(by_code.columns) == ["offer.npq", "offer.ecte", "culture.trust"]
+    assert by_code.loc["(no case)", "offer.npq"] == 1
+    every = [q for found in quotes.values() for q in found]
+    assert len(every) == len(set(every))  # no passage twice in the matrix
+    with pytest.raises(AnalysisError, match="framework level 'case'"):
+        A.framework(frame, codebook, level="case")
+
+
+def test_toc_evidence_split_by_case_adds_up_and_quotes_spread(with_policy):
+    _, codebook = with_policy.codebook()
+    frame = with_policy.codings()
+    [link] = A.toc_evidence(frame, codebook, window=2, by="case")[0].to_dict("records")
+    split = {k: v for k, v in link.items() if k.startswith("segments[")}
+    assert sum(split.values()) == link["segments"] and "segments[case=(no case)]" in split
+    assert link["cases"] == 2  # "(no case)" is not a case
+    quoted = [(case, document) for case, document, _ in link["quotes"]]
+    assert len({document for _, document in quoted}) == len(quoted)  # spread across documents
+    assert quoted[0] == ("School A", "a.txt")  # the only passage carrying both ends comes first
+    assert {case for case, _ in quoted} == {"School A", "School B", "(no case)"}
+    [records] = A.toc_quotes(frame, codebook, window=2).values()
+    assert [q.text for q in records] == [text for _, _, text in link["quotes"]]
+    # the codings carry their evidence spans: the quote highlights exactly the words the rules matched
+    first = records[0]
+    assert set(first.excerpt.highlighted) == {
+        first.segment.text[start - first.segment.start:end - first.segment.start]
+        for start, end in first.segment.evidence}
+
+
+def test_compare_includes_no_value_group(with_policy):
+    _, codebook = with_policy.codebook()
+    table = A.compare(with_policy.codings(), codebook, by="phase")
+    assert {"share[primary]", "share[secondary]", "share[(no value)]"} <= set(table.columns)
+
+
+def test_toc_diagram_missing_folder_is_a_clear_error(analysed, runner, tmp_path):
+    from qualkit.errors import ExportError
+
+    _, codebook = analysed.codebook()
+    frame = analysed.codings()
+    evidence, _ = A.toc_evidence(frame, codebook)
+    with pytest.raises(ExportError, match="folder .*missing does not exist"):
+        A.toc_diagram(codebook, evidence, frame, tmp_path / "missing" / "toc.png")
+    result = runner.invoke(cli, ["-p", str(analysed.path), "analyse", "toc", "--diagram",
+                                 str(tmp_path / "missing" / "toc.png")])
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and "Traceback" not in result.output

@@ -1,83 +1,208 @@
-"""The Word report, built from a real project and read back with python-docx."""
-
-from collections import Counter
+"""The Word report, built from a real project and read back with python-docx: every number in it
+is the one the analyses (`qualkit analyse ...`) compute."""
 
 import docx
 import pytest
+from docx.table import Table
 
 from qualkit import analysis as A
 from qualkit.cli import cli
-from qualkit.report import build_report_data
+from qualkit.errors import AnalysisError, ExportError, NotFoundError
+from qualkit.export.docx_layout import ZERO_WIDTH_SPACE
 from tests.conftest import DATA
 from tests.test_analysis import interview
 
 ANSWERS = ["Our NPQ gave staff more autonomy.", "The minibus broke down.", "Mentoring is weekly and the ECT likes it."]
+POLICY = ("Every teacher may take an NPQ in their second year.\n\n"
+          "Leaders are trusted to choose their own professional development.")
 
 
 @pytest.fixture
 def reported(project, tmp_path):
     (tmp_path / "a.txt").write_text(interview(ANSWERS), encoding="utf-8")
     (tmp_path / "b.txt").write_text(interview(["Two staff are on an NPQ.", "I trust my team now."]), encoding="utf-8")
+    (tmp_path / "policy.txt").write_text(POLICY, encoding="utf-8")
     cases = tmp_path / "cases.csv"
     cases.write_text("document,case,phase\na.txt,School A,primary\nb.txt,School B,secondary\n")
-    project.ingest([tmp_path / "a.txt", tmp_path / "b.txt"], cases_file=cases)
+    project.ingest([tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "policy.txt"], cases_file=cases)
     project.code(codebook_path=DATA / "mini_codebook.yaml")
     rows = project.suggestions()
     trust_b = next(r["id"] for r in rows if r["document"] == "b.txt" and r["code"] == "culture.trust")
-    project.decide("ann", accept=[r["id"] for r in rows if r["id"] != trust_b])
-    project.decide("bob", accept=[r["id"] for r in rows if r["code"] == "offer.npq"])
+    project.decide("Ann Lee", accept=[r["id"] for r in rows if r["id"] != trust_b])
+    project.decide("Bob McKay", accept=[r["id"] for r in rows if r["code"] == "offer.npq"])
     return project
 
 
-def _cell_texts(document):
-    return [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+def _text(cell) -> str:
+    return cell.text.replace(ZERO_WIDTH_SPACE, "")
 
 
-def test_every_accepted_coding_appears_once_under_its_code(reported, tmp_path):
+def _cells(row):
+    seen, out = set(), []
+    for cell in row.cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            out.append(_text(cell))
+    return out
+
+
+def _table_after(document, heading: str) -> Table:
+    seen = False
+    for block in document.iter_inner_content():
+        if not isinstance(block, Table) and block.text == heading and block.style.name.startswith("Heading"):
+            seen = True
+        elif seen and isinstance(block, Table):
+            return block
+    raise AssertionError(heading)
+
+
+def test_report_every_figure_equals_the_analyses(reported, tmp_path):
     out = tmp_path / "report.docx"
     data = reported.report(out, by="phase")
     document = docx.Document(out)
-    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert any(text.startswith("Trust") for _, text in headings)
-    frame = reported.codings()
     _, codebook = reported.codebook()
-    assert len(data.segments) == len(frame) == 4
-    # the coded-segment tables (header "Quote"): each coding once, under its own code's heading
-    quotes = Counter(
-        row.cells[0].text.strip()
-        for table in document.tables if table.rows[0].cells[0].text.strip() == "Quote"
-        for row in table.rows[1:]
-    )
-    assert quotes == Counter(frame["text"])
-    under = Counter()
-    heading = None
-    for item in document.iter_inner_content():
-        if isinstance(item, docx.table.Table):
-            if item.rows[0].cells[0].text.strip() == "Quote":
-                under.update((heading, row.cells[0].text.strip()) for row in item.rows[1:])
-        elif item.style.name.startswith("Heading"):
-            heading = item.text
-    names = {code.key: code.name for code in codebook.codes}
-    expected = Counter((names[c], t) for c, t in zip(frame["code"], frame["text"], strict=True))
-    assert Counter({(h.split(" (")[0] if h else h, t): n for (h, t), n in under.items()}) == expected
-    assert not any("I trust my team now." in c for c in _cell_texts(document))  # rejected by nobody, not accepted
+    frame = reported.codings()
     frequency = A.frequency(frame, codebook, by="phase").set_index("code")
-    assert data.frequency.set_index("code")["segments"].to_dict() == frequency["segments"].to_dict()
+    totals = A.totals(frame, by="phase").set_index("group")
+    framework, _ = A.framework(frame, codebook)
+    evidence, _ = A.toc_evidence(frame, codebook)
+
+    # title and method: codings, coded segments and segments, each named
+    assert data.subtitle == (f"{len(frame)} codings in {totals.loc['(all)', 'coded_segments']} coded segments "
+                             "of 3 documents in 2 cases")
+    corpus = {row[0]: row[1] for row in map(_cells, _table_after(document, "Corpus").rows)}
+    assert corpus["Codings"] == str(len(frame)) == str(totals.loc["(all)", "codings"])
+    assert corpus["Coded segments"] == str(totals.loc["(all)", "coded_segments"])
+    assert corpus["Segments"] == str(sum(d.segments for d in reported.documents()))
+
+    # frequencies, with every group (and "(no value)") adding up to the whole
+    table = _table_after(document, "Code frequencies")
+    header = _cells(table.rows[0])
+    assert header[1] == f"All {totals.loc['(all)', 'coded_segments']} coded segments"
+    assert header[2:] == [f"phase = {g}: {totals.loc[g, 'coded_segments']}" for g in ("primary", "secondary",
+                                                                                       "(no value)")]
+    shown = {}
+    for row in table.rows[2:]:
+        cells = _cells(row)
+        if len(cells) > 1 and "\n" in cells[0]:
+            shown[cells[0].split("\n")[1]] = cells[1:]
+    assert set(shown) == set(frequency.index)
+    for code, cells in shown.items():
+        expected = frequency.loc[code]
+        assert [int(cells[0]), int(cells[2]), int(cells[3])] == [expected["segments"], expected["documents"],
+                                                                 expected["cases"]]
+        assert float(cells[1]) == pytest.approx(100 * expected["share"], abs=0.05)
+        groups = [int(n) for n in cells[4::2]]
+        assert groups == [expected[f"segments[phase={g}]"] for g in ("primary", "secondary", "(no value)")]
+        assert sum(groups) == expected["segments"]
+    last = _cells(table.rows[-1])
+    assert last[:2] == ["Any code", str(totals.loc["(all)", "coded_segments"])]
+
+    # framework matrix: every case, and the policy document as "(no case)"
+    matrix = _table_after(document, "Framework matrix")
+    assert _cells(matrix.rows[0])[1:] == [codebook.code(t).name for t in framework.columns]
+    for row in matrix.rows[1:]:
+        cells = _cells(row)
+        for theme, cell in zip(framework.columns, cells[1:], strict=True):
+            count = int(framework.loc[cells[0], theme])
+            assert cell.split("\n")[0] == ("–" if not count else f"{count} coded segment{'s' * (count != 1)}")
+    assert [_cells(r)[0] for r in matrix.rows[1:]] == list(framework.index) == ["School A", "School B", "(no case)"]
+
+    # theory of change: each link's segments and cases, and its segments per case
+    links = _table_after(document, "Evidence for each link")
+    by_case, _ = A.toc_evidence(frame, codebook, by="case")
+    for row, expected, split in zip(links.rows[1:], evidence.to_dict("records"), by_case.to_dict("records"),
+                                    strict=True):
+        lines = _cells(row)[1].split("\n")
+        assert lines[0] == f"{expected['segments']} segment{'s' * (expected['segments'] != 1)} in " \
+                           f"{expected['cases']} case{'s' * (expected['cases'] != 1)}"
+        per_case = {k[len("segments[case="):-1]: v for k, v in split.items() if k.startswith("segments[case=")
+                    and v == v and v}
+        assert lines[1:] == [f"{case} {int(n)}" for case, n in per_case.items()]
+
+    # agreement: every cell as the agreement analysis computes it
+    expected_agreement = reported.agreement().report.pairs
+    shown_agreement = [_cells(r) for r in _table_after(document, "Inter-rater agreement").rows[1:]]
+    assert len(shown_agreement) == len(expected_agreement)
+    for record in expected_agreement.to_dict("records"):
+        name = "Overall" if record["code"].startswith("(") else codebook.code(record["code"]).name
+        [cells] = [cells for cells in shown_agreement if cells[0] == name]
+        assert int(cells[1]) == record["n_units"] and float(cells[2]) == pytest.approx(record["percent"], abs=0.05)
+
+    # appendix: every coded segment once, with every code it carries
+    listing = _table_after(document, "Appendix B: every coded segment")
+    passages = {}
+    for row in listing.rows[1:]:
+        cells = _cells(row)
+        if len(cells) == 3:
+            passages[" ".join(cells[0].split())] = cells[1]
+    for text, group in frame.groupby("text"):
+        names = [codebook.code(c).name for c in group["code"]]
+        assert all(name in passages[" ".join(text.split())] for name in names)
+    assert len(passages) == totals.loc["(all)", "coded_segments"]
 
 
-def test_pending_included_and_marked(reported, tmp_path):
+def test_report_reviewer_names_as_written_and_quotes_highlight_evidence(reported, tmp_path):
+    out = tmp_path / "report.docx"
+    reported.report(out)
+    document = docx.Document(out)
+    agreement = _cells(_table_after(document, "Inter-rater agreement").rows[0])
+    assert "Only Ann Lee" in agreement and "Only Bob McKay" in agreement
+    quotes = _table_after(document, "NPQs")
+    bold = {run.text for row in quotes.rows[1:] for run in row.cells[0].paragraphs[0].runs if run.bold}
+    assert bold == {"NPQ"}
+
+
+def test_report_pending_included_and_marked(reported, tmp_path):
     out = tmp_path / "pending.docx"
     data = reported.report(out, include_pending=True)
-    assert [s.text for s in data.segments if s.status == "pending"] == ["I trust my team now."]
-    text = "\n".join(_cell_texts(docx.Document(out)))
-    assert "PENDING" in text.upper() and "I trust my team now." in text
+    assert [s.text for s in data.segments if s.pending] == ["I trust my team now."]
+    text = "\n".join(_text(c) for t in docx.Document(out).tables for r in t.rows for c in r.cells)
+    assert "[PENDING REVIEW]" in text and "I trust my team now." in text
+
+
+def _build(project, **options):
+    from qualkit.report import build_report_data
+    from qualkit.review.decisions import Consensus
+
+    _, codebook = project.codebook()
+    consensus = Consensus.parse(None, [options.pop("reviewer")]) if "reviewer" in options else Consensus()
+    return build_report_data(project.store, codebook, consensus=consensus, **options)
+
+
+def test_report_options_select_codings(reported):
+    one = _build(reported, reviewer="Bob McKay", figures=False)
+    assert {s.code for s in one.segments} == {"offer.npq"}
+    assert "Codings of reviewer Bob McKay" in one.filters
+    primary = _build(reported, where={"phase": "primary"}, figures=False)
+    assert {s.document for s in primary.segments} == {"a.txt"}
+    assert "Only documents with phase = primary" in primary.filters
+    culture = _build(reported, codes=["culture"], quotes=1, figures=False)
+    assert {s.code for s in culture.segments} == {"culture.trust"}
+    assert all(len(q) <= 1 for q in culture.code_quotes.values())
+    assert [c.key for c in culture.codes] == ["culture", "culture.trust"]
+    with pytest.raises(AnalysisError, match="no attribute 'phaze'"):
+        _build(reported, by="phaze", figures=False)
+    with pytest.raises(NotFoundError, match="did you mean 'offer'"):
+        _build(reported, codes=["ofer"])
+
+
+def test_report_figures_built_from_the_tables(reported):
+    data = _build(reported, by="phase")
+    assert [f.key for f in data.figures] == ["toc", "frequency", "cases", "cooccurrence"]
+    assert all(f.png.startswith(b"\x89PNG") for f in data.figures)
+
+
+def test_report_missing_folder_refused_before_any_work(reported, tmp_path):
+    with pytest.raises(ExportError, match="folder .*nowhere does not exist"):
+        reported.report(tmp_path / "nowhere" / "report.docx")
 
 
 def test_report_cli_and_codebook_export(reported, runner, tmp_path):
     db = str(reported.path)
     result = runner.invoke(cli, ["-p", db, "report", str(tmp_path / "r.docx"), "--code", "offer"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Wrote {tmp_path / 'r.docx'}: 3 coded segments (0 pending)")
+    assert result.output.startswith(f"Wrote {tmp_path / 'r.docx'}: ")
     for suffix in ("docx", "yaml", "csv"):
         out = tmp_path / f"codebook.{suffix}"
         assert runner.invoke(cli, ["-p", db, "codebook", "export", str(out)]).exit_code == 0
@@ -88,9 +213,20 @@ def test_report_cli_and_codebook_export(reported, runner, tmp_path):
     assert bad.stderr.startswith("note: --codes A,B is deprecated; repeat --code instead")
 
 
-def test_report_on_uncoded_project_says_so(project, tmp_path):
-    from qualkit.errors import AnalysisError
-
+def test_report_on_uncoded_project_says_so(project):
     project.load_codebook(DATA / "mini_codebook.yaml")
     with pytest.raises(AnalysisError, match="nothing to report"):
-        build_report_data(project.store, project.codebook()[1])
+        _build(project)
+
+
+def test_report_companion_table_lists_every_coding(reported, tmp_path):
+    import pandas as pd
+
+    data = reported.report(tmp_path / "r.docx", listing="none", companion=tmp_path / "codings.csv")
+    table = pd.read_csv(tmp_path / "codings.csv")
+    assert len(table) == len(data.segments) == len(reported.codings())
+    assert set(table["case"]) == {"School A", "School B", "(no case)"}
+    npq = table[table["code"] == "offer.npq"]
+    assert set(npq["matched"]) == {"NPQ"} and set(npq["accepted_by"]) == {"Ann Lee; Bob McKay"}
+    with pytest.raises(ExportError, match="folder .*nowhere does not exist"):
+        reported.report(tmp_path / "r.docx", companion=tmp_path / "nowhere" / "c.xlsx")

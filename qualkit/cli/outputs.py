@@ -170,28 +170,37 @@ def import_qdpx(ctx: click.Context, file: str) -> None:
 @click.argument("out", type=click.Path(dir_okay=False))
 @codes_filter(legacy=True)
 @click.option("--by", metavar="ATTRIBUTE", help="Split code frequencies by a case attribute (e.g. phase).")
-@consensus_option
-@reviewers_filter
-@click.option("--include-pending", is_flag=True, help="Also show suggestions not yet reviewed (marked as such).")
+@codings_options
+@click.option("--quotes", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Representative quotes per code in the body.")
+@click.option("--listing", type=click.Choice(["segments", "codes", "none"]), default="segments", show_default=True,
+              help="Appendix of every coded segment: once with all its codes, under each code, or none.")
+@click.option("--companion", type=click.Path(dir_okay=False),
+              help="Also write every coding to this table file (.xlsx, .csv, ...).")
+@click.option("--no-figures", is_flag=True, help="Leave the figures out.")
 @click.option("--title", help="The report's title.")
 @click.pass_context
 def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None, consensus: str | None,
-           reviewers: tuple[str, ...], include_pending: bool, title: str | None) -> None:
-    """Write a Word report: method, frequencies, coded segments per code, framework matrix,
-    theory-of-change evidence and the codebook.
+           reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], quotes: int, listing: str,
+           companion: str | None, no_figures: bool, title: str | None) -> None:
+    """Write a Word report: method, frequencies, quotes per code with the evidence highlighted,
+    framework matrix, theory of change and figures, the codebook and every coded segment.
 
     \b
-    Example:
+    Examples:
       qualkit report out/report.docx --by disadvantage
+      qualkit report out/primary.docx --where phase=primary --quotes 5 --companion out/codings.xlsx
     """
     with open_project(ctx) as project:
         data = project.report(out, title=title, codes=codes or None, by=by, consensus=consensus,
-                              reviewers=reviewers or None, include_pending=include_pending)
-    pending = sum(1 for s in data.segments if s.status == "pending")
+                              reviewers=reviewers or None, where=parse_where(where), include_pending=include_pending,
+                              quotes=quotes, figures=not no_figures, listing=listing, companion=companion)
+    totals = data.totals
+    pending = sum(1 for s in data.segments if s.pending)
     click.echo(
-        f"Wrote {out}: {len(data.segments)} coded segments ({pending} pending) under "
-        f"{sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
-        f"{data.consensus_rule}."
+        f"Wrote {out}: {totals.codings:,} codings in {totals.coded_segments:,} coded segments ({pending} pending) "
+        f"under {sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
+        f"consensus {data.consensus_rule}" + (f"; every coding also in {companion}" if companion else "") + "."
     )
 
 
@@ -201,13 +210,16 @@ def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None,
 @click.option("--window", type=int, default=None,
               help="Neighbouring segments counted together (co-occurrence: 0, toc: 1).")
 @click.option("--diagram", type=click.Path(dir_okay=False), help="toc: also draw the theory of change (.png or .svg).")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Also draw the analysis as a figure (.png, .svg or .pdf): frequency bars, co-occurrence heatmap, "
+                   "code-by-case heatmap (framework), theory of change (toc).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the table to a file (format from the suffix).")
 @output_format
 @codings_options
 @click.pass_context
 def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | None, diagram: str | None,
-            out: str | None, fmt: str, consensus: str | None, reviewers: tuple[str, ...], include_pending: bool,
-            where: tuple[str, ...]) -> None:
+            plot: str | None, out: str | None, fmt: str, consensus: str | None, reviewers: tuple[str, ...],
+            include_pending: bool, where: tuple[str, ...]) -> None:
     """Tables for the write-up: frequency, cooccurrence, framework, compare (intended vs enacted), toc.
 
     \b
@@ -219,7 +231,7 @@ def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | Non
       qualkit analyse toc --diagram out/toc.png
     """
     with open_project(ctx) as project:
-        result = project.analyse(analysis, by=by, window=window, diagram=diagram, consensus=consensus,
+        result = project.analyse(analysis, by=by, window=window, diagram=diagram, plot=plot, consensus=consensus,
                                  reviewers=reviewers or None, include_pending=include_pending,
                                  where=parse_where(where))
     if include_pending:
@@ -228,6 +240,8 @@ def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | Non
         click.echo(f"No evidence for: {', '.join(result.unevidenced)}", err=True)
     if diagram:
         click.echo(f"Drew the theory of change to {diagram}.", err=True)
+    if plot:
+        click.echo(f"Drew the {analysis} figure to {plot}.", err=True)
     write_or_emit(result.table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40})
 
 

@@ -46,9 +46,9 @@ from qualkit.pseudonymise.key import (
 from qualkit.pseudonymise.keyfile import dump_key, key_from_data, key_to_data, load_key, save_key
 from qualkit.pseudonymise.outputs import (
     PseudonymisedRefi,
+    pseudonymise_codings,
     pseudonymise_frame,
     pseudonymise_refi_project,
-    pseudonymise_report_data,
     pseudonymise_rows,
 )
 from qualkit.pseudonymise.report import EntryCount, PseudonymisationReport, build_report
@@ -68,7 +68,7 @@ __all__ = [
     "PseudonymisationReport", "PseudonymisedRefi", "PseudonymisedText", "Pseudonymiser", "Replacement", "Side",
     "SkippedValue", "accept_candidate", "build_key", "build_report", "check_file", "check_texts",
     "default_pseudonym", "derive_aliases", "dump_key", "ignore_candidates", "key_from_data", "key_to_data",
-    "load_key", "looks_like_role", "pseudonymise_frame", "pseudonymise_refi_project", "pseudonymise_report_data",
+    "load_key", "looks_like_role", "pseudonymise_frame", "pseudonymise_refi_project", "pseudonymise_codings",
     "pseudonymise_rows", "pseudonymise_text", "read_cases_values", "reveal", "save_key", "suggest_candidates",
     "unreviewed",
 ]

@@ -18,7 +18,6 @@ from qualkit.pseudonymise.views import PseudonymisedText, Pseudonymiser
 if TYPE_CHECKING:
     import pandas as pd
 
-    from qualkit.export.report_data import ReportData
     from qualkit.refi.model import RefiCode, RefiProject
 
 _CACHED_VIEWS = 8  # rows come in document order: a few views cover a whole table
@@ -107,47 +106,39 @@ def pseudonymise_frame(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.
     return result
 
 
-def pseudonymise_report_data(data: ReportData, pseudonymiser: Pseudonymiser) -> ReportData:
-    """Word report data with every participant-facing text pseudonymised: quotes, documents,
-    cases, speakers, framework rows, theory-of-change evidence, titles and the codebook text.
-    Reviewers and the author (the research team) are left as they are."""
-    value = pseudonymiser.value
+#: Codings-table columns that hold no participant text: codes, numbers, statuses.
+CODING_KEEP = frozenset({"kind", "segment", "timestamp", "start", "end", "code", "code_name", "theme", "stage",
+                         "source", "score", "status", "decided_at", "evidence"})
 
-    def texts(items: Iterable[str]) -> tuple[str, ...]:
-        return tuple(pseudonymiser(item).text for item in items)
 
-    segments = tuple(
-        dataclasses.replace(s, document=value(s.document), case=value(s.case), speaker=value(s.speaker),
-                            text=pseudonymiser(s.text).text)
-        for s in data.segments
-    )
-    codes = tuple(
-        dataclasses.replace(c, name=pseudonymiser(c.name).text, definition=pseudonymiser(c.definition).text,
-                            include=texts(c.include), exclude=texts(c.exclude), examples=texts(c.examples))
-        for c in data.codes
-    )
-    links = tuple(
-        dataclasses.replace(
-            link, label=pseudonymiser(link.label).text, case_names=texts(link.case_names),
-            quotes=tuple((pseudonymiser(case).text, pseudonymiser(document).text, pseudonymiser(quote).text)
-                         for case, document, quote in link.quotes),
-        )
-        for link in data.toc_links
-    )
-    return dataclasses.replace(
-        data,
-        title=pseudonymiser(data.title).text,
-        subtitle=pseudonymiser(data.subtitle).text,
-        codes=codes,
-        segments=segments,
-        frequency=pseudonymise_frame(data.frequency, pseudonymiser),
-        framework=pseudonymise_frame(data.framework, pseudonymiser),
-        framework_quotes={(pseudonymiser(case).text, theme): texts(quotes)
-                          for (case, theme), quotes in data.framework_quotes.items()},
-        toc_links=links,
-        codebook_yaml=pseudonymiser(data.codebook_yaml).text,
-        codebook_description=pseudonymiser(data.codebook_description).text,
-    )
+def pseudonymise_codings(frame: pd.DataFrame, pseudonymiser: Pseudonymiser, *,
+                         document_texts: Mapping[str, str]) -> pd.DataFrame:
+    """A codings table (:func:`qualkit.analysis.codings_frame`) with every name replaced and every
+    offset mapped: a coded span's ``text`` is cut from its pseudonymised document at its mapped
+    ``start``/``end``, and ``evidence`` spans are mapped the same way, so the Word report built
+    from it (figures included) highlights the same words. Reviewer names stay (the team)."""
+    import pandas as pd
+
+    views = _Views(pseudonymiser, document_texts)
+    rows = []
+    for row in frame.to_dict("records"):
+        found = views.get(row.get("document"))
+        out: dict[str, object] = {}
+        for column, cell in row.items():
+            if column in CODING_KEEP or column == "reviewers":
+                out[column] = cell
+            elif isinstance(cell, str):
+                out[column] = pseudonymiser.value(cell)
+            else:
+                out[column] = cell
+        if found is not None:
+            _, view = found
+            start, end = view.offsets.span_to_pseudonymised(int(row["start"]), int(row["end"]))
+            out["start"], out["end"], out["text"] = start, end, view.text[start:end]
+            out["evidence"] = tuple(view.offsets.span_to_pseudonymised(int(a), int(b))
+                                    for a, b in row.get("evidence") or ())
+        rows.append(out)
+    return pd.DataFrame(rows, columns=list(frame.columns))
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,19 @@ distinct word, so a wildcard costs a set lookup per token instead of a regex per
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from qualkit.codebook import Code, PatternSpec
 from qualkit.errors import CodebookError, PatternTimeoutError
 from qualkit.suggest.bounded_regex import BoundedRegex, RegexEngine, compile_bounded, needs_fallback
+
+try:  # the regex parser, to read a pattern's structure (Python 3.11+, else 3.10's module)
+    _SRE_PARSE: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - Python 3.10
+    _SRE_PARSE = importlib.import_module("sre_parse")
 
 _PREFIX_MARK = "\u2063qk-prefix:"  # an invisible separator no real word starts with
 _TOKEN_ATTRS_NEEDING = {
@@ -72,7 +78,7 @@ def _lemma_message(nlp) -> str:
     )
 
 
-def check_regex(pattern: str) -> str | None:
+def check_regex(pattern: object) -> str | None:
     """Why a regex is refused, or None. Refuses what cannot compile, and nested repeats in
     patterns that must run on the backtracking fallback (RE2 runs them in linear time)."""
     if not isinstance(pattern, str) or not pattern:
@@ -83,10 +89,7 @@ def check_regex(pattern: str) -> str | None:
         re.compile(pattern)
     except re.error as exc:
         return f"regex {pattern!r} does not compile: {exc}"
-    try:
-        from re import _parser as sre_parse  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse  # type: ignore[no-redef]
+    sre_parse = _SRE_PARSE
     why = needs_fallback(pattern)
     if why and _nested_repeat(sre_parse.parse(pattern), inside_repeat=False):
         return (
@@ -232,16 +235,17 @@ class CompiledPatterns:
             attr = "ORTH" if attr == "TEXT" else attr
             if attr not in ("LOWER", "ORTH"):
                 return None
+            options: list[tuple[str, str]]
             if isinstance(value, str):
                 options = [(attr, value)]
             elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
                 options = [(attr, str(v)) for v in value["IN"]]
-            elif attr == "LOWER" and _regex_prefixes(value):
-                options = [alt for prefix in _regex_prefixes(value) for alt in self._prefix_alternatives(prefix)]
+            elif attr == "LOWER" and (prefixes := _regex_prefixes(value)):
+                options = [alt for prefix in prefixes for alt in self._prefix_alternatives(prefix)]
             else:
                 return None
             options = list(dict.fromkeys(options))
-            tokens.append([*options, None] if op == "?" else options)
+            tokens.append([*options, None] if op == "?" else list(options))
         return tokens
 
     def _add_alternatives(self, match_id: str, tokens: list[list]) -> bool:
@@ -329,9 +333,10 @@ class CompiledPatterns:
                 self.slow.append((code, spec))
                 self.matcher.add(match_id, [pattern])
         elif spec.kind == "regex":
-            problem = check_regex(spec.value)
+            problem = check_regex(spec.value)  # refuses anything that is not a string
             if problem:
                 raise CodebookError(problem)
+            assert isinstance(spec.value, str)
             bounded = compile_bounded(spec.value)
             if bounded.engine is RegexEngine.FALLBACK:
                 self.fallback.append((code, spec, bounded.why_fallback or ""))
@@ -394,13 +399,13 @@ class CompiledPatterns:
             code, label, exclude = labels[match_id]
             last = doc[end - 1]
             found.append(Match(code, doc[start].idx, last.idx + len(last), label, exclude))
-        folded = None
+        folded: str | None = None
         for (code, spec, exclude, regex), literal in zip(self.regexes, self._regex_literals, strict=True):
             if literal is not None:  # most segments lack the literal: skip the regex scan entirely
                 needle, ignore_case = literal
                 if ignore_case:
                     folded = text.casefold() if folded is None else folded
-                if needle not in (folded if ignore_case else text):
+                if needle not in (folded if ignore_case and folded is not None else text):
                     continue
             try:
                 for start, end in regex.spans(text):
@@ -419,10 +424,7 @@ def required_literal(pattern: str, *, shortest: int = 3) -> tuple[str, bool] | N
     IGNORECASE the literal is casefolded and the text is casefolded too, which keeps every
     match re finds (casefold maps the Kelvin sign and long s to k and s, as re's case rules do).
     """
-    try:
-        from re import _parser as sre_parse  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse  # type: ignore[no-redef]
+    sre_parse = _SRE_PARSE
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
@@ -452,10 +454,7 @@ def _regex_prefixes(value) -> list[str] | None:
     pattern = value["REGEX"]
     if not pattern.startswith("^") or pattern.endswith("$"):
         return None
-    try:
-        from re import _parser as sre_parse  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse  # type: ignore[no-redef]
+    sre_parse = _SRE_PARSE
     try:
         parsed = sre_parse.parse(pattern[1:])
     except re.error:
@@ -471,6 +470,7 @@ def _finite_strings(items, *, limit: int) -> list[str] | None:
     results = [""]
     for op, value in items:
         name = str(op)
+        options: list[str] | None
         if name == "LITERAL":
             options = [chr(value)]
         elif name == "IN":

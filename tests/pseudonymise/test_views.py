@@ -120,8 +120,9 @@ def texts_with_names(draw):
     text, spans, previous = "", [], None
     for piece in pieces:
         if text:
-            # Two names side by side would read as one longer name: keep them apart with a comma.
-            text += ", " if previous == "name" and piece[0] == "name" else draw(st.sampled_from(SEPARATORS))
+            # A name followed by another name, or by a word that continues it ("Brookfield" then
+            # "primary"), would read as one longer name, which is what it then is: keep them apart.
+            text += ", " if previous == "name" else draw(st.sampled_from(SEPARATORS))
         if piece[0] == "name":
             spans.append((len(text), len(text) + len(piece[1])))
             text += piece[1] + piece[2]
