@@ -18,8 +18,11 @@ The hierarchy::
     ├── AgreementError              judgements that cannot be compared
     ├── AnalysisError               an analysis or report cannot be computed as asked
     ├── ExportError                 an output file cannot be written as asked
-    └── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
-        └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
+    ├── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
+    │   └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
+    ├── AccountError                a web account cannot be added, found or changed as asked
+    │   └── SignInError             a sign-in was refused: wrong name or password, or too many tries
+    └── WebServerError              `qualkit serve` cannot start as asked (address in use, bad host)
 
     QualkitWarning (UserWarning)    something was repaired or skipped, and the user should know
     └── RefiWarning                 a REFI-QDA file was non-conformant or partly unmappable
@@ -30,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AccountError",
     "AgreementError",
     "AnalysisError",
     "CasesError",
@@ -47,7 +51,9 @@ __all__ = [
     "RefiSafetyError",
     "RefiWarning",
     "ReviewError",
+    "SignInError",
     "StagedSuggestionsError",
+    "WebServerError",
     "YamlSourceError",
     "did_you_mean",
 ]
@@ -123,6 +129,25 @@ class RefiError(QualkitError):
 
 class RefiSafetyError(RefiError):
     """An untrusted archive or XML document broke a safety rule and was rejected unread."""
+
+
+# -- the web server (`qualkit serve`, issue #21) ---------------------------------------------
+
+
+class AccountError(QualkitError):
+    """A web account cannot be added, found, removed or changed as asked."""
+
+
+class SignInError(AccountError):
+    """A sign-in was refused: wrong name or password, or too many failed tries (``retry_after`` seconds)."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class WebServerError(QualkitError):
+    """``qualkit serve`` cannot start as asked: the address is in use or cannot be bound."""
 
 
 class QualkitWarning(UserWarning):

@@ -15,6 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from qualkit.store.accounts import AccountRepository  # web accounts (#21)
 from qualkit.store.codebooks import CodebookRepository
 from qualkit.store.database import Database, evidence_json, parse_evidence, utc_timestamp
 from qualkit.store.decisions import DecisionRepository
@@ -46,6 +47,7 @@ class Store:
         self.queue = ReviewQueue(database)
         self.models = ModelRepository(database)
         self.runs = RunRepository(database)
+        self.accounts = AccountRepository(database)  # web accounts and sessions (#21)
 
     @classmethod
     def create(cls, path: str | os.PathLike) -> Store:
