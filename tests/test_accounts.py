@@ -109,8 +109,8 @@ def test_accounts_session_token_is_stored_hashed(project):
 
 
 def test_accounts_reset_and_remove_close_sessions_and_keep_decisions(project):
-    from tests.review.conftest import TRANSCRIPT
     from tests.conftest import DATA
+    from tests.review.conftest import TRANSCRIPT
 
     path = project.path.parent / "leader.txt"
     path.write_text(TRANSCRIPT, encoding="utf-8")

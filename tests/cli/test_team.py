@@ -54,7 +54,8 @@ def test_users_list_remove_and_reset(runner, db):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["users", "remove", "alcie"], "Error: no account named 'alcie' (did you mean 'alice'?); `qualkit users list` shows them"),
+    (["users", "remove", "alcie"],
+     "Error: no account named 'alcie' (did you mean 'alice'?); `qualkit users list` shows them"),
     (["users", "add", "Alice"], "Error: there is already an account named 'alice' (reviewer); "
                                 "`qualkit users reset 'alice'` gives it a new one-time password"),
     (["users", "add", " "], "Error: an account needs a name: the reviewer name their decisions will carry"),
@@ -87,7 +88,9 @@ def test_serve_refuses_a_missing_project_and_a_busy_port(runner, tmp_path, db):
         port = busy.getsockname()[1]
         result = invoke(runner, db, "serve", "--port", str(port))
     assert result.exit_code == 1
-    assert result.output == f"Error: cannot serve on 127.0.0.1:{port}: Address already in use; choose another with --port\n"
+    assert result.output == (
+        f"Error: cannot serve on 127.0.0.1:{port}: Address already in use; choose another with --port\n"
+    )
     bad = invoke(runner, db, "serve", "--port", "70000")
     assert bad.output.startswith("Error: --port 70000 is not a port number")
 
