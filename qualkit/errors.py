@@ -10,7 +10,8 @@ The hierarchy::
     ├── IngestError                 a source file could not be read into documents
     ├── CasesError                  a cases file is malformed
     ├── CodebookError               a codebook is invalid (file, line and key in the message)
-    │   └── YamlSourceError         the file is not valid (or not safe) YAML
+    │   ├── YamlSourceError         the file is not valid (or not safe) YAML
+    │   └── PatternTimeoutError     a backtracking regex ran past its time budget on one text
     ├── ReviewError                 a review action or review file cannot be carried out as asked
     ├── ModelError                  a model cannot be trained, stored or loaded as asked
     ├── EngineError                 an engine (process pool, Dask) could not start or keep going
@@ -44,6 +45,7 @@ __all__ = [
     "IngestError",
     "ModelError",
     "NotFoundError",
+    "PatternTimeoutError",
     "ProjectError",
     "QualkitError",
     "QualkitWarning",
@@ -93,6 +95,21 @@ class YamlSourceError(CodebookError):
     def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
         self.line = line
+
+
+class PatternTimeoutError(CodebookError):
+    """A codebook regex that RE2 cannot run took longer than its time budget on one text."""
+
+    def __init__(self, reason: str, *, pattern: str, code: str | None = None, segment: str | None = None):
+        where = ", ".join(part for part in (f"code {code!r}" if code else "", segment or "") if part)
+        super().__init__(f"{where}: {reason}" if where else reason)
+        self.reason, self.pattern, self.code, self.segment = reason, pattern, code, segment
+
+    def naming(self, *, code: str | None = None, segment: str | None = None) -> PatternTimeoutError:
+        """The same error, its message led by the code and the segment (e.g. "segment 12 of
+        'brookfield_leader.txt'") it happened on."""
+        return PatternTimeoutError(self.reason, pattern=self.pattern, code=code or self.code,
+                                   segment=segment or self.segment)
 
 
 class ReviewError(QualkitError):
