@@ -136,3 +136,109 @@ def test_browser_adjudicator_pages_render(new_page, team, path, label):
     assert response.status == 200
     screenshot(page, path.strip("/"))
     assert page.locator("header.top nav a[aria-current=page]").inner_text() == label
+
+
+# -- passage review -----------------------------------------------------------------------------
+
+
+def _decisions(team, reviewer):
+    from qualkit.project import Project
+
+    with Project.open(team.path) as project:
+        views = {row["id"]: row["code"] for row in project.suggestions()}
+        return [(views.get(d.suggestion_id), d.verdict.value, d.note)
+                for d in project.store.decisions.log(reviewer=reviewer)]
+
+
+def _press(page, key):
+    """Press a key that submits a form, and wait for the page that comes back."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def _current_code(page):
+    return page.locator(".proposal.selected .code-key").inner_text()
+
+
+def test_browser_review_with_the_keyboard(new_page, team):
+    page = new_page()
+    browser_sign_in(page, "alice", PASSWORDS["alice"])
+    page.goto("/review")
+    screenshot(page, "review")
+    assert "0 decided by you" in page.inner_text("#progress")
+    first = _current_code(page)
+    _press(page, "a")
+    assert "1 decided by you" in page.inner_text("#progress")
+    second = _current_code(page)
+    page.keyboard.press("n")  # a note for the next decision
+    page.keyboard.type("only in passing")
+    page.keyboard.press("Escape")
+    _press(page, "r")
+    assert "2 decided by you" in page.inner_text("#progress")
+    _press(page, "u")
+    assert page.inner_text("#flash").startswith("undid reject of suggestion")
+    assert _current_code(page) == second  # the undone one comes back
+    _press(page, "s")
+    assert "1 decided by you" in page.inner_text("#progress")
+    assert _decisions(team, "alice") == [(first, "accept", None), (second, "reject", "only in passing"),
+                                         (second, "undo", None)]
+
+
+def test_browser_review_add_a_code_by_name_with_type_ahead(new_page, team):
+    page = new_page()
+    browser_sign_in(page, "alice", PASSWORDS["alice"])
+    page.goto("/review?document=deputy.txt")
+    passage = page.inner_text("#passage")
+    assert "Our ECTs have a mentor each" in passage
+    page.keyboard.press("c")
+    page.keyboard.type("Trust")  # the code's name, offered by the type-ahead list with its key
+    options = page.eval_on_selector_all("#codebook-codes option", "os => os.map(o => [o.value, o.label])")
+    assert ["culture.trust", "Trust"] in options
+    _press(page, "Enter")
+    assert page.inner_text("#flash") == "Added culture.trust to this passage."
+    assert ("culture.trust", "accept", None) in _decisions(team, "alice")
+    # a code that is not in the codebook: one line, nothing recorded
+    page.keyboard.press("c")
+    page.keyboard.type("culture.trsut")
+    _press(page, "Enter")
+    assert "no codable code 'culture.trsut'" in page.inner_text("#flash")
+    assert "did you mean 'culture.trust'?" in page.inner_text("#flash")
+    assert len(_decisions(team, "alice")) == 1
+
+
+def test_browser_two_reviewers_at_once_never_see_each_other(new_page, team):
+    alice, bob = new_page(), new_page()
+    browser_sign_in(alice, "alice", PASSWORDS["alice"])
+    browser_sign_in(bob, "bob", PASSWORDS["bob"])
+    alice.goto("/review")
+    bob.goto("/review")
+    assert _current_code(alice) == _current_code(bob)  # both start on the same passage
+    alice.keyboard.press("n")
+    alice.keyboard.type("alice thinks so")
+    alice.keyboard.press("Escape")
+    _press(alice, "a")
+    _press(bob, "r")
+    for page, other in ((alice, "bob"), (bob, "alice")):
+        page.reload()
+        text = page.inner_text("body")
+        assert "1 decided by you" in text
+        assert other not in page.content()
+        assert page.locator(".pill").count() == 0  # no verdicts of anyone on the page
+    assert "alice thinks so" not in bob.content()
+    assert _decisions(team, "alice")[0][1:] == ("accept", "alice thinks so")
+    assert _decisions(team, "bob")[0][1] == "reject"
+    # and the adjudicator sees both
+    sam = new_page()
+    browser_sign_in(sam, "sam", PASSWORDS["sam"])
+    sam.goto("/adjudicate")
+    assert sam.inner_text("#dispute-count") == "1 disagreement"
+    assert "alice thinks so" in sam.inner_text("table.verdicts")
+
+
+def test_browser_review_shows_participant_markup_as_text(new_page):
+    page = new_page()
+    browser_sign_in(page, "alice", PASSWORDS["alice"])
+    page.goto("/review")
+    assert HOSTILE in page.inner_text("#passage")
+    assert page.locator("#passage script, #passage b").count() == 0
+    assert page.title() != "owned"
