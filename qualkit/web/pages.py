@@ -44,6 +44,7 @@ class Web:
     env: jinja2.Environment
     secure_cookies: bool = False  # always mark cookies Secure (also done for every https request)
     flashes: dict[str, str] = field(default_factory=dict)  # session token → one message for its next page
+    fragments: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # rendered parts pages share
 
     @classmethod
     def create(cls, path: str | os.PathLike, *, secure_cookies: bool = False) -> Web:
@@ -177,6 +178,25 @@ def render(request: Request, found: Visitor, template: str, *, status: int = 200
     if found.new_nonce:
         set_cookie(request, response, NONCE_COOKIE, found.nonce)
     return response
+
+
+def fragment(request: Request, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """A rendered part of a page (the filter form with every document in it) made once per ``key``:
+    rendering a thousand options on every request would cost more than the rest of the page."""
+    fragments = web_of(request).fragments
+    if key not in fragments:
+        if len(fragments) >= 256:
+            fragments.clear()
+        fragments[key] = make()
+    found: T = fragments[key]
+    return found
+
+
+def macro(request: Request, name: str) -> Callable[..., Any]:
+    """A macro of ``_macros.html``, to render a fragment outside a page."""
+    module = web_of(request).env.get_template("_macros.html").module
+    found: Callable[..., Any] = getattr(module, name)
+    return found
 
 
 def redirect(location: str) -> RedirectResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -9,10 +10,15 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
-from qualkit.web.pages import queries, query
+from qualkit.web.pages import fragment, macro, queries, query
 
 if TYPE_CHECKING:
     from qualkit.project import Project
+
+#: How long the codebook and corpus lists pages show are kept before being read again (seconds): they
+#: change only when someone loads a codebook or ingests, and reading them costs more than a whole
+#: review request otherwise would.
+FURNITURE_TTL = 15.0
 
 ORDERS = (("document", "document order"), ("score", "highest score first"), ("uncertainty", "least certain first"))
 
@@ -56,15 +62,6 @@ class CodeInfo:
         return cls(key, key, "(not in the current codebook)", (), (), "")
 
 
-def code_infos(project: Project) -> dict[str, CodeInfo]:
-    """Every code of the current codebook by key."""
-    _, codebook = project.codebook()
-    return {
-        code.key: CodeInfo(code.key, code.name, code.definition, code.include, code.exclude, codebook.theme(code.key))
-        for code in codebook.codes
-    }
-
-
 @dataclass(frozen=True)
 class Filters:
     """Which passages a page is about: codes (and what is under them), documents, a case, an order."""
@@ -99,12 +96,43 @@ class Filters:
     def active(self) -> bool:
         return bool(self.codes or self.documents or self.case)
 
-    def options(self, project: Project) -> dict[str, Any]:
-        """What the filter form offers: codable codes with names, documents, cases, orders."""
-        _, codebook = project.codebook()
-        return {
+
+@dataclass(frozen=True)
+class Furniture:
+    """What every page about passages shows besides the passage: codes and the filters' choices."""
+
+    infos: dict[str, CodeInfo]
+    codable: list[tuple[str, str]]  # (key, name) of every codable code
+    options: dict[str, Any]
+    read_at: float
+
+
+def furniture(project: Project, state: dict[str, Any], *, now: float | None = None) -> Furniture:
+    """The page furniture of a worker's project, read at most every FURNITURE_TTL seconds."""
+    now = time.monotonic() if now is None else now
+    kept = state.get("furniture")
+    if isinstance(kept, Furniture) and now - kept.read_at < FURNITURE_TTL:
+        return kept
+    _, codebook = project.codebook()
+    made = Furniture(
+        infos={code.key: CodeInfo(code.key, code.name, code.definition, code.include, code.exclude,
+                                  codebook.theme(code.key)) for code in codebook.codes},
+        codable=[(code.key, code.name) for code in codebook.codable],
+        options={
             "codes": [(code.key, code.name) for code in codebook.codes],
             "documents": [document.name for document in project.documents()],
             "cases": [case.name for case in project.cases()],
             "orders": ORDERS,
-        }
+        },
+        read_at=now,
+    )
+    state["furniture"] = made
+    return made
+
+
+def filter_form(request: Request, action: str, filters: Filters, shown: Furniture, *,
+                extra: dict[str, str] | None = None, with_order: bool = False) -> Any:
+    """The filter form of a page, rendered once per furniture reading and choice of filters."""
+    key = ("filters", action, shown.read_at, tuple(filters.pairs()), tuple(sorted((extra or {}).items())), with_order)
+    return fragment(request, key, lambda: macro(request, "filter_form")(
+        action, filters, shown.options, extra=extra or {}, with_order=with_order))

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from qualkit.errors import QualkitError
 from qualkit.records import Context
 from qualkit.web.pages import flash, posted, redirect, render, signed_in, text, web_of
-from qualkit.web.passages import CodeInfo, Filters, code_infos, highlight
+from qualkit.web.passages import CodeInfo, Filters, Furniture, filter_form, furniture, highlight
 
 if TYPE_CHECKING:
     from qualkit.project import Project
@@ -68,7 +68,7 @@ class ReviewPage:
     decided: int
     remaining: int
     codes: list[tuple[str, str]]  # every codable code (key, name), for adding one by hand
-    options: dict[str, Any]
+    furniture: Furniture
 
 
 def _clock(seconds: float | None) -> str | None:
@@ -113,14 +113,13 @@ def _passage(item: ReviewItem, infos: dict[str, CodeInfo]) -> Passage:
     )
 
 
-def _page(project: Project, session: ReviewSession, filters: Filters) -> ReviewPage:
-    infos = code_infos(project)
+def _page(project: Project, session: ReviewSession, state: dict[str, Any]) -> ReviewPage:
+    shown = furniture(project, state)
     item = session.current()
     decided, remaining = session.progress()
-    _, codebook = project.codebook()
     return ReviewPage(
-        passage=_passage(item, infos) if item else None, decided=decided, remaining=remaining,
-        codes=[(code.key, code.name) for code in codebook.codable], options=filters.options(project),
+        passage=_passage(item, shown.infos) if item else None, decided=decided, remaining=remaining,
+        codes=shown.codable, furniture=shown,
     )
 
 
@@ -132,10 +131,12 @@ async def review_page(request: Request) -> Response:
     assert token is not None
 
     def load(project: Project) -> ReviewPage:
-        return _page(project, _session(project, web.interactive.state, token, me.name, filters), filters)
+        state = web.interactive.state
+        return _page(project, _session(project, state, token, me.name, filters), state)
 
     view = await web.interactive(load)
-    return render(request, found, "review.html", view=view, filters=filters)
+    form = filter_form(request, "/review", filters, view.furniture, with_order=True)
+    return render(request, found, "review.html", view=view, filters=filters, filter_form=form)
 
 
 def _back(filters: Filters) -> str:
@@ -179,7 +180,7 @@ async def _act(request: Request, action: str) -> Response:
             session.skip(item)
             return None
         if action == "add":
-            key = _code_key(text(form, "add_code", limit=200), project)
+            key = _code_key(text(form, "add_code", limit=200), furniture(project, web.interactive.state).codable)
             note = text(form, "note")
             if note:
                 session.note(note)
@@ -203,12 +204,11 @@ def _int(value: object) -> int | None:
         return None
 
 
-def _code_key(typed: str, project: Project) -> str:
+def _code_key(typed: str, codable: list[tuple[str, str]]) -> str:
     """The code key typed, or the key of the code whose name was typed (type-ahead offers both)."""
-    _, codebook = project.codebook()
-    for code in codebook.codable:
-        if typed == code.key or typed.casefold() == code.name.casefold() or typed == f"{code.key} — {code.name}":
-            return code.key
+    for key, name in codable:
+        if typed == key or typed.casefold() == name.casefold() or typed == f"{key} — {name}":
+            return key
     return typed
 
 

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from qualkit.errors import QualkitError
 from qualkit.records import Dispute, Role
 from qualkit.web.pages import flash, local_path, posted, query, redirect, render, signed_in, text, web_of
-from qualkit.web.passages import CodeInfo, Filters, code_infos, highlight
+from qualkit.web.passages import CodeInfo, Filters, Furniture, filter_form, furniture, highlight
 
 if TYPE_CHECKING:
     from qualkit.project import Project
@@ -54,11 +54,13 @@ async def adjudication_page(request: Request) -> Response:
     except ValueError:
         page = 1
 
-    def load(project: Project) -> tuple[list[DisputeCard], int, dict[str, Any]]:
-        options = filters.options(project)
+    state = web_of(request).slow.state
+
+    def load(project: Project) -> tuple[list[DisputeCard], int, Furniture]:
+        shown = furniture(project, state)
+        infos = shown.infos
         found = project.disputes(codes=filters.codes or None, documents=filters.documents or None,
                                  case=filters.case, settled=_SHOW[show])
-        infos = code_infos(project)
         cards = [
             DisputeCard(
                 dispute=dispute,
@@ -69,12 +71,13 @@ async def adjudication_page(request: Request) -> Response:
             )
             for dispute in found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         ]
-        return cards, len(found), options
+        return cards, len(found), shown
 
-    cards, total, options = await web_of(request).slow(load)
+    cards, total, shown = await web_of(request).slow(load)
     pages = max(1, math.ceil(total / PAGE_SIZE))
+    form = filter_form(request, "/adjudicate", filters, shown, extra={"show": show})
     return render(request, found, "adjudicate.html", cards=cards, total=total, page=min(page, pages), pages=pages,
-                  show=show, filters=filters, options=options, back=request.url.path + "?" + request.url.query)
+                  show=show, filters=filters, filter_form=form, back=request.url.path + "?" + request.url.query)
 
 
 async def adjudicate(request: Request) -> Response:
