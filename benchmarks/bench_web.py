@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import statistics
@@ -117,6 +118,12 @@ async def run(url: str, reviewers: int, seconds: float, think: float) -> tuple[d
     return {what: _percentiles(values) for what, values in timings.items()}, sent
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stored(path: Path, reviewers: int) -> dict[str, int]:
     """Review decisions stored per simulated reviewer."""
     from qualkit.project import Project
@@ -159,7 +166,11 @@ def main() -> None:
                                   stdout=subprocess.PIPE, text=True)
         try:
             url = re.search(r"at (http://\S+/) ", server.stdout.readline()).group(1)
+            server_cpu = _cpu_seconds(server.pid)
+            client_cpu = time.process_time()
             latency, sent = asyncio.run(run(url, options.reviewers, options.seconds, options.think))
+            server_cpu = _cpu_seconds(server.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -171,6 +182,11 @@ def main() -> None:
         "suggestions": total, "reviewers": options.reviewers, "seconds": options.seconds, "think_s": options.think,
         "decisions_sent": sum(sent.values()), "decisions_stored": sum(stored.values()),
         "per_reviewer_equal": sent == stored, "decisions_per_s": round(sum(sent.values()) / options.seconds, 1),
+        # CPU the server process used per decision (one next item + one decide), and the simulated
+        # reviewers' own CPU: on a shared machine this says more than wall-clock latency alone
+        "server_cpu_ms_per_decision": round(server_cpu * 1000 / max(1, sum(sent.values())), 2),
+        "client_cpu_ms_per_decision": round(client_cpu * 1000 / max(1, sum(sent.values())), 2),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         **{f"{what}": numbers for what, numbers in latency.items()},
     }, indent=1))
 

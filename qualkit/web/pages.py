@@ -36,7 +36,8 @@ STATIC = Path(__file__).parent / "static"
 
 @dataclass
 class Web:
-    """The server's shared parts: the two project workers, the templates, and its settings."""
+    """The server's shared parts: the two project workers (see :mod:`qualkit.web.worker`), the
+    templates, and its settings. Used from the event loop's thread only."""
 
     path: Path
     interactive: ProjectWorker
@@ -56,7 +57,8 @@ class Web:
         )
         resolved = Path(path)
         return cls(
-            path=resolved, interactive=ProjectWorker(resolved, name="web"), slow=ProjectWorker(resolved, name="slow"),
+            path=resolved, interactive=ProjectWorker(resolved, name="web", inline=True),
+            slow=ProjectWorker(resolved, name="slow"),
             env=env, secure_cookies=secure_cookies,
         )
 

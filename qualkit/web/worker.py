@@ -1,11 +1,12 @@
-"""One thread that owns one open Project; the web server's requests run their project calls there.
+"""Where the web server's project calls run: each worker owns one open Project.
 
 A SQLite connection belongs to the thread that opened it, and a project has one writer, so each
-worker opens its own :class:`~qualkit.project.Project` in its own thread and runs calls one at a
-time, in the order they came. The event loop stays free to read and write HTTP meanwhile. The
-server has two: one for what people click (short calls), one for slow work (reports, workbooks,
-agreement) so a download never holds up someone's next decision. SQLite's WAL journal lets the
-second read while the first writes.
+worker opens its own :class:`~qualkit.project.Project` and runs calls one at a time. The server
+has two. The interactive one runs on the event loop's own thread: what people click costs a
+millisecond or two of SQLite, and handing it to another thread cost more (a thread switch waits
+for the GIL) than it saved. The slow one has its own thread, for work that takes seconds
+(reports, workbooks, agreement, password hashing), so that never holds up anyone's next decision;
+SQLite's WAL journal lets it read while the other writes.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ T = TypeVar("T")
 
 
 class ProjectWorker:
-    """Runs ``function(project)`` calls on its own thread, against its own open project."""
+    """Runs ``function(project)`` calls against its own open project: on the calling (event loop)
+    thread when ``inline``, else on a thread of its own."""
 
-    def __init__(self, path: str | os.PathLike, *, name: str):
+    def __init__(self, path: str | os.PathLike, *, name: str, inline: bool = False):
         self._path = path
         self._project: Project | None = None
-        #: State that lives with this worker's project (review sessions, messages): touched only on its thread.
+        #: State that lives with this worker's project (review sessions, page furniture).
         self.state: dict[str, Any] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"qualkit-{name}")
+        self._executor = None if inline else ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"qualkit-{name}")
 
     def _run(self, function: Callable[[Project], T]) -> T:
         if self._project is None:
@@ -40,18 +42,21 @@ class ProjectWorker:
         return function(self._project)
 
     async def __call__(self, function: Callable[[Project], T]) -> T:
+        if self._executor is None:
+            return self._run(function)
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, function)
 
-    def call(self, function: Callable[[Project], T]) -> T:
-        """The same, from outside an event loop (start-up, shutdown, tests)."""
-        return self._executor.submit(self._run, function).result()
-
     def close(self) -> None:
+        """Close the project (call it from the thread that uses an inline worker)."""
+
         def close() -> None:
             if self._project is not None:
                 self._project.close()
                 self._project = None
 
+        if self._executor is None:
+            close()
+            return
         try:
             self._executor.submit(close).result()
         finally:
