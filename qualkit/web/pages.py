@@ -162,7 +162,10 @@ def text(form: FormData, name: str, *, limit: int = 2000) -> str:
 def flash(request: Request, found: Visitor, message: str) -> None:
     """A one-line message shown on the visitor's next page."""
     if found.token:
-        web_of(request).flashes[found.token] = message
+        flashes = web_of(request).flashes
+        if len(flashes) >= 10_000:  # messages of browsers that never came back
+            flashes.clear()
+        flashes[found.token] = message
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
