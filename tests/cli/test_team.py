@@ -111,3 +111,19 @@ def test_serve_binds_this_machine_by_default_and_prints_the_address(db):
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode in (0, -15)
+
+
+def test_serve_behind_a_proxy_believes_its_forwarded_headers_only(db):
+    import httpx
+
+    process = subprocess.Popen([sys.executable, "-m", "qualkit", "-p", str(db), "serve", "--port", "0",
+                                "--proxy", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = re.search(r"at (http://\S+/) ", process.stdout.readline()).group(1)
+        # the proxy says the browser came over https: the nonce cookie is then Secure
+        forwarded = httpx.get(url + "login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+        assert "Secure" in forwarded.headers["set-cookie"]
+        assert "Secure" not in httpx.get(url + "login").headers["set-cookie"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -236,3 +236,24 @@ def test_app_download_with_nothing_to_report_says_why(client, team):
     sign_in(client, "sam", PASSWORDS["sam"])
     response = client.get("/downloads/report.docx?consensus=adjudicator:sam")
     assert response.status_code == 400 and "nothing to report: no accepted codings yet" in response.text
+
+
+def test_app_cookies_are_secure_over_https_or_when_asked(team):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from qualkit.web.app import create_app
+
+    with TestClient(create_app(team.path), base_url="https://review.example.org", follow_redirects=False) as opened:
+        page = opened.get("/login")
+        assert "Secure" in page.headers["set-cookie"]
+        response = opened.post("/login", data={"csrf": csrf_of(page.text), "name": "sam", "password": PASSWORDS["sam"]})
+        assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]
+    # --secure-cookies: Secure even where the server sees plain http (a TLS proxy in front)
+    with TestClient(create_app(team.path, secure_cookies=True), follow_redirects=False) as forced:
+        assert "Secure" in forced.get("/login").headers["set-cookie"]
+    with TestClient(create_app(team.path), follow_redirects=False) as plain:
+        assert "Secure" not in plain.get("/login").headers["set-cookie"]
