@@ -261,6 +261,10 @@ class AgreementReport:
     disagreements: tuple[Disagreement, ...]
 
 
+#: What to tell a reader when no two coders share a unit.
+NO_PAIRS = ("No two reviewers judged the same units, so there is no agreement to compute "
+            "(have a second coder code the same documents).")
+
 PAIR_COLUMNS = ("coder_a", "coder_b", "code", "n_units", "percent", "kappa", "alpha", "both_yes", "only_a", "only_b",
                 "both_no", "note")
 ALPHA_COLUMNS = ("code", "n_units", "coders", "alpha", "note")

@@ -21,8 +21,11 @@ The hierarchy::
     ├── ExportError                 an output file cannot be written as asked
     ├── PseudonymisationError       a pseudonym key or key file is invalid, or an output cannot be checked
     │   └── PseudonymLeakError      a key entry still appears in an output that should be pseudonymised
-    └── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
-        └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
+    ├── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
+    │   └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
+    ├── AccountError                a web account cannot be added, found or changed as asked
+    │   └── SignInError             a sign-in was refused: wrong name or password, or too many tries
+    └── WebServerError              `qualkit serve` cannot start as asked (address in use, bad host)
 
     QualkitWarning (UserWarning)    something was repaired or skipped, and the user should know
     └── RefiWarning                 a REFI-QDA file was non-conformant or partly unmappable
@@ -33,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AccountError",
     "AgreementError",
     "AnalysisError",
     "CasesError",
@@ -53,7 +57,9 @@ __all__ = [
     "RefiSafetyError",
     "RefiWarning",
     "ReviewError",
+    "SignInError",
     "StagedSuggestionsError",
+    "WebServerError",
     "YamlSourceError",
     "did_you_mean",
 ]
@@ -159,6 +165,25 @@ class RefiError(QualkitError):
 
 class RefiSafetyError(RefiError):
     """An untrusted archive or XML document broke a safety rule and was rejected unread."""
+
+
+# -- the web server (`qualkit serve`, issue #21) ---------------------------------------------
+
+
+class AccountError(QualkitError):
+    """A web account cannot be added, found, removed or changed as asked."""
+
+
+class SignInError(AccountError):
+    """A sign-in was refused: wrong name or password, or too many failed tries (``retry_after`` seconds)."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class WebServerError(QualkitError):
+    """``qualkit serve`` cannot start as asked: the address is in use or cannot be bound."""
 
 
 class QualkitWarning(UserWarning):

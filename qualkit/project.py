@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from qualkit.ingest.run import IngestReport
     from qualkit.interchange import ImportReport as QdpxImportReport
     from qualkit.progress import Progress
+    from qualkit.records import Account, Dispute, Invitation, Role, WebSession  # the web server (#21)
     from qualkit.review.actions import DecideReport
     from qualkit.review.decisions import Consensus
     from qualkit.review.passage import PassageSession
@@ -749,3 +750,90 @@ class Project:
         from qualkit.interchange import import_qdpx
 
         return import_qdpx(self.store, path)
+
+    # -- accounts and the web server (`qualkit serve`, issue #21) -----------------------------
+
+    def add_user(self, name: str, *, role: Role | str = "reviewer") -> Invitation:
+        """Invite someone to the web server: an account with a one-time password (shown once)."""
+        from qualkit.accounts import add_account
+
+        return add_account(self.store, name, role=_role(role))
+
+    def users(self) -> list[Account]:
+        return self.store.accounts.all()
+
+    def remove_user(self, name: str) -> Account:
+        """Delete an account and sign it out everywhere; its decisions stay."""
+        from qualkit.accounts import remove_account
+
+        return remove_account(self.store, name)
+
+    def reset_password(self, name: str) -> Invitation:
+        """A new one-time password for an account (its sessions are closed)."""
+        from qualkit.accounts import reset_password
+
+        return reset_password(self.store, name)
+
+    def sign_in(self, name: str, password: str, *, client: str) -> Account:
+        """The account for this name and password; SignInError when wrong or throttled."""
+        from qualkit.accounts import sign_in
+
+        return sign_in(self.store, name, password, client=client)
+
+    def change_password(self, account: Account, *, current: str, new: str, keep_session: str | None = None) -> Account:
+        from qualkit.accounts import change_password
+
+        return change_password(self.store, account.id, current=current, new=new, keep_session=keep_session)
+
+    def open_web_session(self, account: Account) -> str:
+        """A new session token for a signed-in account."""
+        from qualkit.accounts import open_session
+
+        return open_session(self.store, account)
+
+    def web_session(self, token: str) -> WebSession | None:
+        """The open session of this token (None when signed out, expired or its account removed)."""
+        from qualkit.accounts import session
+
+        return session(self.store, token)
+
+    def close_web_session(self, token: str) -> None:
+        from qualkit.accounts import close_session
+
+        close_session(self.store, token)
+
+    def signing_secret(self) -> str:
+        """The project's secret for signing session cookies and CSRF tokens."""
+        from qualkit.accounts import signing_secret
+
+        return signing_secret(self.store)
+
+    def rotate_signing_secret(self) -> int:
+        """Replace the signing secret; everyone is signed out. Returns how many sessions were closed."""
+        from qualkit.accounts import rotate_signing_secret
+
+        return rotate_signing_secret(self.store)
+
+    def disputes(self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
+                 case: str | None = None, settled: bool | None = None) -> list[Dispute]:
+        """Suggestions reviewers disagree on, with every verdict and note (for adjudicators only)."""
+        from qualkit.review.adjudication import disputes
+
+        return disputes(self.store, self._queue_filter(codes=codes, documents=documents, case=case), settled=settled)
+
+    def adjudicate(self, adjudicator: str, suggestion_id: int, *, accept: bool,
+                   note: str | None = None) -> DecideReport:
+        """An adjudicator's decision on a disputed suggestion, recorded as an adjudication."""
+        from qualkit.review.adjudication import adjudicate
+
+        return adjudicate(self.store, adjudicator, suggestion_id, accept=accept, note=note)
+
+
+def _role(role: Role | str) -> Role:
+    from qualkit.errors import AccountError
+    from qualkit.records import Role
+
+    try:
+        return Role(role)
+    except ValueError:
+        raise AccountError(f"unknown role {role!r}; use one of: {', '.join(r.value for r in Role)}") from None

@@ -477,3 +477,68 @@ class SegmentRef(NamedTuple):
     document_id: int
     ordinal: int
     speaker: str | None
+
+
+# -- accounts for the web server (`qualkit serve`, issue #21) ------------------------------------
+
+
+class Role(str, enum.Enum):
+    """What an account may do in the web server. Everyone reviews blind; adjudicators and owners
+    also open the adjudication view (others' verdicts), the agreement table and the downloads."""
+
+    REVIEWER = "reviewer"
+    ADJUDICATOR = "adjudicator"
+    OWNER = "owner"
+
+    @property
+    def can_adjudicate(self) -> bool:
+        return self is not Role.REVIEWER
+
+
+@dataclass(frozen=True)
+class Account:
+    """A person who signs in to the web server; ``name`` is the reviewer name their decisions carry."""
+
+    id: int
+    name: str
+    role: Role
+    must_change_password: bool  # still on the one-time password they were given
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A new account (or a reset one) and its one-time password, shown once and stored only hashed."""
+
+    account: Account
+    password: str
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser: whose it is and when it was opened and last used (Unix seconds)."""
+
+    account: Account
+    created: float
+    seen: float
+
+
+@dataclass(frozen=True)
+class ReviewerVerdict:
+    """One reviewer's decision in force on a suggestion, as the adjudication view shows it."""
+
+    reviewer: str
+    verdict: Verdict
+    note: str | None
+    via: str
+    decided_at: str
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A suggestion reviewers disagree on (someone accepted, someone rejected), with every verdict and
+    note, and the adjudication that settled it, if any."""
+
+    suggestion: SuggestionView
+    verdicts: tuple[ReviewerVerdict, ...]  # the reviewers' own verdicts, adjudications left out
+    adjudication: ReviewerVerdict | None = None

@@ -56,8 +56,9 @@ def test_architecture_only_the_cli_imports_click(path):
     assert "click" not in {i.split(".")[0] for i in _imports(path)}
 
 
-@pytest.mark.parametrize("path", [p for p in MODULES if _name(p).startswith("qualkit.cli")], ids=_name)
-def test_architecture_the_cli_goes_through_project(path):
+@pytest.mark.parametrize("path", [p for p in MODULES if _name(p).startswith(("qualkit.cli", "qualkit.web"))],
+                         ids=_name)
+def test_architecture_the_cli_goes_through_project(path):  # and the web server (#21)
     tree = ast.parse(path.read_text(encoding="utf-8"))
     touches = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "store"]
     assert not touches, f"{path.name} reaches into project.store on line(s) {touches}"

@@ -11,6 +11,8 @@ PUBLIC = {
     "ExportError", "IngestError", "ModelError", "NotFoundError", "PatternTimeoutError", "ProjectError",
     "PseudonymLeakError", "PseudonymisationError", "QualkitError", "QualkitWarning", "RefiError", "RefiSafetyError",
     "RefiWarning", "ReviewError", "StagedSuggestionsError", "YamlSourceError",
+    # the web server (#21)
+    "AccountError", "SignInError", "WebServerError",
 }
 
 

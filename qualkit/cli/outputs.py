@@ -6,7 +6,7 @@ import math
 
 import click
 
-from qualkit.agreement import PairSummary
+from qualkit.agreement import NO_PAIRS, PairSummary
 from qualkit.cli.base import ProgressBar, cli, emit, emit_json, open_project, summary, write_or_emit
 from qualkit.cli.options import (
     codes_filter,
@@ -310,8 +310,7 @@ def agreement(ctx: click.Context, reviewers: tuple[str, ...], codes: tuple[str, 
     for coder, why in report.skipped:
         summary(f"Skipped {coder}: {why}.", fmt if not out else "json")
     if not report.summaries:
-        summary("No two reviewers judged the same units, so there is no agreement to compute "
-                "(have a second coder code the same documents).", fmt if not out else "json")
+        summary(NO_PAIRS, fmt if not out else "json")
     for line in report.summaries:
         summary(_summary_line(line), fmt if not out else "json")
 

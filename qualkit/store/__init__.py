@@ -15,6 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from qualkit.store.accounts import AccountRepository  # web accounts (#21)
 from qualkit.store.codebooks import CodebookRepository
 from qualkit.store.coverage import CoverageRepository, ReviewerLog
 from qualkit.store.database import Database, evidence_json, parse_evidence, utc_timestamp
@@ -49,6 +50,7 @@ class Store:
         self.runs = RunRepository(database)
         self.coverage = CoverageRepository(database)
         self.reviewer_log = ReviewerLog(database)
+        self.accounts = AccountRepository(database)  # web accounts and sessions (#21)
 
     @classmethod
     def create(cls, path: str | os.PathLike) -> Store:

@@ -225,6 +225,33 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX suggestions_review_score ON suggestions(score DESC, segment_id, code_key, source);
     CREATE INDEX suggestions_review_uncertainty ON suggestions(ABS(score - 0.5), segment_id, code_key, source);
     """,
+    # 7: accounts for `qualkit serve` (#21), their signed-in sessions and failed sign-ins. Only
+    #    hashes are stored: argon2 for passwords, SHA-256 for session tokens (the cookie holds the token).
+    """
+    CREATE TABLE accounts (
+        id                   INTEGER PRIMARY KEY,
+        name                 TEXT NOT NULL UNIQUE COLLATE NOCASE,  -- the reviewer name decisions carry
+        role                 TEXT NOT NULL CHECK (role IN ('reviewer', 'adjudicator', 'owner')),
+        password_hash        TEXT NOT NULL,
+        must_change_password INTEGER NOT NULL DEFAULT 1,           -- still on a one-time password
+        created_at           TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE web_sessions (
+        token_hash TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        created    REAL NOT NULL,                                  -- Unix seconds
+        seen       REAL NOT NULL
+    );
+    CREATE INDEX web_sessions_account ON web_sessions(account_id);
+    CREATE TABLE sign_in_failures (
+        id        INTEGER PRIMARY KEY,
+        name      TEXT NOT NULL COLLATE NOCASE,
+        client    TEXT NOT NULL,
+        failed_at REAL NOT NULL
+    );
+    CREATE INDEX sign_in_failures_name ON sign_in_failures(name, failed_at);
+    CREATE INDEX sign_in_failures_client ON sign_in_failures(client, failed_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,138 @@
+"""How passages and codes are shown: evidence highlighting, code details, and the filters pages share."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+from qualkit.web.pages import fragment, macro, queries, query
+
+if TYPE_CHECKING:
+    from qualkit.project import Project
+
+#: How long the codebook and corpus lists pages show are kept before being read again (seconds): they
+#: change only when someone loads a codebook or ingests, and reading them costs more than a whole
+#: review request otherwise would.
+FURNITURE_TTL = 15.0
+
+ORDERS = (("document", "document order"), ("score", "highest score first"), ("uncertainty", "least certain first"))
+
+
+def highlight(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_evidence) pieces; overlapping spans merge, spans outside are clipped.
+    The template escapes every piece: highlighting never builds HTML from participant text."""
+    merged: list[list[int]] = []
+    for start, end in sorted((max(0, s), min(len(text), e)) for s, e in spans):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for start, end in merged:
+        if start > position:
+            pieces.append((text[position:start], False))
+        pieces.append((text[start:end], True))
+        position = end
+    if position < len(text) or not pieces:
+        pieces.append((text[position:], False))
+    return pieces
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """What a reviewer needs to know about a code to decide it."""
+
+    key: str
+    name: str
+    definition: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    theme: str
+
+    @classmethod
+    def unknown(cls, key: str) -> CodeInfo:
+        return cls(key, key, "(not in the current codebook)", (), (), "")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which passages a page is about: codes (and what is under them), documents, a case, an order."""
+
+    codes: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    case: str | None = None
+    order: str = "document"
+
+    @classmethod
+    def of(cls, request: Request) -> Filters:
+        order = query(request, "order") or "document"
+        return cls(
+            codes=tuple(queries(request, "code")), documents=tuple(queries(request, "document")),
+            case=query(request, "case"), order=order if order in dict(ORDERS) else "document",
+        )
+
+    def pairs(self, *, order: bool = True) -> list[tuple[str, str]]:
+        found = [("code", code) for code in self.codes] + [("document", name) for name in self.documents]
+        if self.case:
+            found.append(("case", self.case))
+        if order and self.order != "document":
+            found.append(("order", self.order))
+        return found
+
+    @property
+    def query(self) -> str:
+        """The filters as a query string (for links and forms that keep them)."""
+        return urlencode(self.pairs())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.codes or self.documents or self.case)
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """What every page about passages shows besides the passage: codes and the filters' choices."""
+
+    infos: dict[str, CodeInfo]
+    codable: list[tuple[str, str]]  # (key, name) of every codable code
+    options: dict[str, Any]
+    read_at: float
+
+
+def furniture(project: Project, state: dict[str, Any], *, now: float | None = None) -> Furniture:
+    """The page furniture of a worker's project, read at most every FURNITURE_TTL seconds."""
+    now = time.monotonic() if now is None else now
+    kept = state.get("furniture")
+    if isinstance(kept, Furniture) and now - kept.read_at < FURNITURE_TTL:
+        return kept
+    _, codebook = project.codebook()
+    made = Furniture(
+        infos={code.key: CodeInfo(code.key, code.name, code.definition, code.include, code.exclude,
+                                  codebook.theme(code.key)) for code in codebook.codes},
+        codable=[(code.key, code.name) for code in codebook.codable],
+        options={
+            "codes": [(code.key, code.name) for code in codebook.codes],
+            "documents": [document.name for document in project.documents()],
+            "cases": [case.name for case in project.cases()],
+            "orders": ORDERS,
+        },
+        read_at=now,
+    )
+    state["furniture"] = made
+    return made
+
+
+def filter_form(request: Request, action: str, filters: Filters, shown: Furniture, *,
+                extra: dict[str, str] | None = None, with_order: bool = False) -> Any:
+    """The filter form of a page, rendered once per furniture reading and choice of filters."""
+    key = ("filters", action, shown.read_at, tuple(filters.pairs()), tuple(sorted((extra or {}).items())), with_order)
+    return fragment(request, key, lambda: macro(request, "filter_form")(
+        action, filters, shown.options, extra=extra or {}, with_order=with_order))

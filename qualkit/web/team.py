@@ -1,0 +1,230 @@
+"""Pages for adjudicators and owners: disagreements to settle, agreement, team progress, downloads.
+
+These pages show other reviewers' verdicts, notes and counts, so reviewers are refused them
+(403): blind review holds until an adjudicator or owner looks here.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from qualkit.agreement import NO_PAIRS
+from qualkit.errors import AnalysisError, QualkitError
+from qualkit.records import Dispute, Role
+from qualkit.web.pages import flash, local_path, posted, query, redirect, render, signed_in, text, web_of
+from qualkit.web.passages import CodeInfo, Filters, Furniture, filter_form, furniture, highlight
+
+if TYPE_CHECKING:
+    from qualkit.project import Project
+
+PAGE_SIZE = 20
+DOWNLOADS = ("report.docx", "codings.xlsx")
+_SHOW = {"open": False, "settled": True, "all": None}
+
+
+# -- adjudication ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisputeCard:
+    dispute: Dispute
+    pieces: list[tuple[str, bool]]  # the passage, with evidence marked
+    code: CodeInfo
+
+
+async def adjudication_page(request: Request) -> Response:
+    found = await signed_in(request, adjudicator=True)
+    filters = Filters.of(request)
+    show = query(request, "show") or "open"
+    if show not in _SHOW:
+        show = "open"
+    try:
+        page = max(1, int(query(request, "page") or 1))
+    except ValueError:
+        page = 1
+
+    state = web_of(request).slow.state
+
+    def load(project: Project) -> tuple[list[DisputeCard], int, Furniture]:
+        shown = furniture(project, state)
+        infos = shown.infos
+        found = project.disputes(codes=filters.codes or None, documents=filters.documents or None,
+                                 case=filters.case, settled=_SHOW[show])
+        cards = [
+            DisputeCard(
+                dispute=dispute,
+                pieces=highlight(dispute.suggestion.text,
+                                 [(e.start - dispute.suggestion.start, e.end - dispute.suggestion.start)
+                                  for e in dispute.suggestion.evidence]),
+                code=infos.get(dispute.suggestion.code) or CodeInfo.unknown(dispute.suggestion.code),
+            )
+            for dispute in found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        ]
+        return cards, len(found), shown
+
+    cards, total, shown = await web_of(request).slow(load)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    form = filter_form(request, "/adjudicate", filters, shown, extra={"show": show})
+    return render(request, found, "adjudicate.html", cards=cards, total=total, page=min(page, pages), pages=pages,
+                  show=show, filters=filters, filter_form=form, back=request.url.path + "?" + request.url.query)
+
+
+async def adjudicate(request: Request) -> Response:
+    found = await signed_in(request, adjudicator=True)
+    form = await posted(request, found)
+    verdict = form.get("verdict")
+    if verdict not in ("accept", "reject"):
+        raise HTTPException(400, "Choose accept or reject.")
+    suggestion_id = int(request.path_params["suggestion_id"])
+    note = text(form, "note") or None
+    me = found.me
+
+    def settle(project: Project) -> None:
+        project.adjudicate(me.name, suggestion_id, accept=verdict == "accept", note=note)
+
+    await web_of(request).interactive(settle)
+    flash(request, found, f"Recorded your adjudication: {verdict} (suggestion {suggestion_id}).")
+    return redirect(local_path(form.get("back"), "/adjudicate"))
+
+
+# -- agreement ---------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float):
+        return "undefined" if math.isnan(value) else f"{value:.3f}".rstrip("0").rstrip(".") if value % 1 else int(value)
+    return value
+
+
+async def agreement_page(request: Request) -> Response:
+    found = await signed_in(request, adjudicator=True)
+    by = query(request, "by")
+    if by not in (None, "document", "case"):
+        by = None
+
+    def load(project: Project) -> tuple[list[str], list[list[Any]], int]:
+        import pandas as pd
+
+        result = project.agreement(by=by)
+        if not result.report.summaries:
+            raise AnalysisError(NO_PAIRS)
+        frame = result.report.pairs
+        if by:  # the whole project first, then each document or case
+            frame = pd.concat([frame.assign(**{by: "(all)"})] + [
+                table.pairs.assign(**{by: value}) for value, table in result.groups.items()
+            ], ignore_index=True)
+        columns = [str(column) for column in frame.columns]
+        table = [[_number(value) for value in row] for row in frame.itertuples(index=False)]
+        return columns, table, len(result.disagreements)
+
+    error = None
+    columns: list[str] = []
+    table: list[list[Any]] = []
+    disagreements = 0
+    try:
+        columns, table, disagreements = await web_of(request).slow(load)
+    except QualkitError as exc:  # e.g. fewer than two reviewers yet: say so on the page
+        error = str(exc)
+    return render(request, found, "agreement.html", columns=columns, table=table, by=by, error=error,
+                  disagreements=disagreements)
+
+
+# -- team progress -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewerProgress:
+    name: str
+    role: Role | None  # None: decided from the command line, no web account
+    accepted: int
+    rejected: int
+    pending: int
+
+
+async def progress_page(request: Request) -> Response:
+    found = await signed_in(request, adjudicator=True)
+
+    def load(project: Project) -> list[ReviewerProgress]:
+        counts: dict[str, dict[str, int]] = {}
+        for row in project.review_status():
+            if row["reviewer"].startswith("(consensus"):
+                continue
+            mine = counts.setdefault(row["reviewer"], {"accepted": 0, "rejected": 0, "pending": 0})
+            for key in mine:
+                mine[key] += row[key]
+        roles = {account.name: account.role for account in project.users()}
+        total = sum(next(iter(counts.values())).values()) if counts else None
+        for name in roles:
+            if name not in counts:
+                counts[name] = {"accepted": 0, "rejected": 0, "pending": total if total is not None else 0}
+        return [ReviewerProgress(name, roles.get(name), **mine) for name, mine in sorted(counts.items())]
+
+    reviewers = await web_of(request).slow(load)
+    return render(request, found, "progress.html", reviewers=reviewers)
+
+
+# -- downloads ---------------------------------------------------------------------------------
+
+
+def _consensus_choices(names: Sequence[str]) -> list[tuple[str, str]]:
+    choices = [
+        ("any", "any reviewer accepted"), ("majority", "a majority accepted"), ("all", "every reviewer accepted"),
+    ]
+    return choices + [(f"adjudicator:{name}", f"{name}'s adjudication settles disagreements") for name in names]
+
+
+async def downloads_page(request: Request) -> Response:
+    found = await signed_in(request, adjudicator=True)
+    names = await web_of(request).interactive(
+        lambda project: [a.name for a in project.users() if a.role.can_adjudicate]
+    )
+    return render(request, found, "downloads.html", choices=_consensus_choices(names))
+
+
+async def download(request: Request) -> Response:
+    await signed_in(request, adjudicator=True)
+    what = request.path_params["what"]
+    if what not in DOWNLOADS:
+        raise HTTPException(404)
+    consensus = query(request, "consensus") or "any"
+    folder = Path(tempfile.mkdtemp(prefix="qualkit-web-"))
+    target = folder / what
+
+    def write(project: Project) -> None:
+        if what == "report.docx":
+            project.report(target, consensus=consensus)
+        else:
+            project.export_codings(target, consensus=consensus)
+
+    try:
+        await web_of(request).slow(write)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    stem = web_of(request).path.stem
+    media = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document" if what.endswith(".docx")
+             else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return FileResponse(target, media_type=media, filename=f"{stem}-{what}",
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+ROUTES = [
+    Route("/adjudicate", adjudication_page, methods=["GET"]),
+    Route("/adjudicate/{suggestion_id:int}", adjudicate, methods=["POST"]),
+    Route("/agreement", agreement_page, methods=["GET"]),
+    Route("/progress", progress_page, methods=["GET"]),
+    Route("/downloads", downloads_page, methods=["GET"]),
+    Route("/downloads/{what:str}", download, methods=["GET"]),
+]
