@@ -5,12 +5,14 @@ The hierarchy::
 
     QualkitError                    something the user can fix
     ├── ProjectError                the project file is missing, locked, unreadable or too new
-    │   └── DatabaseBusyError       another qualkit process held the project too long
+    │   ├── DatabaseBusyError       another qualkit process held the project too long
+    │   └── BackupError             a backup cannot be written, or the copy does not verify
     ├── NotFoundError               a named document, case, code, reviewer or record does not exist
     ├── IngestError                 a source file could not be read into documents
     ├── CasesError                  a cases file is malformed
     ├── CodebookError               a codebook is invalid (file, line and key in the message)
-    │   └── YamlSourceError         the file is not valid (or not safe) YAML
+    │   ├── YamlSourceError         the file is not valid (or not safe) YAML
+    │   └── CodeChangeError         a rename, merge or move of codes cannot be made as asked
     ├── ReviewError                 a review action or review file cannot be carried out as asked
     ├── ModelError                  a model cannot be trained, stored or loaded as asked
     ├── EngineError                 an engine (process pool, Dask) could not start or keep going
@@ -18,6 +20,8 @@ The hierarchy::
     ├── AgreementError              judgements that cannot be compared
     ├── AnalysisError               an analysis or report cannot be computed as asked
     ├── ExportError                 an output file cannot be written as asked
+    ├── MemoError                   a memo cannot be written as asked (no text, two texts, bad target)
+    ├── SearchError                 a search query cannot be run (empty, or only operators)
     └── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
         └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
 
@@ -32,12 +36,15 @@ from collections.abc import Iterable
 __all__ = [
     "AgreementError",
     "AnalysisError",
+    "BackupError",
+    "CodeChangeError",
     "CasesError",
     "CodebookError",
     "DatabaseBusyError",
     "EngineError",
     "ExportError",
     "IngestError",
+    "MemoError",
     "ModelError",
     "NotFoundError",
     "ProjectError",
@@ -47,6 +54,7 @@ __all__ = [
     "RefiSafetyError",
     "RefiWarning",
     "ReviewError",
+    "SearchError",
     "StagedSuggestionsError",
     "YamlSourceError",
     "did_you_mean",
@@ -123,6 +131,22 @@ class RefiError(QualkitError):
 
 class RefiSafetyError(RefiError):
     """An untrusted archive or XML document broke a safety rule and was rejected unread."""
+
+
+class BackupError(ProjectError):
+    """A backup of the project cannot be written where asked, or the copy failed its integrity check."""
+
+
+class CodeChangeError(CodebookError):
+    """A rename, merge or move of codes cannot be made as asked (unknown key, key taken, cycle)."""
+
+
+class MemoError(QualkitError):
+    """A memo cannot be written as asked: no text, two texts, or no single thing it is about."""
+
+
+class SearchError(QualkitError):
+    """A text search cannot be run as asked (an empty query, or one of operators only)."""
 
 
 class QualkitWarning(UserWarning):

@@ -10,6 +10,8 @@ PUBLIC = {
     "AgreementError", "AnalysisError", "CasesError", "CodebookError", "DatabaseBusyError", "EngineError",
     "ExportError", "IngestError", "ModelError", "NotFoundError", "ProjectError", "QualkitError", "QualkitWarning",
     "RefiError", "RefiSafetyError", "RefiWarning", "ReviewError", "StagedSuggestionsError", "YamlSourceError",
+    # issue #20
+    "BackupError", "CodeChangeError", "MemoError", "SearchError",
 }
 
 

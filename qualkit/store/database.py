@@ -18,7 +18,7 @@ from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.records import Evidence
-from qualkit.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, statements
+from qualkit.store.schema import APPLICATION_ID, FOREIGN_KEYS_OFF, MIGRATIONS, SCHEMA_VERSION, statements
 
 #: SQLite caps the number of parameters in one statement; ids are asked this many at a time.
 CHUNK = 500
@@ -121,10 +121,23 @@ class Database:
                 f"knows up to {SCHEMA_VERSION}); upgrade qualkit to open it"
             )
         for number in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in statements(MIGRATIONS[number]):
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+            script = MIGRATIONS[number]
+            rebuild = FOREIGN_KEYS_OFF in script  # foreign_keys cannot change inside a transaction
+            if rebuild:
+                self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with self.transaction():
+                    for statement in statements(script):
+                        self.conn.execute(statement)
+                    if rebuild and self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                        raise ProjectError(
+                            f"{self.path}: upgrading to schema {number + 1} would break references between "
+                            "tables; nothing was changed (run `sqlite3 FILE 'PRAGMA foreign_key_check'` to see them)"
+                        )
+                    self.conn.execute(f"PRAGMA user_version = {number + 1}")
+            finally:
+                if rebuild:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -34,7 +34,9 @@ _FROM = (
 def _where(reviewer: str | None, where: QueueFilter, exclude: Iterable[int], *,
            code_index: bool = True) -> tuple[str, list[object]]:
     # reviewer None: every suggestion in the filter, decided or not
-    clause = f"WHERE NOT EXISTS ({_IN_FORCE})" if reviewer is not None else "WHERE 1"
+    # a suggestion a code merge absorbed is never in a queue: its decisions live on in the one it joined
+    clause = f"WHERE g.merged_into IS NULL AND NOT EXISTS ({_IN_FORCE})" if reviewer is not None \
+        else "WHERE g.merged_into IS NULL"
     params: list[object] = [reviewer] if reviewer is not None else []
     if where.codes:
         codes, code_params = codes_under(where.codes, use_index=code_index)
