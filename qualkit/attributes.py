@@ -27,18 +27,22 @@ def known_values(*, attributes: Mapping[str, Sequence[str]], documents: Iterable
     return known
 
 
+def resolve_name(name: str, known: Mapping[str, Sequence[str]]) -> str:
+    """An attribute name as the project spells it (matching in all but case); refused when unknown."""
+    if name in known:
+        return name
+    same = [k for k in known if k.casefold() == name.casefold()]
+    if len(same) != 1:
+        names = [k for k in known if k not in FIXED] + list(FIXED)
+        raise NotFoundError(f"no attribute {name!r}{did_you_mean(name, names)}; attributes: {', '.join(names)}")
+    return same[0]
+
+
 def resolve_where(where: Mapping[str, str] | None, known: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """``where`` with each name and value as the project spells them; refused when either is unknown."""
     resolved: dict[str, str] = {}
     for name, value in (where or {}).items():
-        if name not in known:
-            same = [k for k in known if k.casefold() == name.casefold()]
-            if len(same) != 1:
-                names = [k for k in known if k not in FIXED] + list(FIXED)
-                raise NotFoundError(
-                    f"no attribute {name!r} to filter on{did_you_mean(name, names)}; attributes: {', '.join(names)}"
-                )
-            name = same[0]
+        name = resolve_name(name, known)
         values = list(known[name])
         if value not in values:
             same = [v for v in values if v.casefold() == value.casefold()]

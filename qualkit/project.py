@@ -824,11 +824,21 @@ class Project:
         and values refused with the ones there are."""
         if not where:
             return {}
-        from qualkit.attributes import known_values, resolve_where
+        from qualkit.attributes import resolve_where
 
-        known = known_values(attributes=self.store.documents.attribute_values(), documents=self.store.documents.infos(),
-                             cases=self.store.documents.cases())
-        return resolve_where(where, known)
+        return resolve_where(where, self._attribute_values())
+
+    def check_attribute(self, name: str) -> str:
+        """An attribute name (for --by) as the project spells it; refused with the names there are."""
+        from qualkit.attributes import resolve_name
+
+        return resolve_name(name, self._attribute_values())
+
+    def _attribute_values(self) -> dict[str, list[str]]:
+        from qualkit.attributes import known_values
+
+        return known_values(attributes=self.store.documents.attribute_values(), documents=self.store.documents.infos(),
+                            cases=self.store.documents.cases())
 
     def search(self, query: str, *, codes: Sequence[str] | None = None, statuses: Sequence[Status | str] | None = None,
                where: Mapping[str, str] | None = None, documents: Sequence[str] | None = None,

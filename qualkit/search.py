@@ -194,9 +194,21 @@ def kwic(hits: Iterable[SearchHit], *, width: int = 40) -> Iterator[KwicLine]:
     for hit in hits:
         spans = hit.matches or ((0, 0),)
         for start, end in spans:
-            left = " ".join(hit.text[max(0, start - width * 2):start].split())[-width:]
-            right = " ".join(hit.text[end:end + width * 2].split())[:width]
+            left = _clip(" ".join(hit.text[max(0, start - width * 2):start].split()), width, end=True)
+            right = _clip(" ".join(hit.text[end:end + width * 2].split()), width, end=False)
             yield KwicLine(hit, hit.start + start, hit.start + end, left, " ".join(hit.text[start:end].split()), right)
+
+
+def _clip(text: str, width: int, *, end: bool) -> str:
+    """The ``width`` characters of ``text`` next to the match (its end, for left context), cut at a
+    word boundary when a word would be cut in two."""
+    if len(text) <= width:
+        return text
+    if end:
+        clipped = text[-width:]
+        return clipped.split(" ", 1)[1] if " " in clipped and not text[-width - 1].isspace() else clipped
+    clipped = text[:width]
+    return clipped.rsplit(" ", 1)[0] if " " in clipped and not text[width].isspace() else clipped
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def _megabytes(size: int) -> str:
 def _named_by(usage: ModelUsage) -> str:
     parts = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in
              ((usage.suggestions, "suggestion"), (usage.decisions, "decision"), (usage.runs, "run")) if n]
-    return ", ".join(parts)
+    return " and ".join(parts) if len(parts) < 3 else f"{parts[0]}, {parts[1]} and {parts[2]}"
 
 
 def delete_models(store: Store, model_ids: Sequence[int], *, keep_record: bool = False,

@@ -7,7 +7,8 @@ Only this package imports click; every command goes through ``Project``. One mod
 
 from __future__ import annotations
 
-from qualkit.cli import codebooks, corpus, outputs, proposing, review  # noqa: F401 - they register commands
+# they register commands (memos, search and tidy: issue #20 — memos, search and query, models/backup/vacuum)
+from qualkit.cli import codebooks, corpus, memos, outputs, proposing, review, search, tidy  # noqa: F401
 from qualkit.cli.base import cli
 
 __all__ = ["cli", "main"]
