@@ -383,6 +383,18 @@ def _derived_decisions(store: Store, groups: Sequence[tuple[int, list[int]]]
     return derived
 
 
+def where_it_went(key: str, history: Sequence[CodeChange]) -> str:
+    """" (it was renamed to 'x' in codebook version 3)" for a key a change took away, else ''."""
+    found = _successor(key, history)
+    if found is None:
+        return ""
+    successor, change = found
+    done = "merged into" if change.kind is ChangeKind.MERGE else "moved to" if change.kind is ChangeKind.MOVE \
+        else "renamed to"
+    later = f", now {successor!r}" if successor != change.new_key else ""
+    return f" (it was {done} {change.new_key!r} in codebook version {change.codebook_id}{later})"
+
+
 # -- models follow -----------------------------------------------------------------------------------
 
 

@@ -190,9 +190,11 @@ class Project:
         _, codebook = self.codebook()
         for code in codes:
             if code not in codebook.keys:
+                from qualkit.codechanges import where_it_went
+
+                hint = where_it_went(code, self.store.code_changes.log()) or did_you_mean(code, codebook.keys)
                 raise NotFoundError(
-                    f"no code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codebook.keys)}; "
-                    "`qualkit codebook show` lists them"
+                    f"no code {code!r} in codebook {codebook.name!r}{hint}; `qualkit codebook show` lists them"
                 )
         return tuple(codes)
 
@@ -665,6 +667,7 @@ class Project:
         decisions, memos and models follow."""
         from qualkit.codechanges import plan_rename
 
+        self._check_codes([old])
         return self._change_codes(f"codebook rename {old} {new}", lambda codebook: plan_rename(codebook, old, new))
 
     def merge_codes(self, codes: Sequence[str], into: str) -> ChangeReport:
@@ -672,6 +675,7 @@ class Project:
         suggestions that become the same are merged and every decision kept."""
         from qualkit.codechanges import plan_merge
 
+        self._check_codes([*codes, into])
         return self._change_codes(f"codebook merge {' '.join(codes)} into {into}",
                                   lambda codebook: plan_merge(codebook, codes, into))
 
@@ -680,6 +684,7 @@ class Project:
         version; its key becomes PARENT.LAST and its work follows."""
         from qualkit.codechanges import plan_move
 
+        self._check_codes([code, *([under] if under else [])])
         where = f"--under {under}" if under else "--top"
         return self._change_codes(f"codebook move {code} {where}", lambda codebook: plan_move(codebook, code, under))
 

@@ -76,6 +76,7 @@ def codebook_load(ctx: click.Context, file: str) -> None:
     """
     with open_project(ctx) as project:
         loaded = project.load_codebook(file)
+        latest = project.codebook_versions()[-1].id
     for warning in loaded.warnings:
         click.echo(f"warning: {warning}", err=True)
     if loaded.created:
@@ -84,7 +85,8 @@ def codebook_load(ctx: click.Context, file: str) -> None:
         for change in loaded.changes:
             click.echo(f"  {change_line(change)}")
     else:
-        click.echo(f"Already loaded: same content as codebook version {loaded.id}; nothing changed.")
+        older = f", an older version (the current one is {latest})" if latest != loaded.id else ""
+        click.echo(f"Already loaded: same content as codebook version {loaded.id}{older}; nothing changed.")
 
 
 @codebook.command("show")
