@@ -5,7 +5,7 @@ Like NVivo's coding queries and MAXQDA's complex coding queries, on the codings 
 
 * ``A --and B --within 2``: codings of A with a coding of B no more than 2 segments away in the
   same document (0, the default: on the same segment); several ``--and`` codes must all be there;
-* ``A --not B``: codings of A with no coding of B within the window;
+* ``A --not B``: codings of A with no coding of B within the window (and not themselves of B);
 * both together; a code may be a theme (everything under it counts).
 
 Each hit is the coding of A, with the codings that made it match (its partners).
@@ -59,8 +59,8 @@ def run_query(codings: Iterable[Coding], query: CodingQuery) -> list[QueryHit]:
 
     hits = []
     for anchor in codings:
-        if not is_under(anchor.code, [query.code]):
-            continue
+        if not is_under(anchor.code, [query.code]) or is_under(anchor.code, list(query.none_of)):
+            continue  # a coding of B is not "A but not B", even when B is under A
         others = around(anchor)
         partners: list[Coding] = []
         missing = False

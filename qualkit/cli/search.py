@@ -156,7 +156,7 @@ def query(ctx: click.Context, code: str, all_of: tuple[str, ...], none_of: tuple
     else:
         emit(rows, fmt, widths={"text": 60, "with": 30, "document": 28})
     counted = ""
-    if by:
+    if by and rows:
         counts: dict[str, int] = {}
         for row in rows:
             value = "(none)" if row[by] is None else str(row[by])
