@@ -17,6 +17,7 @@ folding, for keyword-in-context lines.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,13 +84,19 @@ class Query:
 
 def fold(text: str) -> str:
     """Lower case without accents, one character for one character (so offsets stay those of ``text``)."""
-    out = []
-    for char in text:
-        base = unicodedata.normalize("NFKD", char)
-        base = "".join(c for c in base if not unicodedata.combining(c)) or char
-        lowered = base[0].lower()
-        out.append(lowered if len(lowered) == 1 else base[0])
-    return "".join(out)
+    if text.isascii():
+        return text.lower()
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer (İ): one at a time
+        return "".join(map(_fold_char, text))
+    return lowered.translate({ord(char): _fold_char(char) for char in set(lowered) if not char.isascii()})
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)) or char
+    lowered = base[0].lower()
+    return lowered if len(lowered) == 1 else base[0]
 
 
 def _term(text: str, *, prefix: bool) -> Term | None:
@@ -137,10 +144,12 @@ def parse_query(text: str) -> Query:
     return Query(tuple(tuple(group) for group in groups), tuple(excluded))
 
 
-def find_matches(text: str, terms: Sequence[Term]) -> tuple[tuple[int, int], ...]:
-    """Where any of ``terms`` occurs in ``text`` (offsets into it), in order, overlaps merged."""
+def find_matches(text: str, terms: Sequence[Term] | Sequence[re.Pattern[str]]) -> tuple[tuple[int, int], ...]:
+    """Where any of ``terms`` (or their compiled patterns) occurs in ``text`` (offsets into it), in order,
+    overlaps merged."""
     folded = fold(text)
-    spans = sorted(m.span() for term in terms for m in re.finditer(term.pattern(), folded))
+    patterns = [term if isinstance(term, re.Pattern) else re.compile(term.pattern()) for term in terms]
+    spans = sorted(m.span() for pattern in patterns for m in pattern.finditer(folded))
     merged: list[list[int]] = []
     for start, end in spans:
         if merged and start < merged[-1][1]:
@@ -159,7 +168,8 @@ def search(store: Store, query: Query, *, document_ids: Iterable[int] | None = N
         found = [segment_id for segment_id in found if segment_id in segment_ids]
     if limit is not None:
         found = found[:limit]
-    return [replace(hit, matches=find_matches(hit.text, query.terms)) for hit in store.search.hits(found)]
+    patterns = [re.compile(term.pattern()) for term in query.terms]
+    return [replace(hit, matches=find_matches(hit.text, patterns)) for hit in store.search.hits(found)]
 
 
 def coded_segments(store: Store, *, codes: Sequence[str] | None, statuses: Sequence[Status] | None,

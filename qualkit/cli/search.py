@@ -107,7 +107,9 @@ def search(ctx: click.Context, query: str, codes: tuple[str, ...], statuses: tup
     else:
         emit(rows, fmt)
     documents_hit = len({hit.document for hit in hits})
-    summary(f"{len(rows)} match(es) in {len(hits)} segment(s) of {documents_hit} document(s).", fmt)
+    more = f" (stopped at --limit {limit}; there may be more)" if limit and len(hits) >= limit else ""
+    summary(f"{len(rows)} match(es) in {min(len(hits), limit or len(hits))} segment(s) of {documents_hit} "
+            f"document(s){more}.", fmt)
     if made is not None:
         summary(
             f"Made {made.new} new suggestion(s) of {made.code} (source search) for review; {made.already} segment(s) "
