@@ -172,6 +172,23 @@ def _data(codebook: Codebook) -> dict[str, Any]:
     return data
 
 
+def mentions(codebook: Codebook, keys: Iterable[str]) -> list[str]:
+    """Warnings for codes whose wording names a key a change takes away ("(use culture.trust)"): the
+    text is the researcher's, so it is pointed out, not rewritten."""
+    import re
+
+    found = []
+    for key in keys:
+        pattern = re.compile(rf"(?<![\w.]){re.escape(key)}(?![\w])")
+        for code in codebook.codes:
+            fields = [name for name, texts in (("definition", [code.definition]), ("include", code.include),
+                                               ("exclude", code.exclude), ("examples", code.examples))
+                      if any(pattern.search(text) for text in texts)]
+            if fields:
+                found.append(f"code {code.key!r} mentions {key!r} in its {' and '.join(fields)}; update the wording")
+    return found
+
+
 def edited_codebook(data: Mapping[str, Any], *, version: int, path: str, what: str) -> Codebook:
     """The new version's codebook from edited data: written as YAML (declaring ``version``) and parsed
     again, so it is checked like any codebook file."""

@@ -692,13 +692,14 @@ class Project:
                       plan: Callable[[Codebook], tuple[dict[str, Any], list[PlannedChange]]]) -> ChangeReport:
         from dataclasses import replace
 
-        from qualkit.codechanges import apply_changes, edited_codebook
+        from qualkit.codechanges import apply_changes, edited_codebook, mentions
 
         _, codebook = self.codebook()
         data, changes = plan(codebook)
         version = (self.store.codebooks.latest_id() or 0) + 1
         new = edited_codebook(data, version=version, path=f"qualkit {what}", what=what)
-        report = apply_changes(self.store, new, changes, via="command")
+        gone = [old for change in changes for old in change.old_keys if old not in new.keys]
+        report = apply_changes(self.store, new, changes, via="command", warnings=mentions(new, gone))
         return replace(report, codebook=replace(report.codebook, version=report.codebook_id))
 
     # memos

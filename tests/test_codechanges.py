@@ -78,6 +78,14 @@ def test_codechanges_rename_command_writes_a_version_with_history(coded):
     assert statuses(coded, "alice")["culture.relational_trust"] == "accepted"
 
 
+def test_codechanges_rename_points_out_wording_that_names_the_old_key(coded, tmp_path):
+    wording = "        definition: ECF.\n        exclude: [trust in mentors (use culture.trust)]\n"
+    path = edited(tmp_path, "        definition: ECF.\n", wording)
+    coded.load_codebook(path)
+    report = coded.rename_code("culture.trust", "culture.relational_trust")
+    assert report.warnings == ("code 'offer.ecte' mentions 'culture.trust' in its exclude; update the wording",)
+
+
 def test_codechanges_rename_a_theme_renames_the_codes_keyed_under_it(coded):
     report = coded.rename_code("culture", "school_culture")
     assert {(c.old_keys, c.new_key) for c in report.changes} == {

@@ -184,6 +184,8 @@ def change_line(change: CodeChange) -> str:
 
 
 def _report(report: ChangeReport) -> None:
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not report.created:
         click.echo(f"Nothing changed: the result is codebook version {report.codebook_id}, already stored.")
         return
