@@ -2,6 +2,10 @@
 
 Every error names the file, the line and the code key, and suggests the near spelling.
 All problems in a file are reported together, so a researcher fixes them in one pass.
+
+A codebook may come from anyone, so its size is bounded before any work is done on it: the
+file, the number of codes and patterns, the length of a pattern and the depth of the code tree
+(the ``MAX_*`` constants; the bundled codebook uses a small fraction of each).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from qualkit.errors import CodebookError, YamlSourceError, did_you_mean
 from qualkit.yamlsource import KeyPath, YamlSource, load_yaml
@@ -27,6 +32,14 @@ CODE_FIELDS = {
 TOC_FIELDS = {"stages", "links"}
 LINK_FIELDS = {"from", "to", "label", "moderates"}
 PATTERN_KINDS = {"tokens", "regex", "lemma", "phrase"}
+
+MAX_CODEBOOK_BYTES = 5_000_000
+MAX_CODES = 2_000
+MAX_CODE_DEPTH = 10  # theme > code > sub-code ...: levels of children
+MAX_PATTERNS_PER_CODE = 1_000  # in each of patterns and exclude_patterns
+MAX_PATTERNS = 50_000  # in the whole codebook
+MAX_PATTERN_LENGTH = 1_000  # characters of a phrase, regex or lemma
+MAX_PATTERN_TOKENS = 50  # token dicts in a {tokens: [...]} pattern
 
 
 @dataclass(frozen=True)
@@ -137,6 +150,7 @@ class _Problems:
         self.path, self.source = path, source
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self.pattern_count = 0
 
     def _format(self, where: KeyPath, key: str | None, message: str) -> str:
         line = self.source.line(where)
@@ -157,6 +171,15 @@ def load_codebook(path: str | Path, *, compile_patterns: bool = True) -> tuple[C
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # reading it says what is wrong
+    if size > MAX_CODEBOOK_BYTES:
+        raise CodebookError(
+            f"{path}: the codebook file is {size:,} bytes, more than the {MAX_CODEBOOK_BYTES:,} a codebook "
+            "may be; is it the right file?"
+        )
+    try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CodebookError(f"{path}: no such codebook file") from None
@@ -168,6 +191,11 @@ def load_codebook(path: str | Path, *, compile_patterns: bool = True) -> tuple[C
 
 
 def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: bool = True) -> tuple[Codebook, list[str]]:
+    if len(text) > MAX_CODEBOOK_BYTES:
+        raise CodebookError(
+            f"{path}: the codebook is {len(text):,} characters, more than the {MAX_CODEBOOK_BYTES:,} a "
+            "codebook may be; is it the right file?"
+        )
     try:
         source = load_yaml(text)
     except YamlSourceError as exc:
@@ -188,6 +216,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
     if not isinstance(raw_codes, list):
         problems.error(("codes",), None, "'codes' must be a list of codes")
         raw_codes = []
+    _check_tree_size(problems, raw_codes)
     for index, raw in enumerate(raw_codes):
         _read_code(problems, raw, ("codes", index), None, None, codes, first_line, stages)
     keys = [code.key for code in codes]
@@ -199,9 +228,10 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
             )
     links = _read_toc(problems, data.get("toc"), keys)
     if compile_patterns and not problems.errors:
+        from qualkit.suggest.bounded_regex import FALLBACK_TIME_BUDGET
         from qualkit.suggest.patterns import check_patterns
 
-        failed, slow = check_patterns(codes, nlp_name=data.get("nlp"))
+        failed, slow, fallback = check_patterns(codes, nlp_name=data.get("nlp"))
         for key, spec, message in failed:
             problems.errors.append(f"{path}:{spec.line}: code {key!r}: {message}")
         for key, spec in slow:
@@ -209,6 +239,13 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
                 f"{path}:{spec.line}: code {key!r}: pattern {spec.label} uses predicates spaCy checks "
                 "token by token in Python; it works, but slows coding (IN lists, OP '?' and "
                 "'^prefix' REGEXes are fast)"
+            )
+        for key, spec, why in fallback:
+            problems.warnings.append(
+                f"{path}:{spec.line}: code {key!r}: regex {spec.value!r} needs {why}, which the "
+                f"linear-time engine (RE2) cannot run; it runs on a backtracking engine with "
+                f"{FALLBACK_TIME_BUDGET:g} s per segment, and a segment that takes longer stops `qualkit "
+                "code` with an error naming it"
             )
     _shared_patterns(problems, codes)
     _check_history(problems, codes)
@@ -227,6 +264,29 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
         nlp=data.get("nlp"),
     )
     return codebook, problems.warnings
+
+
+def _check_tree_size(problems: _Problems, raw_codes: list) -> None:
+    """Refuse, before reading any code, a tree with too many codes or too many levels."""
+    count = 0
+    pending: list[tuple[Any, KeyPath, int]] = [(raw, ("codes", index), 1) for index, raw in enumerate(raw_codes)]
+    while pending:
+        raw, where, depth = pending.pop()
+        count += 1
+        if count > MAX_CODES:
+            raise CodebookError(
+                f"{problems.path}: more than {MAX_CODES:,} codes; a codebook may hold at most {MAX_CODES:,} "
+                "(split it, or group codes under fewer themes)"
+            )
+        children = raw.get("children") if isinstance(raw, dict) else None
+        if isinstance(children, list) and children:
+            if depth >= MAX_CODE_DEPTH:
+                line = problems.source.line((*where, "children"))
+                raise CodebookError(
+                    f"{problems.path}:{line}: codes nested more than {MAX_CODE_DEPTH} levels deep; "
+                    "flatten the code tree"
+                )
+            pending += [(child, (*where, "children", index), depth + 1) for index, child in enumerate(children)]
 
 
 def _unknown_fields(problems: _Problems, raw: dict, where: KeyPath, key: str | None, allowed: set, what: str) -> None:
@@ -374,9 +434,26 @@ def _patterns(problems: _Problems, raw: dict, field: str, where: KeyPath, key: s
     if not isinstance(value, list):
         problems.error((*where, field), key, f"{field!r} must be a list")
         return ()
+    if len(value) > MAX_PATTERNS_PER_CODE:
+        problems.error(
+            (*where, field), key,
+            f"{len(value):,} {field}; a code may have at most {MAX_PATTERNS_PER_CODE:,} (use wildcards, "
+            "IN lists or a classifier for long word lists)",
+        )
+        return ()
+    problems.pattern_count += len(value)
+    if problems.pattern_count > MAX_PATTERNS:
+        raise CodebookError(
+            f"{problems.path}:{problems.source.line((*where, field))}: more than {MAX_PATTERNS:,} patterns in the "
+            f"codebook; a codebook may hold at most {MAX_PATTERNS:,}"
+        )
     specs = []
     for index, item in enumerate(value):
         line = problems.source.line((*where, field, index))
+        too_long = _too_long(item)
+        if too_long:
+            problems.error((*where, field, index), key, too_long)
+            continue
         if isinstance(item, (str, int, float)) and not isinstance(item, bool):
             phrase = " ".join(str(item).split())
             if not phrase or phrase == "*":
@@ -393,6 +470,19 @@ def _patterns(problems: _Problems, raw: dict, field: str, where: KeyPath, key: s
                 f"{{tokens: [...]}}, {{regex: '...'}}, {{lemma: word}}, {{phrase: '...'}}",
             )
     return tuple(specs)
+
+
+def _too_long(item: object) -> str | None:
+    """Why a pattern is too big to accept, or None."""
+    value = next(iter(item.values())) if isinstance(item, dict) and len(item) == 1 else item
+    if isinstance(value, str) and len(value) > MAX_PATTERN_LENGTH:
+        return (
+            f"a pattern of {len(value):,} characters (at most {MAX_PATTERN_LENGTH:,}): {value[:40]!r}...; "
+            "split it into shorter patterns"
+        )
+    if isinstance(item, dict) and isinstance(item.get("tokens"), list) and len(item["tokens"]) > MAX_PATTERN_TOKENS:
+        return f"a token pattern of {len(item['tokens']):,} tokens (at most {MAX_PATTERN_TOKENS})"
+    return None
 
 
 def _read_toc(problems: _Problems, toc, keys: list[str]) -> list[Link]:

@@ -65,6 +65,15 @@ class CodeCount:
 
 
 @dataclass(frozen=True)
+class CodingFailure:
+    """A segment a run could not code (the others were coded), and why."""
+
+    document: str
+    segment: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class CodeReport:
     """What one `code` run did."""
 
@@ -88,6 +97,7 @@ class CodeReport:
     parquet: str | None = None  # the folder the suggestions went to instead of the project
     partitions_written: int = 0
     partitions_skipped: int = 0  # already in the folder from an interrupted run
+    failures: tuple[CodingFailure, ...] = ()  # segments that could not be coded; the rest were
 
     @property
     def found(self) -> int:
@@ -108,8 +118,10 @@ class _Tally:
     skipped: int = 0
     without: int = 0
     model_found: int = 0
+    failures: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, result: PageResult, new: Mapping[str, int]) -> None:
+        self.failures += result.failures
         self.looked += result.looked
         self.skipped += result.skipped
         self.without += result.without
@@ -123,7 +135,7 @@ class _Tally:
         return {
             "segments": self.looked, "context_segments": self.skipped, "segments_without": self.without,
             "suggestions": sum(self.found.values()), "new": sum(self.new.values()),
-            "model_suggestions": self.model_found,
+            "model_suggestions": self.model_found, "failed_segments": len(self.failures),
         }
 
 
@@ -243,7 +255,18 @@ def run_code(
         refused_codes=tuple(suggester.refused) if suggester else (), resumed_from=killed.id if killed else None,
         workers=engine.workers, engine=options.engine, ran_on=engine.description,
         parquet=str(parquet.folder) if parquet else None, partitions_written=parquet.written if parquet else 0,
-        partitions_skipped=parquet.skipped if parquet else 0,
+        partitions_skipped=parquet.skipped if parquet else 0, failures=_failures(store, tally.failures),
+    )
+
+
+def _failures(store: Store, failures: Sequence[tuple[int, str]]) -> tuple[CodingFailure, ...]:
+    if not failures:
+        return ()
+    names = {d.id: d.name for d in store.documents.infos()}
+    segments = store.documents.segments_by_id([segment_id for segment_id, _ in failures])
+    return tuple(
+        CodingFailure(names[segments[segment_id].document_id], segments[segment_id].ordinal, reason)
+        for segment_id, reason in failures
     )
 
 

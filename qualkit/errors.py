@@ -12,6 +12,7 @@ The hierarchy::
     ├── CasesError                  a cases file is malformed
     ├── CodebookError               a codebook is invalid (file, line and key in the message)
     │   ├── YamlSourceError         the file is not valid (or not safe) YAML
+    │   ├── PatternTimeoutError     a backtracking regex ran past its time budget on one text
     │   └── CodeChangeError         a rename, merge or move of codes cannot be made as asked
     ├── ReviewError                 a review action or review file cannot be carried out as asked
     ├── ModelError                  a model cannot be trained, stored or loaded as asked
@@ -20,6 +21,8 @@ The hierarchy::
     ├── AgreementError              judgements that cannot be compared
     ├── AnalysisError               an analysis or report cannot be computed as asked
     ├── ExportError                 an output file cannot be written as asked
+    ├── PseudonymisationError       a pseudonym key or key file is invalid, or an output cannot be checked
+    │   └── PseudonymLeakError      a key entry still appears in an output that should be pseudonymised
     ├── MemoError                   a memo cannot be written as asked (no text, two texts, bad target)
     ├── SearchError                 a search query cannot be run (empty, or only operators)
     └── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
@@ -47,7 +50,10 @@ __all__ = [
     "MemoError",
     "ModelError",
     "NotFoundError",
+    "PatternTimeoutError",
     "ProjectError",
+    "PseudonymLeakError",
+    "PseudonymisationError",
     "QualkitError",
     "QualkitWarning",
     "RefiError",
@@ -97,6 +103,21 @@ class YamlSourceError(CodebookError):
         self.line = line
 
 
+class PatternTimeoutError(CodebookError):
+    """A codebook regex that RE2 cannot run took longer than its time budget on one text."""
+
+    def __init__(self, reason: str, *, pattern: str, code: str | None = None, segment: str | None = None):
+        where = ", ".join(part for part in (f"code {code!r}" if code else "", segment or "") if part)
+        super().__init__(f"{where}: {reason}" if where else reason)
+        self.reason, self.pattern, self.code, self.segment = reason, pattern, code, segment
+
+    def naming(self, *, code: str | None = None, segment: str | None = None) -> PatternTimeoutError:
+        """The same error, its message led by the code and the segment (e.g. "segment 12 of
+        'brookfield_leader.txt'") it happened on."""
+        return PatternTimeoutError(self.reason, pattern=self.pattern, code=code or self.code,
+                                   segment=segment or self.segment)
+
+
 class ReviewError(QualkitError):
     """A review action, or a review file, cannot be carried out as asked."""
 
@@ -123,6 +144,21 @@ class AnalysisError(QualkitError):
 
 class ExportError(QualkitError):
     """An output file cannot be written as asked (format, folder, size)."""
+
+
+class PseudonymisationError(QualkitError):
+    """A pseudonym key or key file is invalid, or an output cannot be pseudonymised or checked."""
+
+
+class PseudonymLeakError(PseudonymisationError):
+    """A name from the pseudonym key still appears in an output meant to be pseudonymised.
+
+    ``leaks`` lists every place found, so a caller can show or log them all.
+    """
+
+    def __init__(self, message: str, leaks: tuple = ()):
+        super().__init__(message)
+        self.leaks = leaks
 
 
 class RefiError(QualkitError):

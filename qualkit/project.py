@@ -212,8 +212,8 @@ class Project:
     def ingest(
         self, paths: Sequence[str | os.PathLike], *, kind: str = "auto", unit: Unit | str | None = None,
         case: str | None = None, cases_file: str | os.PathLike | None = None, strict: bool = False,
-        pdf_text: bool = False, id_column: str | None = None, text_column: str | None = None,
-        on_progress: Progress | None = None,
+        pdf_text: bool = False, id_column: str | None = None, text_columns: Sequence[str] = (),
+        text_column: str | None = None, on_progress: Progress | None = None,
     ) -> IngestReport:
         """Read files and folders into documents and segments (see :mod:`qualkit.ingest.run`)."""
         from qualkit.ingest import KINDS, ReadOptions
@@ -221,7 +221,8 @@ class Project:
 
         if kind not in KINDS:
             raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
-        options = ReadOptions(kind=kind, pdf_text=pdf_text, id_column=id_column, text_column=text_column)
+        options = ReadOptions(kind=kind, pdf_text=pdf_text, id_column=id_column,
+                              text_columns=(*text_columns, *((text_column,) if text_column else ())))
         return ingest(self.store, paths, options=options, unit=Unit(unit) if unit else None, case=case,
                       cases_file=cases_file, strict=strict, on_progress=on_progress)
 

@@ -1,8 +1,14 @@
 """Safe YAML loading that remembers where every value came from.
 
 ``yaml.safe_load`` constructs only plain data (no arbitrary objects) but forgets line numbers
-and silently keeps the last of two duplicate keys. Here the same text is also composed into
-nodes so every value's line is known and duplicate keys are an error.
+and silently keeps the last of two duplicate keys. Here the text is composed into nodes, so
+every value's line is known and duplicate keys are an error, and the nodes into data.
+
+Anchors and aliases (``&name`` / ``*name``) are refused before anything is composed: a few
+hundred bytes of nested aliases expand into gigabytes ("billion laughs"), and an alias inside
+its own anchor makes a cycle. So is nesting deeper than :data:`MAX_DEPTH`, which would
+otherwise end in a RecursionError. Both checks read the parser's event stream, which is linear
+in the text.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import yaml
 from qualkit.errors import YamlSourceError
 
 KeyPath = tuple  # a path into the data: ("codes", 0, "children", 2, "definition")
+MAX_DEPTH = 40  # mappings and lists inside each other; a codebook needs about a dozen
 
 
 @dataclass(frozen=True)
@@ -32,16 +39,22 @@ class YamlSource:
         return self.lines.get((), None)
 
 
-def load_yaml(text: str) -> YamlSource:
+def load_yaml(text: str, *, what: str = "a codebook") -> YamlSource:
+    """Parse ``text``; :class:`YamlSourceError` (with a line) if it is not valid or not safe YAML."""
     if "\t" in text:
         for number, line in enumerate(text.splitlines(), start=1):
             if "\t" in line[: len(line) - len(line.lstrip())]:
                 raise YamlSourceError("a tab in the indentation; YAML indents with spaces only", number)
     # libyaml's C loader when PyYAML has it: same safe constructors, many times faster
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)
+        _check_events(text, loader_class, what=what)
+        loader = loader_class(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
@@ -54,6 +67,26 @@ def load_yaml(text: str) -> YamlSource:
     if node is not None:
         _walk(node, (), lines)
     return YamlSource(data=data, lines=lines)
+
+
+def _check_events(text: str, loader_class, *, what: str) -> None:
+    """Refuse anchors, aliases and deep nesting, reading events only (nothing is expanded)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader_class):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise YamlSourceError(
+                f"YAML anchors and aliases (&/*) are not allowed in {what}; repeat the text instead",
+                event.start_mark.line + 1 if event.start_mark else None,
+            )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlSourceError(
+                    f"lists and mappings nested more than {MAX_DEPTH} levels deep; flatten the file",
+                    event.start_mark.line + 1 if event.start_mark else None,
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:

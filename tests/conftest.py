@@ -103,3 +103,58 @@ a1b2c3d4-0005
 00:01:15.000 --> 00:01:19.000
 <v Sarah Wilson>Mostly well, though time is tight.</v>
 """
+
+
+def write_odt(path: Path, paragraphs: list[str], *, table: list[list[str]] | None = None) -> Path:
+    """A real OpenDocument text file (as LibreOffice writes it): an optional table, then paragraphs."""
+    from odf import teletype
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    document = OpenDocumentText()
+    if table:
+        grid = Table(name="Details")
+        grid.addElement(TableColumn(numbercolumnsrepeated=len(table[0])))
+        for row in table:
+            cells = TableRow()
+            for value in row:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=value))
+                cells.addElement(cell)
+            grid.addElement(cells)
+        document.text.addElement(grid)
+    for paragraph in paragraphs:
+        element = P()
+        teletype.addTextToElement(element, paragraph)  # spaces and tabs as <text:s>, <text:tab>
+        document.text.addElement(element)
+    document.save(str(path))
+    return path
+
+
+def write_rtf(path: Path, paragraphs: list[str]) -> Path:
+    """An RTF file as WordPad writes it: a font table, one \\par per paragraph, non-ASCII escaped."""
+
+    def escape(text: str) -> str:
+        out = []
+        for char in text:
+            if char in "\\{}":
+                out.append("\\" + char)
+            elif ord(char) < 128:
+                out.append(char)
+            elif ord(char) < 256:
+                out.append(f"\\'{ord(char):02x}")
+            else:
+                out.append(f"\\u{ord(char)}?")
+        return "".join(out)
+
+    body = "".join(f"\\pard\\sa200\\sl276\\slmult1\\f0\\fs22\\lang9 {escape(p)}\\par\r\n" for p in paragraphs)
+    path.write_bytes(
+        (
+            "{\\rtf1\\ansi\\ansicpg1252\\deff0\\nouicompat\\deflang2057"
+            "{\\fonttbl{\\f0\\fnil\\fcharset0 Calibri;}}\r\n"
+            "{\\*\\generator Riched20 10.0.19041}\\viewkind4\\uc1 \r\n"
+            f"{body}}}\r\n"
+        ).encode("ascii")
+    )
+    return path

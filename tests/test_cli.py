@@ -60,7 +60,8 @@ def test_ingest_status_documents_segments(runner, db, folder, tmp_path):
     result = invoke(runner, db, "ingest", str(folder), "--cases", str(cases))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-2:] == [
-        "Ingested 2 document(s) (2 transcripts): 8 segments, 60 words. Already in the project: 0. Failed: 0.",
+        "Ingested 2 document(s) (2 transcripts): 8 segments, 60 words. Already in the project: 0. Skipped: 0. "
+        "Failed: 0.",
         "Assigned 2 document(s) to cases.",
     ]
     again = invoke(runner, db, "ingest", str(folder))
@@ -103,7 +104,7 @@ def test_segments_unknown_document_suggests(runner, db, folder):
         ("fake.docx", b"PK\x03\x04 not really", "not a valid Word (.docx) file"),
         ("latin.txt", b"\x81\x8d\x8f", "text is not valid UTF-8"),
         ("locked.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "password-protected"),
-        ("notes.odt", b"whatever", "unsupported format '.odt'"),
+        ("notes.xyz", b"whatever", "unsupported format '.xyz'"),
     ],
     ids=["empty", "corrupt-docx", "bad-encoding", "encrypted", "unsupported"],
 )
@@ -164,7 +165,7 @@ def test_every_command_has_help_with_an_example(runner, path):
 @pytest.mark.parametrize(
     ("commands", "heavy"),
     [
-        ([["--help"]], {"spacy", "sklearn", "pandas", "docx", "pypdf", "webvtt", "numpy"}),
+        ([["--help"]], {"spacy", "sklearn", "pandas", "docx", "pypdf", "odf", "striprtf", "numpy"}),
         # the Dask and Parquet options are there without the optional extra being imported
         ([["code", "--help"], ["import", "suggestions", "--help"]], {"dask", "distributed", "pyarrow", "pandas"}),
     ],

@@ -55,8 +55,8 @@ def test_hash_ignores_comments_and_layout_but_not_content():
          "cb.yaml:16: link refers to code 'culture.trsut', which is not defined (did you mean 'culture.trust'?)"),
         (("definition: Staff are trusted to use professional judgement.", "definition: ''"),
          "cb.yaml:9: code 'culture.trust': empty definition"),
-        (("patterns: [autonomy, trusted to]", "patterns: [{regex: '(a+)+b'}]"),
-         "cb.yaml:12: code 'culture.trust': regex '(a+)+b' repeats a group that itself repeats"),
+        (("patterns: [autonomy, trusted to]", "patterns: [{regex: '(?<=x)(a+)+b'}]"),
+         "cb.yaml:12: code 'culture.trust': regex '(?<=x)(a+)+b' repeats a group that itself repeats"),
         (("patterns: [autonomy, trusted to]", "patterns: [{regex: '(unclosed'}]"),
          "cb.yaml:12: code 'culture.trust': regex '(unclosed' does not compile"),
         (("patterns: [autonomy, trusted to]", "patterns: [{tokens: [{LOWRE: trust}]}]"),
@@ -167,4 +167,57 @@ def test_bundled_codebook_is_valid_and_complete():
         ("offer", "culture", None), ("offer", "teaching", None), ("culture", "teaching", None),
         ("teaching", "outcomes", None), ("decision", None, ("offer", "culture")),
     }
+    # every pattern runs on RE2 (its one former lookbehind became a regex plus exclude patterns)
     assert warnings == []
+
+
+def test_codebook_with_an_alias_is_refused_with_file_and_line():
+    text = GOOD.replace("definition: Staff are", "definition: &d Staff are")
+    with pytest.raises(CodebookError) as raised:
+        parse(text)
+    assert str(raised.value) == (
+        "cb.yaml:11: YAML anchors and aliases (&/*) are not allowed in a codebook; repeat the text instead"
+    )
+
+
+def _many_codes(count: int) -> str:
+    codes = "".join(f"  - key: c{n}\n    name: C{n}\n    definition: d\n" for n in range(count))
+    return f"name: Big\ncodes:\n{codes}"
+
+
+def _nested(depth: int) -> str:
+    lines, indent = ["name: Deep", "codes:"], "  "
+    for level in range(depth):
+        lines += [f"{indent}- key: k{level}", f"{indent}  name: K", f"{indent}  definition: d", f"{indent}  children:"]
+        indent += "    "
+    lines[-1] = lines[-1].replace("children:", "codable: true")
+    return "\n".join(lines) + "\n"
+
+
+def test_codebook_size_limits(tmp_path):
+    from qualkit import codebook as module
+
+    assert parse(_many_codes(module.MAX_CODES))[0].keys[-1] == f"c{module.MAX_CODES - 1}"
+    with pytest.raises(CodebookError, match=r"^cb\.yaml: more than 2,000 codes; a codebook may hold at most 2,000"):
+        parse(_many_codes(module.MAX_CODES + 1))
+
+    assert len(parse(_nested(module.MAX_CODE_DEPTH))[0].codes) == module.MAX_CODE_DEPTH
+    with pytest.raises(CodebookError, match=r"^cb\.yaml:\d+: codes nested more than 10 levels deep"):
+        parse(_nested(module.MAX_CODE_DEPTH + 1))
+
+    many = "[" + ", ".join(f"w{n}" for n in range(module.MAX_PATTERNS_PER_CODE + 1)) + "]"
+    with pytest.raises(CodebookError, match=r"cb\.yaml:12: code 'culture\.trust': 1,001 patterns; a code may have"):
+        parse(GOOD.replace("[autonomy, trusted to]", many))
+
+    long_phrase = "word " * 300
+    with pytest.raises(CodebookError, match=r"cb\.yaml:12: code 'culture\.trust': a pattern of 1,500 characters"):
+        parse_codebook(GOOD.replace("[autonomy, trusted to]", f"['{long_phrase}']"), path="cb.yaml",
+                       compile_patterns=False)
+    tokens = "{tokens: [" + ", ".join(["{LOWER: a}"] * 51) + "]}"
+    with pytest.raises(CodebookError, match=r"a token pattern of 51 tokens \(at most 50\)"):
+        parse(GOOD.replace("[autonomy, trusted to]", f"[{tokens}]"))
+
+    big = tmp_path / "big.yaml"
+    big.write_text(GOOD + "#" * module.MAX_CODEBOOK_BYTES)
+    with pytest.raises(CodebookError, match=r"big\.yaml: the codebook file is 5,000,\d+ bytes, more than the 5,0"):
+        load_codebook(big)

@@ -204,3 +204,24 @@ def test_interrupted_code_run_resumes_without_duplicates(project, tmp_path, monk
         fresh.ingest([folder])
         fresh.code(codebook_path=MINI)
         assert len(fresh.suggestions()) == len(rows) > partial
+
+
+def test_code_reports_a_segment_the_rules_cannot_read_and_codes_the_rest(project, tmp_path, runner):
+    """A backtracking regex out of time on one crafted turn stops nothing: that segment is named
+    in one error line, every other segment is coded, and the command exits 1."""
+    from qualkit.cli import cli
+
+    codebook = tmp_path / "slow.yaml"
+    codebook.write_text(MINI.read_text().replace(
+        "patterns: [NPQ, NPQs", 'patterns: [{regex: "(?<=z)(a|aa)+$"}, NPQ, NPQs'), encoding="utf-8")
+    transcript = tmp_path / "t.txt"
+    transcript.write_text(TRANSCRIPT + "\n\n[00:09:00] Headteacher: z" + "a" * 60 + "b\n", encoding="utf-8")
+    project.ingest([transcript])
+    project.load_codebook(codebook)
+    result = runner.invoke(cli, ["-p", str(project.path), "code"])
+    assert result.exit_code == 1
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: t.txt, segment 5: ")
+    assert "(?<=z)(a|aa)+$" in line
+    assert "; 1 segment(s) could not be coded (above). Run " in result.stdout
+    assert {(r["segment"], r["code"]) for r in project.suggestions()} >= {(1, "offer.npq"), (4, "culture.trust")}

@@ -8,8 +8,9 @@ import qualkit.errors as errors
 
 PUBLIC = {
     "AgreementError", "AnalysisError", "CasesError", "CodebookError", "DatabaseBusyError", "EngineError",
-    "ExportError", "IngestError", "ModelError", "NotFoundError", "ProjectError", "QualkitError", "QualkitWarning",
-    "RefiError", "RefiSafetyError", "RefiWarning", "ReviewError", "StagedSuggestionsError", "YamlSourceError",
+    "ExportError", "IngestError", "ModelError", "NotFoundError", "PatternTimeoutError", "ProjectError",
+    "PseudonymLeakError", "PseudonymisationError", "QualkitError", "QualkitWarning", "RefiError", "RefiSafetyError",
+    "RefiWarning", "ReviewError", "StagedSuggestionsError", "YamlSourceError",
     # issue #20
     "BackupError", "CodeChangeError", "MemoError", "SearchError",
 }

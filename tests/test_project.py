@@ -216,3 +216,20 @@ def test_killed_ingest_leaves_only_whole_documents(tmp_path):
         report = project.ingest([folder])
         assert len(report.added) + len(report.duplicates) == 400
         assert len(project.documents()) == 400
+
+
+def test_ingest_folder_with_its_cases_and_review_files(project, runner):
+    """The bundled corpus folder holds its cases.csv and decisions.csv: the cases file is applied,
+    the review file is left for `review import`, and neither is ingested as a survey."""
+    from qualkit.cli import cli
+    from tests.conftest import CORPUS
+
+    result = runner.invoke(cli, ["-p", str(project.path), "ingest", str(CORPUS)])
+    assert result.exit_code == 0, result.output
+    assert f"note: {CORPUS / 'cases.csv'}: a cases file" in result.stderr
+    assert f"note: {CORPUS / 'decisions.csv'}: a review file" in result.stderr
+    assert "`qualkit review import" in result.stderr
+    assert "Failed: 0." in result.stdout and "Assigned 18 document(s) to cases." in result.stdout
+    kinds = {d.kind.value for d in project.documents()}
+    assert kinds == {"transcript", "document"}  # no survey documents made from the side files
+    assert len(project.cases()) == 6

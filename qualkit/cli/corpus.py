@@ -29,7 +29,7 @@ def init(ctx: click.Context) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
     "--kind", type=click.Choice(["auto", "transcript", "document", "survey"]), default="auto",
-    show_default=True, help="What the files are; auto finds 'Speaker: text' transcripts.",
+    show_default=True, help="What the files are; auto finds transcripts (Name: text, Rev, Otter, Teams).",
 )
 @click.option(
     "--unit", type=click.Choice(["turn", "paragraph", "row", "sentence"]), default=None,
@@ -46,30 +46,40 @@ def init(ctx: click.Context) -> None:
     help="The .txt files were extracted from PDFs: repair ligatures, hyphens, page furniture.",
 )
 @click.option("--id-column", metavar="COLUMN", help="Survey files: the response id column.")
-@click.option("--text-column", metavar="COLUMN", help="Survey files: the response text column.")
+@click.option(
+    "--text-column", "text_columns", multiple=True, metavar="COLUMN",
+    help="Survey files: a column of answers; repeat it for several questions. A name, a unique start of one, "
+         "its number (3) or a pattern ('Q*').",
+)
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | None, case: str | None,
            cases_file: str | None, strict: bool, pdf_text: bool, id_column: str | None,
-           text_column: str | None) -> None:
+           text_columns: tuple[str, ...]) -> None:
     """Read transcripts, documents and surveys into the project. Folders are walked.
 
-    Formats: .txt .md .docx .pdf .vtt .srt (transcripts and documents),
-    .csv .xlsx (surveys: one response per row). Ingesting a file again is a no-op.
+    Formats: .txt .md .docx .odt .rtf .pdf .vtt .srt (transcripts and documents),
+    .csv .xlsx (surveys: one answer per row and question). Ingesting a file again is a no-op.
+    A cases file (header 'document,case,...') found in a folder is applied; a review file is
+    left for `qualkit review import`.
 
     \b
     Examples:
       qualkit ingest interviews/ policy/ --cases cases.csv
       qualkit ingest leader.docx --case "Brookfield Primary"
       qualkit ingest strategy.txt --kind document --pdf-text
-      qualkit ingest responses.xlsx --id-column id --text-column answer
+      qualkit ingest responses.xlsx --id-column id --text-column "Q1*" --text-column "Q2*"
     """
     with open_project(ctx) as project, ProgressBar("Ingesting") as progress:
         report = project.ingest(
             list(paths), kind=kind, unit=unit, case=case, cases_file=cases_file, strict=strict, pdf_text=pdf_text,
-            id_column=id_column, text_column=text_column, on_progress=progress,
+            id_column=id_column, text_columns=text_columns, on_progress=progress,
         )
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for skip in report.skipped:
+        click.echo(f"skipped {skip.path}: {skip.message}", err=True)
     for path, existing in report.duplicates:
         click.echo(f"skipped {path}: already ingested as {', '.join(existing)}", err=True)
     for path, reason in report.failures:
@@ -82,12 +92,14 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | No
     for document in report.added:
         kinds[document.kind.value] = kinds.get(document.kind.value, 0) + 1
     by_kind = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
+    reasons = ", ".join(f"{n} {reason}" for reason, n in report.skipped_by_reason().items())
     click.echo(
         f"Ingested {len(report.added)} document(s){f' ({by_kind})' if by_kind else ''}: "
         f"{sum(d.segments for d in report.added):,} segments, {sum(d.words for d in report.added):,} words. "
-        f"Already in the project: {len(report.duplicates)}. Failed: {len(report.failures)}."
+        f"Already in the project: {len(report.duplicates)}. "
+        f"Skipped: {len(report.skipped)}{f' ({reasons})' if reasons else ''}. Failed: {len(report.failures)}."
     )
-    if case or cases_file:
+    if case or report.cases_applied:
         click.echo(f"Assigned {report.cases_assigned} document(s) to cases.")
     if not report.ok:
         ctx.exit(1)

@@ -106,6 +106,8 @@ def code(ctx: click.Context, codebook_file: str | None, documents: tuple[str, ..
     else:
         click.echo(table(["code", "name", "segments", "new"], [[c.key, c.name, c.found, c.new] for c in report.counts],
                          {"name": 40}))
+    for failure in report.failures:
+        click.echo(f"error: {failure.document}, segment {failure.segment}: {failure.reason}", err=True)
     if report.refused_codes:
         click.echo(
             f"warning: the model ({report.model_version}) was trained under an older codebook version and "
@@ -127,8 +129,12 @@ def code(ctx: click.Context, codebook_file: str | None, documents: tuple[str, ..
         f"Coded {report.segments} segments{where} with codebook {report.codebook_name!r} "
         f"version {report.codebook_id} (hash {report.codebook_sha256[:12]}) using {sources}: "
         f"{found}; {report.segments_without} segments with none; "
-        f"{report.context_segments} interviewer turns skipped as context. Run {report.run_id}."
+        f"{report.context_segments} interviewer turns skipped as context"
+        + (f"; {len(report.failures)} segment(s) could not be coded (above)" if report.failures else "")
+        + f". Run {report.run_id}."
     )
+    if report.failures:
+        ctx.exit(1)
 
 
 @cli.command()

@@ -77,6 +77,7 @@ class PageResult:
     found: dict[str, int]  # code -> segments it was proposed for
     rule_rows: tuple[SuggestionRow, ...]
     model_rows: tuple[SuggestionRow, ...]
+    failures: tuple[tuple[int, str], ...] = ()  # (segment id, why) of segments that could not be coded
 
 
 def passages(setup: WorkerSetup, page: Iterable[Segment]) -> list[tuple[int, int, str]]:
@@ -140,8 +141,9 @@ class Suggesters:
         proposed: dict[int, set[str]] = {s.id: set() for s in data}
         rule_rows: list[SuggestionRow] = []
         model_rows: list[SuggestionRow] = []
+        failures: list[tuple[int, str]] = []
         if self.rules:
-            for segment, rows in self.rules.rows(data, batch_size=setup.batch_size):
+            for segment, rows in self.rules.rows(data, batch_size=setup.batch_size, failures=failures):
                 if rows:
                     rule_rows += rows
                     proposed[segment.id].update(row[1] for row in rows)
@@ -159,7 +161,7 @@ class Suggesters:
         return PageResult(
             page=(), skipped=0, looked=len(data),
             without=sum(1 for codes in proposed.values() if not codes), found=found,
-            rule_rows=tuple(rule_rows), model_rows=tuple(model_rows),
+            rule_rows=tuple(rule_rows), model_rows=tuple(model_rows), failures=tuple(failures),
         )
 
 

@@ -3,11 +3,19 @@
 XLSX files are for people: a frozen header row, filters on every column and readable widths.
 The file is written to a temporary name and moved into place, so a failed export never
 leaves half a file where the old one was.
+
+Participants' words reach spreadsheets here, so no cell may run as a formula (OWASP's
+CSV-injection guidance): in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading single quote, which spreadsheets read as "this is text"; in
+XLSX every text cell is stored as text, so ``=HYPERLINK(...)`` shows as the words the
+participant typed. Numbers stay numbers. Control characters XLSX cannot hold become a space
+(vertical tab, form feed) or U+FFFD.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -16,6 +24,28 @@ from qualkit.errors import ExportError
 SUFFIXES = (".csv", ".xlsx", ".parquet", ".json")
 MAX_WIDTH = 60
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 cannot hold
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, with a leading ``'``; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def restore_cell(value: object) -> object:
+    """Undo :func:`neutralise_cell`, for reading back a CSV qualkit wrote (e.g. a review sheet)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _xlsx_text(value: object) -> object:
+    if isinstance(value, str) and _XLSX_ILLEGAL.search(value):
+        return _XLSX_ILLEGAL.sub(lambda hit: " " if hit.group() in "\x0b\x0c" else "\ufffd", value)
+    return value
 
 
 def write_table(
@@ -75,13 +105,17 @@ def _write_chunks(rows: Iterable[dict], path: Path, *, suffix: str, columns, chu
             frame = pd.DataFrame(chunk, columns=columns)
             columns = columns or list(frame.columns)  # every chunk keeps the first chunk's columns
             if suffix == ".csv":
-                frame.to_csv(out, index=False, header=count == 0)
+                _text_columns(frame, neutralise_cell)
+                # CRLF, as RFC 4180 has it: a cell holding a bare CR is then quoted, not split
+                frame.to_csv(out, index=False, lineterminator="\r\n",
+                             header=[str(neutralise_cell(c)) for c in frame.columns] if count == 0 else False)
             else:
                 records = frame.to_json(orient="records", force_ascii=False)[1:-1]
                 out.write(("," if count else "") + "\n" + records)
             count += len(frame)
         if count == 0 and suffix == ".csv":
-            pd.DataFrame(columns=columns).to_csv(out, index=False)
+            pd.DataFrame(columns=[neutralise_cell(c) for c in columns or []]).to_csv(out, index=False,
+                                                                                    lineterminator="\r\n")
         if suffix == ".json":
             out.write("\n]\n")
     return count
@@ -98,13 +132,27 @@ def _chunks(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
         yield chunk
 
 
+def _text_columns(frame, convert) -> None:
+    """Apply ``convert`` to every value of the frame's text (or mixed) columns, in place."""
+    for index, dtype in enumerate(frame.dtypes):
+        if dtype.kind not in "biufcmM":  # not bool, number or time: str, object or pandas' string
+            frame.isetitem(index, frame.iloc[:, index].map(convert))
+
+
 def _write_xlsx(frame, path: Path, sheet: str, choices: dict[str, Sequence[str]]) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    frame = frame.copy()
+    _text_columns(frame, _xlsx_text)
+    frame.columns = [_xlsx_text(column) for column in frame.columns]
     with _excel_writer(path) as writer:
         frame.to_excel(writer, sheet_name=sheet, index=False)
         worksheet = writer.sheets[sheet]
+        for row in worksheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":  # openpyxl took text starting with "=" for a formula
+                    cell.data_type = "s"
         worksheet.freeze_panes = "A2"
         if len(frame.columns):
             worksheet.auto_filter.ref = worksheet.dimensions

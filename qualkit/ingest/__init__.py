@@ -13,15 +13,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from qualkit.errors import IngestError
 from qualkit.ingest.base import RawText, ReadOptions
 from qualkit.ingest.captions import read_captions
+from qualkit.ingest.discover import SURVEY_SUFFIXES, Discovery, SideFile, SkippedFile, SourceFile
+from qualkit.ingest.discover import discover as discover_files
 from qualkit.ingest.docx import read_docx
-from qualkit.ingest.layout import find_structure
+from qualkit.ingest.layout import read_structure
+from qualkit.ingest.odt import read_odt
 from qualkit.ingest.pdf import read_pdf
+from qualkit.ingest.rtf import read_rtf
 from qualkit.ingest.survey import read_survey
 from qualkit.ingest.text import read_text
 from qualkit.records import DocumentKind, ExtractedDocument
@@ -32,56 +35,29 @@ READERS: dict[str, Reader] = {
     ".txt": read_text,
     ".md": read_text,
     ".docx": read_docx,
+    ".odt": read_odt,
+    ".rtf": read_rtf,
     ".pdf": read_pdf,
     ".vtt": read_captions,
     ".srt": read_captions,
     ".csv": read_survey,
     ".xlsx": read_survey,
 }
-SURVEY_SUFFIXES = {".csv", ".xlsx"}
 KINDS = ("auto", "transcript", "document", "survey")
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
-__all__ = ["READERS", "KINDS", "SourceFile", "ReadOptions", "discover", "extract"]
+__all__ = [
+    "KINDS", "READERS", "Discovery", "ReadOptions", "SideFile", "SkippedFile", "SourceFile", "discover", "extract",
+]
 
 
-@dataclass(frozen=True)
-class SourceFile:
-    """A file to ingest and the document name it gets (its path below the folder given)."""
+def discover(paths: Iterable[str | Path]) -> Discovery:
+    """Files to ingest under ``paths`` (folders walked, sorted), and what is left out and why.
 
-    path: Path
-    name: str
-
-
-def discover(paths: Iterable[str | Path]) -> tuple[list[SourceFile], list[tuple[str, str]]]:
-    """Files to ingest under ``paths`` (folders walked, sorted), and (path, reason) problems.
-
-    Hidden files and, inside walked folders, files of unsupported formats are passed over;
-    a file named explicitly in an unsupported format is a problem.
+    See :mod:`qualkit.ingest.discover`: cases and review files come back apart, unreadable
+    files as skipped with a reason and a fix, hidden files are ignored quietly.
     """
-    files: list[SourceFile] = []
-    problems: list[tuple[str, str]] = []
-    supported = ", ".join(sorted(READERS))
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for found in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = found.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if found.suffix.lower() in READERS:
-                    files.append(SourceFile(found, relative.as_posix()))
-        elif path.is_file():
-            if path.suffix.lower() in READERS:
-                files.append(SourceFile(path, path.name))
-            else:
-                problems.append(
-                    (str(path), f"unsupported format {path.suffix or '(no suffix)'!r}; "
-                                f"qualkit reads {supported}")
-                )
-        else:
-            problems.append((str(path), "no such file or folder"))
-    return files, problems
+    return discover_files(paths, readable=READERS)
 
 
 def file_sha256(data: bytes) -> str:
@@ -120,13 +96,11 @@ def extract(source: SourceFile, data: bytes, options: ReadOptions) -> tuple[list
                     f"{source.path}: the {suffix} format decides the kind ({kind.value}); "
                     f"--kind {options.kind} does not apply"
                 )
+            metadata = raw.metadata
         else:
-            kind, blocks = find_structure(raw.text, options.kind)
-            if kind is DocumentKind.TRANSCRIPT and not blocks:
-                raise IngestError(
-                    f"{source.path}: no 'Speaker: text' lines found, so it has no turns; "
-                    "ingest it with --kind document, or label each turn 'Name: ...'"
-                )
+            structure = read_structure(raw.text, options.kind, source=str(source.path))
+            kind, blocks = structure.kind, structure.blocks
+            metadata = {**structure.metadata, **raw.metadata}
         if raw.name_suffix is not None:
             stem = source.name.rsplit(".", 1)[0]
             name = f"{stem}/{raw.name_suffix}"
@@ -142,7 +116,7 @@ def extract(source: SourceFile, data: bytes, options: ReadOptions) -> tuple[list
                 source_sha256=sha,
                 reader=reader.__module__.rsplit(".", 1)[-1],
                 attributes=raw.attributes,
-                metadata=raw.metadata,
+                metadata=metadata,
             )
         )
     return documents, warnings

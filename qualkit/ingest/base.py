@@ -14,7 +14,16 @@ class ReadOptions:
     kind: str = "auto"  # auto | transcript | document | survey
     pdf_text: bool = False  # plain text that was extracted from a PDF elsewhere: clean it up
     id_column: str | None = None
-    text_column: str | None = None
+    text_column: str | None = None  # one survey column, as before `text_columns`
+    # Survey columns with answers (`--text-column`, repeatable): names, unique prefixes,
+    # 1-based numbers or shell-style patterns ("Q*"). Used together with `text_column`.
+    text_columns: tuple[str, ...] = ()
+
+    @property
+    def text_column_specs(self) -> tuple[str, ...]:
+        """Every survey text column asked for, in order, each once."""
+        given = (*self.text_columns, *((self.text_column,) if self.text_column else ()))
+        return tuple(dict.fromkeys(given))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,14 @@ _RUNNING_HEAD = re.compile(r"^[^|]{1,80}\|\s*\d{1,4}\s*$|^\s*\d{1,4}\s*\|[^|]{1,
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I)
 
 
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+
+
+def page_has_words(page: str) -> bool:
+    """Whether a page's extracted text holds anything but page numbers ("3", "Page 3 of 9")."""
+    return any(_LETTERS.search(line) for line in page.splitlines() if not _PAGE_NUMBER.match(line))
+
+
 def clean_pdf_text(text: str) -> str:
     """Clean text extracted from a PDF elsewhere; form feeds, when present, separate pages."""
     pages = text.split("\f") if "\f" in text else [text]

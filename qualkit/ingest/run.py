@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit.errors import IngestError
+from qualkit.ingest.discover import SkippedFile
 from qualkit.records import DocumentKind, Unit
 from qualkit.store import utc_timestamp
 
@@ -41,13 +42,22 @@ class IngestReport:
     duplicates: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path, existing document names)
     failures: tuple[tuple[str, str], ...] = ()  # (path, reason)
     warnings: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()  # files found that qualkit cannot read (reason, fix)
+    notes: tuple[str, ...] = ()  # cases and review files found among the sources, and what was done
     cases_assigned: int = 0
     case_problems: tuple[str, ...] = ()
     rolled_back: bool = False  # --strict and something failed: nothing was written
+    cases_applied: str | None = None  # the cases file applied (given, or found in a folder)
 
     @property
     def ok(self) -> bool:
         return not (self.failures or self.case_problems)
+
+    def skipped_by_reason(self) -> dict[str, int]:
+        """How many files were skipped for each reason, most common first."""
+        from collections import Counter
+
+        return dict(Counter(skip.reason for skip in self.skipped).most_common())
 
 
 @dataclass
@@ -57,11 +67,14 @@ class _IngestState:
     failures: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # every document the files given map to
+    skipped: tuple[SkippedFile, ...] = ()
+    notes: list[str] = field(default_factory=list)
 
     def report(self, **extra: object) -> IngestReport:
         added = () if extra.get("rolled_back") else tuple(self.added)
         return IngestReport(added=added, duplicates=tuple(self.duplicates), failures=tuple(self.failures),
-                            warnings=tuple(self.warnings), **extra)  # type: ignore[arg-type]
+                            warnings=tuple(self.warnings), skipped=self.skipped, notes=tuple(self.notes),
+                            **extra)  # type: ignore[arg-type]
 
 
 class _StrictFailure(Exception):
@@ -80,9 +93,24 @@ def ingest(
     if cases_file:
         read_cases_file(Path(cases_file), [])  # a malformed cases file stops us before any write
     started = utc_timestamp()
-    files, problems = discover([Path(p) for p in paths])
-    state = _IngestState(failures=list(problems))
-    if strict and problems:
+    found = discover([Path(p) for p in paths])
+    files = list(found.files)
+    named = {str(Path(p)) for p in paths}  # a file named explicitly that cannot be read is a failure
+    state = _IngestState(
+        failures=[*found.problems, *((skip.path, skip.message) for skip in found.skipped if skip.path in named)],
+        skipped=tuple(skip for skip in found.skipped if skip.path not in named),
+    )
+    state.notes += [side.note for side in found.review_files]
+    if cases_file is None and len(found.cases_files) == 1:
+        cases_file = found.cases_files[0].path
+        read_cases_file(Path(cases_file), [])
+        state.notes.append(found.cases_files[0].note)
+    elif found.cases_files:
+        state.notes += [f"{side.path}: a cases file, not ingested" + (
+            f"; --cases {cases_file} was applied instead" if cases_file else "; name the one to apply with --cases"
+        ) for side in found.cases_files]
+    if strict and (found.problems or found.skipped):
+        state.failures += [(skip.path, skip.message) for skip in found.skipped]
         return state.report(rolled_back=True)
     cases_assigned, case_problems = 0, tuple[str, ...]()
     try:
@@ -97,17 +125,18 @@ def ingest(
                     raise _StrictFailure
     except _StrictFailure:
         return state.report(cases_assigned=0, case_problems=case_problems, rolled_back=True)
-    report = state.report(cases_assigned=cases_assigned, case_problems=case_problems)
+    report = state.report(cases_assigned=cases_assigned, case_problems=case_problems,
+                          cases_applied=str(cases_file) if cases_file else None)
     store.runs.record(
         command="ingest",
         parameters={
             "paths": [str(p) for p in paths], "kind": options.kind, "unit": unit and unit.value, "case": case,
             "cases_file": cases_file and str(cases_file), "strict": strict, "pdf_text": options.pdf_text,
-            "id_column": options.id_column, "text_column": options.text_column,
+            "id_column": options.id_column, "text_columns": list(options.text_column_specs),
         },
         counts={
             "added": len(report.added), "duplicates": len(report.duplicates), "failures": len(report.failures),
-            "cases_assigned": cases_assigned,
+            "skipped": len(report.skipped), "cases_assigned": cases_assigned,
         },
         started_at=started,
         finished_at=utc_timestamp(),

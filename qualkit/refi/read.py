@@ -185,15 +185,38 @@ def _parse_int(value: str | None) -> int | None:
         return int(number) if number.is_integer() else None
 
 
+class _NotText(Exception):
+    """A source file's bytes are not text qualkit would ingest; the message says why."""
+
+
 def _decode(data: bytes) -> tuple[str, str | None]:
-    """Text of a source file and, when it was not UTF-8, a note saying what it was read as."""
+    """Text of a source file and, when it was not UTF-8, a note saying what it was read as.
+
+    The rule is ``qualkit ingest``'s (:mod:`qualkit.ingest.encoding`): UTF-8 with or without BOM,
+    UTF-16 with a BOM, else Windows-1252 with a note; bytes that are none of these, or hold NUL
+    characters (UTF-16 without a BOM, binary files), raise :class:`_NotText`. Line breaks are
+    kept as they are: selection positions count them.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), "UTF-16"
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "Windows-1252 (it is not valid UTF-8)"
-    return (text[1:] if text.startswith("\ufeff") else text), None
+        try:
+            text, note = data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise _NotText("it is not valid UTF-16 although it starts with a UTF-16 byte-order mark") from None
+    elif b"\x00" in data:
+        raise _NotText("it holds NUL bytes (UTF-16 without a byte-order mark, or not text at all)")
+    else:
+        try:
+            text, note = data.decode("utf-8"), None
+        except UnicodeDecodeError as utf8_error:
+            try:
+                text, note = data.decode("cp1252"), "Windows-1252 (it is not valid UTF-8)"
+            except UnicodeDecodeError:
+                raise _NotText(
+                    f"it is neither UTF-8 (byte {utf8_error.start}) nor Windows-1252 text"
+                ) from None
+    if "\x00" in text:
+        raise _NotText("it holds NUL characters, which no text has")
+    return (text[1:] if text.startswith("\ufeff") else text), note
 
 
 # --- shared context: GUIDs, codes, warnings ------------------------------------------------------
@@ -498,11 +521,15 @@ class _ProjectReader:
         if not name:
             name = PurePosixPath((path_value or "").replace("\\", "/")).stem or "unnamed source"
         guid = self.context.define(_attr(outer, "guid"), "source", name)
-        text = self._load_text(element, name, path_value)
+        try:
+            text = self._load_text(element, name, path_value)
+        except _NotText as why:
+            self.warn(f"source {name!r} skipped: {why}")
+            return None
         if text is None:
             rich = _attr(element, "richTextPath")
-            why = f"only rich text ({rich!r}), which qualkit does not read" if rich else "no plain text"
-            self.warn(f"source {name!r} skipped: it has {why}")
+            missing = f"only rich text ({rich!r}), which qualkit does not read" if rich else "no plain text"
+            self.warn(f"source {name!r} skipped: it has {missing}")
             return None
         attributes = self._values(outer)  # recursive: a PDF's representation included
         source = _RawSource(
@@ -547,11 +574,15 @@ class _ProjectReader:
         return [ref for ref in refs if ref]
 
     def _load_text(self, element, name: str, path_value: str | None) -> str | None:
-        """The plain text of a TextSource/Note, read from the archive only (never from disk)."""
+        """The plain text of a TextSource/Note, read from the archive only (never from disk);
+        :class:`_NotText` if its file is not text."""
         if path_value and path_value.strip():
             member = self._locate(path_value.strip(), name)
             if member is not None:
-                text, encoding = _decode(self.archive.read(member))
+                try:
+                    text, encoding = _decode(self.archive.read(member))
+                except _NotText as why:
+                    raise _NotText(f"its text file {member!r} is not text: {why}; export it again as UTF-8") from None
                 if encoding:
                     self.warn(f"source {name!r} ({member}) is not UTF-8; read it as {encoding}")
                 return text
@@ -727,7 +758,11 @@ class _ProjectReader:
         for element in _children(notes_el, "Note"):
             name = _attr(element, "name") or "Note"
             guid = self.context.define(_attr(element, "guid"), "note", name)
-            text = self._load_text(element, name, _attr(element, "plainTextPath"))
+            try:
+                text = self._load_text(element, name, _attr(element, "plainTextPath"))
+            except _NotText as why:
+                self.warn(f"note {name!r} skipped: {why}")
+                continue
             if text is None:
                 self.warn(f"note {name!r} has no plain text; skipped it")
                 continue

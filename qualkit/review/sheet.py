@@ -73,7 +73,10 @@ def _read(path: Path):
         if suffix == ".xlsx":
             frame = pd.read_excel(path, dtype=str, sheet_name=0).fillna("")
         elif suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            from qualkit.export.tables import restore_cell
+
+            # cells qualkit neutralised on export ('=SUM..., a leading quote) read back as written
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False).map(restore_cell)
         else:
             raise ReviewError(f"{path}: review files are .xlsx or .csv")
     except FileNotFoundError:

@@ -6,8 +6,10 @@ Pattern language (see the codebook docs):
   (``NPQ`` does not fire inside ``NPQH``): one ``PhraseMatcher`` on ``LOWER`` holds them all.
 * ``"mentor*"`` / ``"professional develop*"`` — a word ending in ``*`` is a prefix wildcard.
 * ``{tokens: [...]}`` — a spaCy ``Matcher`` token pattern, validated by spaCy.
-* ``{regex: "..."}`` — a Python regex on the text, only where tokens cannot do it; refused
-  when it could backtrack catastrophically (a repeat inside a repeat).
+* ``{regex: "..."}`` — a Python regex on the text, only where tokens cannot do it. It runs on
+  RE2 (linear time) when RE2 can mean the same thing; lookaround and the like run on a
+  backtracking engine with a time budget per segment (see :mod:`qualkit.suggest.bounded_regex`),
+  and there a repeat inside a repeat is refused.
 * ``{lemma: word}`` — needs a pipeline with a lemmatizer (``nlp:`` in the codebook).
 
 Prefix wildcards are made cheap by giving every word that starts with a wildcard's prefix a
@@ -22,7 +24,8 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from qualkit.codebook import Code, PatternSpec
-from qualkit.errors import CodebookError
+from qualkit.errors import CodebookError, PatternTimeoutError
+from qualkit.suggest.bounded_regex import BoundedRegex, RegexEngine, compile_bounded, needs_fallback
 
 _PREFIX_MARK = "\u2063qk-prefix:"  # an invisible separator no real word starts with
 _TOKEN_ATTRS_NEEDING = {
@@ -70,7 +73,8 @@ def _lemma_message(nlp) -> str:
 
 
 def check_regex(pattern: str) -> str | None:
-    """Why a regex is refused, or None. Refuses what cannot compile and nested repeats."""
+    """Why a regex is refused, or None. Refuses what cannot compile, and nested repeats in
+    patterns that must run on the backtracking fallback (RE2 runs them in linear time)."""
     if not isinstance(pattern, str) or not pattern:
         return "a regex must be a non-empty string"
     if len(pattern) > MAX_REGEX_LENGTH:
@@ -83,11 +87,12 @@ def check_regex(pattern: str) -> str | None:
         from re import _parser as sre_parse  # Python 3.11+
     except ImportError:  # pragma: no cover - Python 3.10
         import sre_parse  # type: ignore[no-redef]
-    if _nested_repeat(sre_parse.parse(pattern), inside_repeat=False):
+    why = needs_fallback(pattern)
+    if why and _nested_repeat(sre_parse.parse(pattern), inside_repeat=False):
         return (
-            f"regex {pattern!r} repeats a group that itself repeats (like (a+)+), which can take "
-            "exponential time on some text; rewrite it without the nested repeat, or use a "
-            "token pattern"
+            f"regex {pattern!r} repeats a group that itself repeats (like (a+)+) and needs the "
+            f"backtracking engine ({why}), where that can take exponential time; rewrite it "
+            "without the nested repeat, or use a token pattern"
         )
     return None
 
@@ -147,7 +152,9 @@ class CompiledPatterns:
         self._variants: dict[int, dict[int, list[tuple[tuple[str, int], ...]]]] = {}
         self._always: set[int] = set()  # checked ids whose every variant is all NORM: a hit fits
         self.matcher = Matcher(self.nlp.vocab, validate=True)
-        self.regexes: list[tuple[str, PatternSpec, bool, re.Pattern]] = []
+        self.regexes: list[tuple[str, PatternSpec, bool, BoundedRegex]] = []
+        #: (code key, pattern, why) for regexes RE2 cannot run: they run with a time budget
+        self.fallback: list[tuple[str, PatternSpec, str]] = []
         # per regex: a literal every match contains (casefolded if the regex ignores case), or None
         self._regex_literals: list[tuple[str, bool] | None] = []
         self.labels: dict[int, tuple[str, str, bool]] = {}
@@ -325,7 +332,10 @@ class CompiledPatterns:
             problem = check_regex(spec.value)
             if problem:
                 raise CodebookError(problem)
-            self.regexes.append((code, spec, exclude, re.compile(spec.value)))
+            bounded = compile_bounded(spec.value)
+            if bounded.engine is RegexEngine.FALLBACK:
+                self.fallback.append((code, spec, bounded.why_fallback or ""))
+            self.regexes.append((code, spec, exclude, bounded))
             self._regex_literals.append(required_literal(spec.value))
         elif spec.kind == "lemma":
             if not (self.nlp.has_pipe("lemmatizer") or self.nlp.has_pipe("trainable_lemmatizer")):
@@ -363,11 +373,12 @@ class CompiledPatterns:
 
     # -- matching --------------------------------------------------------------------------
 
-    def matches(self, doc, text: str | None = None) -> list[Match]:
+    def matches(self, doc, text: str | None = None, *, segment: str | None = None) -> list[Match]:
         """Every pattern match in a spaCy Doc, as character offsets into ``doc.text``.
 
         Pass ``text`` when the caller has the string the Doc was made from: rebuilding
-        ``doc.text`` token by token cost as much as tokenizing it.
+        ``doc.text`` token by token cost as much as tokenizing it. ``segment`` names the text
+        in the :class:`PatternTimeoutError` a fallback regex raises when it runs out of time.
         """
         text = doc.text if text is None else text
         found = []
@@ -391,9 +402,11 @@ class CompiledPatterns:
                     folded = text.casefold() if folded is None else folded
                 if needle not in (folded if ignore_case else text):
                     continue
-            for hit in regex.finditer(text):
-                if hit.end() > hit.start():
-                    found.append(Match(code, hit.start(), hit.end(), spec.label, exclude))
+            try:
+                for start, end in regex.spans(text):
+                    found.append(Match(code, start, end, spec.label, exclude))
+            except PatternTimeoutError as exc:
+                raise exc.naming(code=code, segment=segment) from None
         return found
 
 
@@ -496,10 +509,15 @@ def _first_line(exc: Exception) -> str:
     return " ".join(lines[:3])[:300]
 
 
-def check_patterns(
-    codes: Sequence[Code], *, nlp_name: str | None = None
-) -> tuple[list[tuple[str, PatternSpec, str]], list[tuple[str, PatternSpec]]]:
-    """Compile every pattern: (code, pattern, problem) for those that fail, and (code, pattern)
-    for those left with per-token Python predicates (they work, but slow coding down)."""
+class PatternCheck(NamedTuple):
+    """What compiling a codebook's patterns found."""
+
+    errors: list[tuple[str, PatternSpec, str]]  # (code, pattern, problem): these do not compile
+    slow: list[tuple[str, PatternSpec]]  # left with per-token Python predicates: they work, slowly
+    fallback: list[tuple[str, PatternSpec, str]]  # (code, pattern, why) regexes with a time budget
+
+
+def check_patterns(codes: Sequence[Code], *, nlp_name: str | None = None) -> PatternCheck:
+    """Compile every pattern and say which fail, which are slow and which need the fallback."""
     compiled = CompiledPatterns(codes, nlp_name=nlp_name, collect_errors=True)
-    return compiled.errors, compiled.slow
+    return PatternCheck(compiled.errors, compiled.slow, compiled.fallback)

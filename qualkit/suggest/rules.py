@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from qualkit.codebook import Codebook
+from qualkit.errors import CodebookError
 from qualkit.records import Evidence, Source, Suggestion
 from qualkit.store import SuggestionRow, evidence_json
 
@@ -69,32 +70,49 @@ class RuleSuggester:
             ]
 
     def rows(
-        self, segments: Iterable[P], *, batch_size: int = 512
+        self, segments: Iterable[P], *, batch_size: int = 512, failures: list[tuple[int, str]] | None = None,
     ) -> Iterator[tuple[P, list[SuggestionRow]]]:
         """:meth:`pipe` as the store's :func:`~qualkit.store.suggestion_row` tuples, built without
-        the records in between: what a worker sends the writer, several hundred thousand a run."""
+        the records in between: what a worker sends the writer, several hundred thousand a run.
+        ``failures`` collects the segments that could not be coded (see :meth:`_found`)."""
         rule = Source.RULE.value
-        for segment, found in self._found(segments, batch_size=batch_size):
+        for segment, found in self._found(segments, batch_size=batch_size, failures=failures):
             yield segment, [(segment.id, code, rule, score, evidence_json(spans)) for code, score, spans in found]
 
-    def _found(self, segments: Iterable[P], *,
-               batch_size: int) -> Iterator[tuple[P, list[tuple[str, float, list[tuple[int, int, str]]]]]]:
-        """(segment, [(code, score, evidence spans as document offsets), ...]) for each segment."""
-        pending: deque[P] = deque()  # segments whose texts nlp.pipe has taken
+    def _found(self, segments: Iterable[P], *, batch_size: int, failures: list[tuple[int, str]] | None = None,
+               ) -> Iterator[tuple[P, list[tuple[str, float, list[tuple[int, int, str]]]]]]:
+        """(segment, [(code, score, evidence spans as document offsets), ...]) for each segment.
 
-        def texts():
+        With ``failures``, a segment the rules cannot read (longer than spaCy takes, or a fallback
+        regex out of time on it) is listed there as (segment id, why) and gets no suggestions, and
+        the others are coded; without it, such a segment raises."""
+        pending: deque[P] = deque()  # segments whose texts nlp.pipe has taken
+        limit = self.nlp.max_length
+
+        def texts() -> Iterator[str]:
             for segment in segments:
                 pending.append(segment)
-                yield segment.text
+                yield segment.text if len(segment.text) <= limit else ""
 
         for doc in self.nlp.pipe(texts(), batch_size=batch_size):
             segment = pending.popleft()
-            yield segment, self._evidence(segment, doc)
+            try:
+                if len(segment.text) > limit:
+                    raise CodebookError(
+                        f"segment {segment.id} is {len(segment.text):,} characters, more than spaCy reads at once "
+                        f"({limit:,}); ingest its document again (qualkit now splits long blocks)"
+                    )
+                yield segment, self._evidence(segment, doc)
+            except CodebookError as exc:  # PatternTimeoutError among them
+                if failures is None:
+                    raise
+                failures.append((segment.id, str(exc)))
+                yield segment, []
 
     def _evidence(self, segment: Passage, doc: Any) -> list[tuple[str, float, list[tuple[int, int, str]]]]:
         # Runs once per segment over every hit: a national corpus makes millions of hits, so
         # this loop keeps to plain tuples and dicts.
-        matches = self.patterns.matches(doc, segment.text)
+        matches = self.patterns.matches(doc, segment.text, segment=f"segment {segment.id}")
         if not matches:
             return []
         evidence: dict[str, dict[tuple[int, int], str]] = {}  # code -> span -> the first pattern to find it

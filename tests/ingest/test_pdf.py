@@ -62,3 +62,38 @@ def test_read_pdf_without_text_layer(tmp_path):
     pdf.output(str(path))
     with pytest.raises(IngestError, match="no text layer"):
         read_pdf(path, path.read_bytes(), ReadOptions())
+
+
+@pytest.mark.parametrize("footer", ["Page {n} of 4", "{n}"], ids=["page-n-of-m", "bare-number"])
+def test_read_pdf_with_only_page_numbers_is_refused(tmp_path, footer):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("Helvetica", size=11)
+    for n in range(1, 5):  # a scan: images (here, a box) and the page number as text
+        pdf.add_page()
+        pdf.rect(10, 10, 150, 200)
+        pdf.set_y(-20)
+        pdf.cell(0, 8, footer.format(n=n))
+    path = tmp_path / "scanned.pdf"
+    pdf.output(str(path))
+    with pytest.raises(IngestError) as raised:
+        read_pdf(path, path.read_bytes(), ReadOptions())
+    assert str(raised.value) == (
+        f"{path}: the PDF's 4 page(s) hold nothing but page numbers or running headers; it is probably "
+        "scanned: run OCR on it first, then ingest"
+    )
+
+
+def test_read_pdf_warns_when_most_pages_hold_no_text(tmp_path):
+    first, second = ["Schools release mentors for one hour a week."], ["Leaders review the impact each term."]
+    path = write_pdf(tmp_path / "part.pdf", [first, [], [], second, [], []])
+    [raw], warnings = read_pdf(path, path.read_bytes(), ReadOptions())
+    assert "Schools release mentors" in raw.text and "Leaders review" in raw.text
+    assert warnings == [
+        f"{path}: 4 of its 6 pages (pages 2-3, 5-6) hold no text; they may be scanned images, whose words "
+        "are not read: run OCR on the PDF to include them"
+    ]
+    path = write_pdf(tmp_path / "one_blank.pdf", [first, [], second, ["Pupils gain."]])
+    assert read_pdf(path, path.read_bytes(), ReadOptions())[1] == []  # a blank page or two is normal

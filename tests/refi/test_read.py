@@ -227,3 +227,51 @@ def test_read_wrong_reader_says_which_to_use(tmp_path):
         read_qdpx(codebook)
     with pytest.raises(RefiError, match=r"p.qdpx: this is a zip archive \(a .qdpx project\?\).*read it with read_qdpx"):
         read_qdc(project)
+
+
+_TWO_SOURCES = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1:0" name="Encodings">
+ <CodeBook><Codes><Code guid="code-1" name="Mentoring" isCodable="true"/></Codes></CodeBook>
+ <Sources>
+  <TextSource guid="src-ok" name="Fine" plainTextPath="internal://ok.txt">
+   <PlainTextSelection guid="sel-ok" startPosition="0" endPosition="5">
+    <Coding guid="c-ok"><CodeRef targetGUID="code-1"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+  <TextSource guid="src-bad" name="Odd" plainTextPath="internal://bad.txt">
+   <PlainTextSelection guid="sel-bad" startPosition="0" endPosition="2">
+    <Coding guid="c-bad"><CodeRef targetGUID="code-1"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+</Project>
+"""
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "why"),
+    [
+        ("Mentor café".encode("utf-16-le"), None, "it holds NUL bytes (UTF-16 without a byte-order mark"),
+        (bytes(range(256)) * 4, None, "it holds NUL bytes"),
+        (b"\x81\x8d\x8f caf\xe9", None, "it is neither UTF-8 (byte 0) nor Windows-1252 text"),
+        ("\ufeffMentor\x00café".encode("utf-16"), None, "it holds NUL characters"),
+        ("Mentor café 😀".encode("utf-16"), "Mentor café 😀", "UTF-16"),
+        ("Mentor café".encode("cp1252"), "Mentor café", "Windows-1252"),
+    ],
+    ids=["utf16-without-bom", "random-bytes", "not-cp1252", "nul-in-utf16", "utf16-with-bom", "cp1252"],
+)
+def test_read_qdpx_source_text_follows_ingests_encoding_rule(tmp_path, data, text, why):
+    files = {"sources/ok.txt": "Mentoring works.", "sources/bad.txt": data}
+    project = read_qdpx(make_qdpx(tmp_path / "enc.qdpx", _TWO_SOURCES, files))
+    names = {source.name: source.text for source in project.sources}
+    assert names["Fine"] == "Mentoring works."
+    if text is None:  # refused like `qualkit ingest` refuses it: skipped, and said so by name
+        assert "Odd" not in names
+        assert any(
+            warning.startswith("enc.qdpx: source 'Odd' skipped: its text file 'sources/bad.txt' is not text: " + why)
+            for warning in project.warnings
+        ), project.warnings
+        assert "\x00" not in "".join(names.values())
+    else:  # read, with a note saying how
+        assert names["Odd"] == text
+        assert any("source 'Odd' (sources/bad.txt) is not UTF-8; read it as " + why in w for w in project.warnings)

@@ -76,8 +76,9 @@ def test_roundtrip_source_starting_with_bom_character_keeps_it(tmp_path):
 
 # --- property: random Unicode texts (astral characters included) and random spans -----------------
 
+# no NUL: a source holding one is refused on import, as `qualkit ingest` refuses it
 _TEXT = st.text(
-    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\r"), min_size=1, max_size=200
+    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\r\x00"), min_size=1, max_size=200
 ) | st.lists(st.sampled_from(["a", "é", " ", "\n", "😀", "𝔘", "字", "\u0301", "\ufeff", "\t"]), min_size=1).map("".join)
 _NAME = st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc", "Cn")), min_size=1, max_size=20)
 

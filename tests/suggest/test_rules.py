@@ -126,8 +126,10 @@ codes:
 
 @pytest.mark.parametrize(
     ("pattern", "ok"),
-    [(r"\bKS[1-5]\b", True), (r"(a+)+$", False), (r"(\w+\s?)*x", False), (r"(ab|cd){2,5}", True), (r"[", False)],
-    ids=["simple", "nested-plus", "nested-star", "bounded-alternation", "unbalanced"],
+    [(r"\bKS[1-5]\b", True), (r"(a+)+$", True), (r"(?<=x)(a+)+$", False), (r"(?=y)(\w+\s?)*x", False),
+     (r"(ab|cd){2,5}", True), (r"[", False)],
+    ids=["simple", "nested-plus-on-re2", "nested-plus-with-lookbehind", "nested-star-with-lookahead",
+         "bounded-alternation", "unbalanced"],
 )
 def test_check_regex(pattern, ok):
     assert (check_regex(pattern) is None) is ok
