@@ -27,6 +27,7 @@ TOP_FIELDS = {"name", "version", "description", "codes", "toc", "nlp", "origin"}
 CODE_FIELDS = {
     "key", "name", "definition", "include", "exclude", "examples", "patterns",
     "exclude_patterns", "color", "stage", "codable", "children", "parent",
+    "renamed_from", "merged_from", "split_from",  # history: what the code was (qualkit.codechanges)
 }
 TOC_FIELDS = {"stages", "links"}
 LINK_FIELDS = {"from", "to", "label", "moderates"}
@@ -76,6 +77,10 @@ class Code:
     exclude_patterns: tuple[PatternSpec, ...] = ()
     color: str | None = None
     line: int | None = None
+    # where the code came from, so an edited file loads as the same codes (see qualkit.codechanges)
+    renamed_from: str | None = None  # its key before: its work follows it
+    merged_from: tuple[str, ...] = ()  # codes folded into it: their work follows
+    split_from: str | None = None  # a code it was split from: it starts empty, the old one keeps its work
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,7 @@ def parse_codebook(text: str, *, path: str = "<codebook>", compile_patterns: boo
                 "code` with an error naming it"
             )
     _shared_patterns(problems, codes)
+    _check_history(problems, codes)
     if problems.errors:
         raise CodebookError("\n".join(problems.errors))
     codebook = Codebook(
@@ -366,6 +372,9 @@ def _read_code(problems, raw, where, parent, inherited_stage, codes, first_line,
         exclude_patterns=_patterns(problems, raw, "exclude_patterns", where, key),
         color=color,
         line=first_line[key],
+        renamed_from=_history_key(problems, raw, "renamed_from", where, key),
+        merged_from=_history_keys(problems, raw, where, key),
+        split_from=_history_key(problems, raw, "split_from", where, key),
     )
     if code.patterns and not codable:
         problems.warn(where, key, "has patterns but is not codable; its patterns are not used")
@@ -375,6 +384,56 @@ def _read_code(problems, raw, where, parent, inherited_stage, codes, first_line,
         return
     for index, child in enumerate(children):
         _read_code(problems, child, (*where, "children", index), key, stage, codes, first_line, stages)
+
+
+def _history_key(problems: _Problems, raw: dict, field: str, where: KeyPath, key: str) -> str | None:
+    value = raw.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not KEY_PATTERN.match(value):
+        problems.error((*where, field), key, f"{field!r} must be one code key, e.g. 'culture.trust'")
+        return None
+    return value
+
+
+def _history_keys(problems: _Problems, raw: dict, where: KeyPath, key: str) -> tuple[str, ...]:
+    value = raw.get("merged_from")
+    if value is None:
+        return ()
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) and KEY_PATTERN.match(v) for v in values):
+        problems.error((*where, "merged_from"), key, "'merged_from' must be a list of code keys, e.g. [a.x, a.y]")
+        return ()
+    return tuple(dict.fromkeys(v for v in values if v != key))
+
+
+def _check_history(problems: _Problems, codes: list[Code]) -> None:
+    """renamed_from / merged_from name codes that are gone (else the file would keep and move them at
+    once); no old key is claimed twice; split_from names a code still here."""
+    keys = {code.key for code in codes}
+    claimed: dict[str, str] = {}
+    for code in codes:
+        location = f"{problems.path}:{code.line}" if code.line else problems.path
+        olds = [("renamed_from", code.renamed_from)] if code.renamed_from else []
+        olds += [("merged_from", old) for old in code.merged_from]
+        for field, old in olds:
+            if old == code.key:
+                problems.errors.append(f"{location}: code {code.key!r}: {field} names the code itself")
+            elif old in keys:
+                problems.errors.append(
+                    f"{location}: code {code.key!r}: {field} {old!r}, but {old!r} is still in this file; "
+                    f"to split a code, keep {old!r} and give the new code `split_from: {old}` (it starts empty)"
+                )
+            elif claimed.setdefault(old, code.key) != code.key:
+                problems.errors.append(
+                    f"{location}: code {code.key!r}: {old!r} is already renamed or merged into {claimed[old]!r}; "
+                    "an old code's work can follow only one code"
+                )
+        if code.split_from and code.split_from not in keys:
+            problems.errors.append(
+                f"{location}: code {code.key!r}: split_from {code.split_from!r} is not in this file; a split keeps "
+                f"the old code (to carry its work over, use `renamed_from: {code.split_from}` instead)"
+            )
 
 
 def _patterns(problems: _Problems, raw: dict, field: str, where: KeyPath, key: str) -> tuple[PatternSpec, ...]:

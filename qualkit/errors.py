@@ -5,13 +5,15 @@ The hierarchy::
 
     QualkitError                    something the user can fix
     ├── ProjectError                the project file is missing, locked, unreadable or too new
-    │   └── DatabaseBusyError       another qualkit process held the project too long
+    │   ├── DatabaseBusyError       another qualkit process held the project too long
+    │   └── BackupError             a backup cannot be written, or the copy does not verify
     ├── NotFoundError               a named document, case, code, reviewer or record does not exist
     ├── IngestError                 a source file could not be read into documents
     ├── CasesError                  a cases file is malformed
     ├── CodebookError               a codebook is invalid (file, line and key in the message)
     │   ├── YamlSourceError         the file is not valid (or not safe) YAML
-    │   └── PatternTimeoutError     a backtracking regex ran past its time budget on one text
+    │   ├── PatternTimeoutError     a backtracking regex ran past its time budget on one text
+    │   └── CodeChangeError         a rename, merge or move of codes cannot be made as asked
     ├── ReviewError                 a review action or review file cannot be carried out as asked
     ├── ModelError                  a model cannot be trained, stored or loaded as asked
     ├── EngineError                 an engine (process pool, Dask) could not start or keep going
@@ -23,6 +25,8 @@ The hierarchy::
     │   └── PseudonymLeakError      a key entry still appears in an output that should be pseudonymised
     ├── RefiError                   a REFI-QDA file (.qdpx/.qdc) cannot be read or written
     │   └── RefiSafetyError         an untrusted archive or XML document broke a safety rule
+    ├── MemoError                   a memo cannot be written as asked (no text, two texts, bad target)
+    ├── SearchError                 a search query cannot be run (empty, or only operators)
     ├── AccountError                a web account cannot be added, found or changed as asked
     │   └── SignInError             a sign-in was refused: wrong name or password, or too many tries
     └── WebServerError              `qualkit serve` cannot start as asked (address in use, bad host)
@@ -39,12 +43,15 @@ __all__ = [
     "AccountError",
     "AgreementError",
     "AnalysisError",
+    "BackupError",
     "CasesError",
+    "CodeChangeError",
     "CodebookError",
     "DatabaseBusyError",
     "EngineError",
     "ExportError",
     "IngestError",
+    "MemoError",
     "ModelError",
     "NotFoundError",
     "PatternTimeoutError",
@@ -57,6 +64,7 @@ __all__ = [
     "RefiSafetyError",
     "RefiWarning",
     "ReviewError",
+    "SearchError",
     "SignInError",
     "StagedSuggestionsError",
     "WebServerError",
@@ -184,6 +192,20 @@ class SignInError(AccountError):
 
 class WebServerError(QualkitError):
     """``qualkit serve`` cannot start as asked: the address is in use or cannot be bound."""
+class BackupError(ProjectError):
+    """A backup of the project cannot be written where asked, or the copy failed its integrity check."""
+
+
+class CodeChangeError(CodebookError):
+    """A rename, merge or move of codes cannot be made as asked (unknown key, key taken, cycle)."""
+
+
+class MemoError(QualkitError):
+    """A memo cannot be written as asked: no text, two texts, or no single thing it is about."""
+
+
+class SearchError(QualkitError):
+    """A text search cannot be run as asked (an empty query, or one of operators only)."""
 
 
 class QualkitWarning(UserWarning):

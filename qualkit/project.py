@@ -12,26 +12,36 @@ repositories and those records. Stage modules never import this one.
 
 from __future__ import annotations
 
+import enum
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from qualkit.errors import CodebookError, IngestError, NotFoundError, did_you_mean
+from qualkit.errors import AnalysisError, CodebookError, IngestError, NotFoundError, did_you_mean
 from qualkit.interviewers import DEFAULT_INTERVIEWERS
 from qualkit.records import (
     NO_DECISIONS,
     Case,
     CodebookVersion,
+    CodeChange,
     CorpusCount,
     Decision,
     DocumentInfo,
+    Memo,
+    MemoAbout,
+    MemoRevision,
+    ModelUsage,
+    ProjectSize,
+    QueryHit,
     QueueFilter,
     ReviewedSuggestion,
+    SearchHit,
     Segment,
     Source,
+    Status,
     Unit,
 )
 from qualkit.review.coverage import Judgements
@@ -42,11 +52,13 @@ if TYPE_CHECKING:
 
     from qualkit.agreement import AgreementReport
     from qualkit.codebook import Codebook
+    from qualkit.codechanges import ChangeReport, PlannedChange
     from qualkit.coding import CodeReport
     from qualkit.evaluation import Evaluation
     from qualkit.export.report_data import ReportData
     from qualkit.ingest.run import IngestReport
     from qualkit.interchange import ImportReport as QdpxImportReport
+    from qualkit.memos import MemoIndex
     from qualkit.progress import Progress
     from qualkit.records import Account, Dispute, Invitation, Role, WebSession  # the web server (#21)
     from qualkit.review.actions import DecideReport
@@ -54,9 +66,11 @@ if TYPE_CHECKING:
     from qualkit.review.passage import PassageSession
     from qualkit.review.session import ReviewSession
     from qualkit.review.sheet import ImportReport as SheetImportReport
+    from qualkit.search import CodeNewReport
     from qualkit.sinks import ProjectIdentity
     from qualkit.staged import ImportReport as StagedImportReport
     from qualkit.suggest.training import TrainReport
+    from qualkit.tidy import TidyReport
 
 DEFAULT_PROJECT = "qualkit.db"
 
@@ -76,6 +90,7 @@ class CodebookLoad:
     id: int
     created: bool
     warnings: tuple[str, ...]
+    changes: tuple[CodeChange, ...] = ()  # what the file renamed, merged, split, added or removed (issue #20)
 
 
 @dataclass(frozen=True)
@@ -191,9 +206,11 @@ class Project:
         _, codebook = self.codebook()
         for code in codes:
             if code not in codebook.keys:
+                from qualkit.codechanges import where_it_went
+
+                hint = where_it_went(code, self.store.code_changes.log()) or did_you_mean(code, codebook.keys)
                 raise NotFoundError(
-                    f"no code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codebook.keys)}; "
-                    "`qualkit codebook show` lists them"
+                    f"no code {code!r} in codebook {codebook.name!r}{hint}; `qualkit codebook show` lists them"
                 )
         return tuple(codes)
 
@@ -276,8 +293,14 @@ class Project:
         """Validate and store a codebook file (.yaml, or a REFI-QDA .qdc).
 
         Loading unchanged content again is a no-op; an edited file becomes a new version and
-        the old one is kept.
+        the old one is kept. What the file says changed (``renamed_from``, ``merged_from``,
+        ``split_from``, codes added or gone) is made against the current version, and the work
+        under renamed and merged codes follows them (:mod:`qualkit.codechanges`).
         """
+        from dataclasses import replace
+
+        from qualkit.codechanges import apply_changes, plan_from_file
+
         if str(path).lower().endswith(".qdc"):
             from qualkit.interchange import qdc_codebook
 
@@ -286,8 +309,19 @@ class Project:
             from qualkit.codebook import load_codebook
 
             codebook, warnings = load_codebook(Path(path))
-        codebook_id, created = self.store.codebooks.save(codebook)
-        return CodebookLoad(codebook, codebook_id, created, tuple(warnings))
+        stored = {version.sha256: version.id for version in self.store.codebooks.versions()}
+        if codebook.sha256 in stored:
+            return CodebookLoad(replace(codebook, version=stored[codebook.sha256]), stored[codebook.sha256], False,
+                                tuple(warnings))
+        previous = self.codebook()[1] if stored else None
+        gone = [key for key in (previous.keys if previous else ()) if key not in codebook.keys]
+        changes, more = plan_from_file(
+            previous, codebook, history=self.store.code_changes.log(), live_codes=self.store.suggestions.live_codes(),
+            suggestion_counts={key: self.store.suggestions.count_live(key) for key in gone},
+        )
+        report = apply_changes(self.store, codebook, changes, via=os.fspath(path))
+        return CodebookLoad(replace(codebook, version=report.codebook_id), report.codebook_id, report.created,
+                            (*warnings, *more), report.changes)
 
     def codebook(self, codebook_id: int | None = None) -> tuple[int, Codebook]:
         """(id, Codebook) of a stored version; the latest loaded when no id is given."""
@@ -306,8 +340,13 @@ class Project:
                 f"no codebook version {codebook_id} in {self.path}; versions: {', '.join(map(str, versions))}"
             )
         if codebook_id not in self._codebooks:
+            from dataclasses import replace
+
             source, source_path = self.store.codebooks.source(codebook_id)
-            self._codebooks[codebook_id], _ = parse_codebook(source, path=source_path, compile_patterns=False)
+            parsed, _ = parse_codebook(source, path=source_path, compile_patterns=False)
+            # one numbering everywhere: a codebook's version is its stored version number, whatever
+            # `version:` the file declared (that stays in the store, as the file's own label)
+            self._codebooks[codebook_id] = replace(parsed, version=codebook_id)
         return codebook_id, self._codebooks[codebook_id]
 
     def codebook_versions(self) -> list[CodebookVersion]:
@@ -347,6 +386,11 @@ class Project:
             from qualkit.suggest.training import load_latest_model
 
             model = load_latest_model(self.store)
+            if model is not None:  # codes renamed or moved since it was trained: it proposes the new keys
+                from qualkit.codechanges import follow_model, followed_keys
+
+                since = self.store.code_changes.log(after_codebook=model[0].codebook_id)
+                model = follow_model(model, followed_keys(since))
         return run_code(
             self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
             documents=list(documents or []), model=model, interviewers=self.interviewer_speakers(),
@@ -386,20 +430,28 @@ class Project:
     def iter_suggestions(
         self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
         consensus: str | None = None, reviewers: Sequence[str] | None = None,
+        statuses: Sequence[Status | str] | None = None, sources: Sequence[Source | str] | None = None,
     ) -> Iterator[ReviewedSuggestion]:
         """Suggestions with their review state and status, in document order, streamed from the
         database so a million of them need not fit in memory. ``status`` follows ``consensus``
-        over ``reviewers`` (one reviewer: their own status)."""
+        over ``reviewers`` (one reviewer: their own status); ``statuses`` and ``sources`` keep
+        only suggestions with one of them."""
         from qualkit.review.actions import states
 
         self._check_reviewers(reviewers)
         chosen = self._consensus(consensus, reviewers)
         wanted = self._check_codes(codes)
         document_ids = self._document_ids(documents)
+        kept_statuses = {_choice(Status, value, "status") for value in statuses or ()}
+        kept_sources = [_choice(Source, value, "source") for value in sources or ()]
         found = states(self.store)
-        for view in self.store.suggestions.views(codes=wanted, document_ids=document_ids):
+        for view in self.store.suggestions.views(codes=wanted, document_ids=document_ids,
+                                                 sources=kept_sources or None):
             state = found.get(view.id, NO_DECISIONS)
-            yield ReviewedSuggestion(view, state, chosen.status(state))
+            status = chosen.status(state)
+            if kept_statuses and status not in kept_statuses:
+                continue
+            yield ReviewedSuggestion(view, state, status)
 
     def suggestion_rows(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """:meth:`iter_suggestions` as table rows (a ``reviewer:NAME`` status column per reviewer)."""
@@ -590,7 +642,7 @@ class Project:
         self._check_reviewers(reviewers)
         _, codebook = self.codebook()
         return codings(self.store, codebook, consensus=self._consensus(consensus, reviewers),
-                       include_pending=include_pending, where=where)
+                       include_pending=include_pending, where=self.check_where(where))
 
     def export_codings(self, path: str | os.PathLike, **options: Any) -> pd.DataFrame:
         """Write :meth:`codings` to .csv/.xlsx/.json/.parquet; returns what was written."""
@@ -611,12 +663,17 @@ class Project:
         """One of :data:`ANALYSES` over the codings; ``diagram`` also draws the theory of change,
         ``plot`` the analysis's own figure (see :func:`qualkit.export.figures.plot`)."""
         from qualkit import analysis as A
-        from qualkit.errors import AnalysisError
 
         if name not in ANALYSES:
             raise AnalysisError(f"unknown analysis {name!r}; use one of {', '.join(ANALYSES)}")
         _, codebook = self.codebook()
         frame = self.codings(consensus=consensus, reviewers=reviewers, include_pending=include_pending, where=where)
+        if frame.empty and where:
+            everywhere = len(self.codings(consensus=consensus, reviewers=reviewers, include_pending=include_pending))
+            if everywhere:
+                condition = " and ".join(f"{k}={v}" for k, v in self.check_where(where).items())
+                raise AnalysisError(f"no {'' if include_pending else 'accepted '}codings with {condition} "
+                                    f"({everywhere} without --where)")
         pending = int((frame["status"] == "pending").sum()) if include_pending else 0
         unevidenced: tuple[str, ...] = ()
         if name == "frequency":
@@ -829,6 +886,307 @@ class Project:
         return adjudicate(self.store, adjudicator, suggestion_id, accept=accept, note=note)
 
 
+    # -- issue #20: codebooks that evolve, memos, search and queries, a tidy project ---------------------------
+    # (a self-contained section: the methods above only gained --where checks, status/source filters,
+    # stored version numbers and models that follow renamed codes)
+
+    def code_changes(self, *, codebook_id: int | None = None) -> list[CodeChange]:
+        """The codebook's history of code changes (those that made one version), oldest first."""
+        return self.store.code_changes.log(codebook_id=codebook_id)
+
+    def rename_code(self, old: str, new: str) -> ChangeReport:
+        """Rename a code (and the codes keyed under it) in a new codebook version; its suggestions,
+        decisions, memos and models follow."""
+        from qualkit.codechanges import plan_rename
+
+        self._check_codes([old])
+        return self._change_codes(f"codebook rename {old} {new}", lambda codebook: plan_rename(codebook, old, new))
+
+    def merge_codes(self, codes: Sequence[str], into: str) -> ChangeReport:
+        """Fold ``codes`` into ``into`` (an existing code) in a new codebook version; their work follows,
+        suggestions that become the same are merged and every decision kept."""
+        from qualkit.codechanges import plan_merge
+
+        self._check_codes([*codes, into])
+        return self._change_codes(f"codebook merge {' '.join(codes)} into {into}",
+                                  lambda codebook: plan_merge(codebook, codes, into))
+
+    def move_code(self, code: str, *, under: str | None) -> ChangeReport:
+        """Put a code (and what is under it) under another parent (None: the top level) in a new codebook
+        version; its key becomes PARENT.LAST and its work follows."""
+        from qualkit.codechanges import plan_move
+
+        self._check_codes([code, *([under] if under else [])])
+        where = f"--under {under}" if under else "--top"
+        return self._change_codes(f"codebook move {code} {where}", lambda codebook: plan_move(codebook, code, under))
+
+    def _change_codes(self, what: str,
+                      plan: Callable[[Codebook], tuple[dict[str, Any], list[PlannedChange]]]) -> ChangeReport:
+        from dataclasses import replace
+
+        from qualkit.codechanges import apply_changes, edited_codebook, mentions
+
+        _, codebook = self.codebook()
+        data, changes = plan(codebook)
+        version = (self.store.codebooks.latest_id() or 0) + 1
+        new = edited_codebook(data, version=version, path=f"qualkit {what}", what=what)
+        gone = [old for change in changes for old in change.old_keys if old not in new.keys]
+        report = apply_changes(self.store, new, changes, via="command", warnings=mentions(new, gone))
+        return replace(report, codebook=replace(report.codebook, version=report.codebook_id))
+
+    # memos
+
+    def add_memo(self, *, text: str | None = None, file: str | os.PathLike | None = None, author: str,
+                 title: str | None = None, project: bool = False, document: str | None = None,
+                 case: str | None = None, code: str | None = None, segment: int | None = None) -> Memo:
+        """Write a memo on the project, a document, a case, a code, or a segment (``document`` and
+        ``segment``, its number); exactly one of them."""
+        from qualkit.memos import memo_author, memo_text, memo_title
+
+        body, name, heading = memo_text(text=text, file=file), memo_author(author), memo_title(title)
+        about, ids = self._memo_target(project=project, document=document, case=case, code=code, segment=segment)
+        memo_id = self.store.memos.add(about=about, author=name, text=body, title=heading, **ids)
+        found = self.store.memos.get(memo_id)
+        assert found is not None
+        return found
+
+    def _memo_target(self, *, project: bool, document: str | None, case: str | None, code: str | None,
+                     segment: int | None) -> tuple[MemoAbout, dict[str, Any]]:
+        from qualkit.errors import MemoError
+
+        chosen = [name for name, given in (("--project", project), ("--document", document and segment is None),
+                                           ("--case", case), ("--code", code), ("--segment", segment is not None))
+                  if given]
+        if len(chosen) != 1:
+            raise MemoError(
+                "say what the memo is about, once: --project, --document NAME, --case NAME, --code KEY, or "
+                f"--document NAME --segment N{f' (got {chr(32).join(chosen)})' if chosen else ''}"
+            )
+        if project:
+            return MemoAbout.PROJECT, {}
+        if segment is not None:
+            if document is None:
+                raise MemoError("--segment N needs --document NAME: segments are numbered within their document")
+            segment_id = self.store.documents.segment_id_at(self.document_id(document), segment)
+            if segment_id is None:
+                raise NotFoundError(f"document {document!r} has no segment {segment}; `qualkit segments` lists them")
+            return MemoAbout.SEGMENT, {"segment_id": segment_id}
+        if document is not None:
+            return MemoAbout.DOCUMENT, {"document_id": self.document_id(document)}
+        if case is not None:
+            return MemoAbout.CASE, {"case_id": self._case_id(case)}
+        assert code is not None
+        self._check_codes([code])
+        return MemoAbout.CODE, {"code": code}
+
+    def _case_id(self, name: str) -> int:
+        case_id = self.store.documents.case_id_of(name)
+        if case_id is None:
+            names = [case.name for case in self.store.documents.cases()]
+            raise NotFoundError(f"no case named {name!r}{did_you_mean(name, names)}; `qualkit cases` lists them")
+        return case_id
+
+    def edit_memo(self, memo_id: int, *, text: str | None = None, file: str | os.PathLike | None = None,
+                  author: str) -> Memo:
+        """Give a memo a new text; the old one is kept as a revision."""
+        from qualkit.memos import memo_author, memo_text
+
+        memo = self.memo(memo_id)
+        body, name = memo_text(text=text, file=file), memo_author(author)
+        if body != memo.text:
+            self.store.memos.revise(memo_id, text=body, author=name)
+        return self.memo(memo_id)
+
+    def memo(self, memo_id: int) -> Memo:
+        memo = self.store.memos.get(memo_id)
+        if memo is None:
+            ids = self.store.memos.ids()
+            raise NotFoundError(f"no memo {memo_id}; memos: {', '.join(map(str, ids[-20:])) or 'none yet'} "
+                                "(`qualkit memo list`)")
+        return memo
+
+    def memo_revisions(self, memo_id: int) -> list[MemoRevision]:
+        """Every text a memo has had, oldest first."""
+        self.memo(memo_id)
+        return self.store.memos.revisions(memo_id)
+
+    def memos(self, *, about: Sequence[MemoAbout | str] | None = None, documents: Sequence[str] | None = None,
+              cases: Sequence[str] | None = None, codes: Sequence[str] | None = None) -> list[Memo]:
+        """Memos, oldest first: of these kinds; attached to these documents (or their segments), cases or
+        codes (a theme: and the codes under it)."""
+        kinds = [_choice(MemoAbout, value, "memo kind") for value in about or ()]
+        keys = None
+        if codes:
+            self._check_codes(codes)
+            _, codebook = self.codebook()
+            from qualkit.codebook import is_under
+
+            keys = [key for key in codebook.keys if is_under(key, codes)]
+        return self.store.memos.find(
+            about=kinds or None, document_ids=self._document_ids(documents),
+            case_ids=[self._case_id(name) for name in cases] if cases else None, codes=keys,
+        )
+
+    def memo_index(self) -> MemoIndex:
+        """Every memo by what it is about, for the Word report (per code and per case) and REFI-QDA export."""
+        from qualkit.memos import memo_index
+
+        return memo_index(self.store)
+
+    def memos_about(self, *, segment_id: int | None = None, document: str | None = None, case: str | None = None,
+                    code: str | None = None) -> tuple[Memo, ...]:
+        """The memos a reviewer should see with a review item: on its segment, document, case, and its code
+        and the themes above it. (Call with a ReviewItem's segment_id, document, case and code.)"""
+        from qualkit.memos import memos_about
+
+        codes: list[str] = []
+        if code is not None and self.store.codebooks.latest_id() is not None:
+            _, codebook = self.codebook()
+            if code in codebook.keys:
+                current: str | None = code
+                while current is not None:
+                    codes.append(current)
+                    current = codebook.code(current).parent
+            else:
+                codes.append(code)
+        return memos_about(
+            self.store, segment_id=segment_id,
+            document_id=self.store.documents.id_of(document) if document else None,
+            case_id=self.store.documents.case_id_of(case) if case else None, codes=codes,
+        )
+
+    # search and queries
+
+    def check_where(self, where: Mapping[str, str] | None) -> dict[str, str]:
+        """``--where`` as the project spells it (a value matching in all but case is taken); unknown names
+        and values refused with the ones there are."""
+        if not where:
+            return {}
+        from qualkit.attributes import resolve_where
+
+        return resolve_where(where, self._attribute_values())
+
+    def check_attribute(self, name: str) -> str:
+        """An attribute name (for --by) as the project spells it; refused with the names there are."""
+        from qualkit.attributes import resolve_name
+
+        return resolve_name(name, self._attribute_values())
+
+    def _attribute_values(self) -> dict[str, list[str]]:
+        from qualkit.attributes import known_values
+
+        return known_values(attributes=self.store.documents.attribute_values(), documents=self.store.documents.infos(),
+                            cases=self.store.documents.cases())
+
+    def search(self, query: str, *, codes: Sequence[str] | None = None, statuses: Sequence[Status | str] | None = None,
+               where: Mapping[str, str] | None = None, documents: Sequence[str] | None = None,
+               consensus: str | None = None, reviewers: Sequence[str] | None = None,
+               limit: int | None = None) -> list[SearchHit]:
+        """Segments whose text matches ``query`` (see :mod:`qualkit.search`), in document order; only those
+        with a suggestion of ``codes`` whose status (under ``consensus``) is one of ``statuses``; only
+        documents whose case or own attributes match ``where``."""
+        from qualkit.attributes import document_attributes, matching_documents
+        from qualkit.search import coded_segments, parse_query, search
+
+        parsed = parse_query(query)
+        self._check_reviewers(reviewers)
+        wanted = self._check_codes(codes)
+        kept = [_choice(Status, value, "status") for value in statuses or ()]
+        document_ids: set[int] | None = set(self._document_ids(documents) or ()) or None
+        resolved = self.check_where(where)
+        if resolved:
+            attributes = document_attributes(self.store.documents.infos(), self.store.documents.cases(),
+                                             self.store.documents.attributes())
+            matching = matching_documents(resolved, attributes)
+            document_ids = matching if document_ids is None else document_ids & matching
+        segment_ids = None
+        if wanted or kept:
+            segment_ids = coded_segments(self.store, codes=wanted, statuses=kept or None,
+                                         consensus=self._consensus(consensus, reviewers))
+        return search(self.store, parsed, document_ids=document_ids, segment_ids=segment_ids, limit=limit)
+
+    def code_search_hits(self, query: str, code: str, *, include_interviewer: bool = False,
+                         **filters: Any) -> tuple[list[SearchHit], CodeNewReport]:
+        """Search, and turn the hits into suggestions of ``code`` (source 'search') for review."""
+        from qualkit.search import parse_query, suggest_hits
+
+        _, codebook = self.codebook()
+        codable = [c.key for c in codebook.codable]
+        if code not in codable:
+            raise NotFoundError(
+                f"no codable code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codable)}; "
+                "`qualkit codebook show` lists them"
+            )
+        hits = self.search(query, **filters)
+        codebook_id, _ = self.codebook()
+        report = suggest_hits(self.store, hits, code=code, codebook_id=codebook_id, query=parse_query(query),
+                              interviewers=self.interviewer_speakers(), include_interviewer=include_interviewer)
+        return hits, report
+
+    def query_codings(self, code: str, *, all_of: Sequence[str] = (), none_of: Sequence[str] = (), within: int = 0,
+                      consensus: str | None = None, reviewers: Sequence[str] | None = None,
+                      include_pending: bool = False, where: Mapping[str, str] | None = None) -> list[QueryHit]:
+        """Codings of ``code`` with codings of every ``all_of`` code and none of ``none_of`` within ``within``
+        segments (see :mod:`qualkit.queries`), among the codings ``consensus`` counts, in documents whose
+        attributes match ``where``. Exports and the report can take the hits as they are."""
+        from qualkit.analysis import coding_records
+        from qualkit.attributes import matching_documents
+        from qualkit.queries import CodingQuery, run_query
+
+        self._check_codes([code, *all_of, *none_of])
+        self._check_reviewers(reviewers)
+        spec = CodingQuery(code=code, all_of=tuple(all_of), none_of=tuple(none_of), within=within)
+        _, codebook = self.codebook()
+        records = coding_records(self.store, codebook, consensus=self._consensus(consensus, reviewers),
+                                 include_pending=include_pending)
+        resolved = self.check_where(where)
+        if resolved:
+            from qualkit.attributes import document_attributes
+
+            attributes = document_attributes(self.store.documents.infos(), self.store.documents.cases(),
+                                             self.store.documents.attributes())
+            names = {d.id: d.name for d in self.store.documents.infos()}
+            kept = {names[i] for i in matching_documents(resolved, attributes)}
+            records = [coding for coding in records if coding.document in kept]
+        return run_query(records, spec)
+
+    # a tidy project
+
+    def models(self) -> list[ModelUsage]:
+        """Every stored model with its size, codebook version, training size and what names it."""
+        from qualkit.tidy import model_usage
+
+        return model_usage(self.store)
+
+    def delete_models(self, model_ids: Sequence[int], *, keep_record: bool = False) -> TidyReport:
+        """Delete models: outright when nothing names them; with ``keep_record``, a named model's weights
+        go and its record stays (see :mod:`qualkit.tidy`); refused otherwise."""
+        from qualkit.store import utc_timestamp
+        from qualkit.tidy import delete_models
+
+        return delete_models(self.store, model_ids, keep_record=keep_record, deleted_at=utc_timestamp())
+
+    def keep_models(self, keep: int, *, keep_record: bool = False) -> TidyReport:
+        """Delete every model but the newest ``keep`` (as :meth:`delete_models` does)."""
+        from qualkit.store import utc_timestamp
+        from qualkit.tidy import keep_latest
+
+        return keep_latest(self.store, keep, keep_record=keep_record, deleted_at=utc_timestamp())
+
+    def backup(self, path: str | os.PathLike, *, overwrite: bool = False) -> int:
+        """Copy the project with SQLite's online backup (safe while it is in use) and check the copy;
+        returns its size in bytes."""
+        return self.store.maintenance.backup(path, overwrite=overwrite)
+
+    def vacuum(self) -> tuple[int, int]:
+        """Give free pages back to the disk; (bytes before, bytes after)."""
+        return self.store.maintenance.vacuum()
+
+    def size(self, *, measure: bool = True) -> ProjectSize:
+        """The project file's size by part (measured with SQLite's dbstat when available, else estimated)."""
+        return self.store.maintenance.size(use_dbstat=measure)
+
+
 def _role(role: Role | str) -> Role:
     from qualkit.errors import AccountError
     from qualkit.records import Role
@@ -837,3 +1195,15 @@ def _role(role: Role | str) -> Role:
         return Role(role)
     except ValueError:
         raise AccountError(f"unknown role {role!r}; use one of: {', '.join(r.value for r in Role)}") from None
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _choice(kind: type[E], value: E | str, what: str) -> E:
+    """An enum member from itself or its value, refused with the valid values."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        raise NotFoundError(f"unknown {what} {value!r}; use one of: {', '.join(m.value for m in kind)}") from None

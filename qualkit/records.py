@@ -105,6 +105,7 @@ class Source(str, enum.Enum):
     RULE = "rule"
     MODEL = "model"
     MANUAL = "manual"
+    SEARCH = "search"  # a text search's hits, turned into suggestions for review (`search --code-new`)
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,7 @@ class ModelInfo:
     library: str
     created_at: str
     size: int = 0  # bytes of the stored model
+    weights_deleted_at: str | None = None  # the weights were deleted then; the record stays as provenance
 
     @property
     def version(self) -> str:
@@ -406,6 +408,7 @@ class ReviewedSuggestion:
     suggestion: SuggestionView
     state: ReviewState
     status: Status
+
 
 EVERYTHING = QueueFilter()  # no restriction
 
@@ -542,3 +545,160 @@ class Dispute:
     suggestion: SuggestionView
     verdicts: tuple[ReviewerVerdict, ...]  # the reviewers' own verdicts, adjudications left out
     adjudication: ReviewerVerdict | None = None
+# -- issue #20: codebook changes, memos, search, queries, a tidy project -----------------------------------
+
+
+class ChangeKind(str, enum.Enum):
+    """What a change to the codebook did to codes; see :mod:`qualkit.codechanges`."""
+
+    RENAME = "rename"  # one key becomes another; its work follows
+    MERGE = "merge"  # several keys become one; their work follows, duplicates merged
+    MOVE = "move"  # a code (and its children) under another parent, so a new key; its work follows
+    SPLIT = "split"  # a new code next to an old one; it starts empty, the old one keeps its work
+    ADD = "add"
+    REMOVE = "remove"  # the code left the codebook; its suggestions and decisions are kept
+
+
+@dataclass(frozen=True)
+class CodeChange:
+    """One recorded change to codes, with the codebook version it made and what followed it
+    (``counts``: suggestions renamed, suggestions merged, decisions derived, memos moved)."""
+
+    id: int
+    codebook_id: int
+    kind: ChangeKind
+    old_keys: tuple[str, ...]
+    new_key: str | None
+    counts: Mapping[str, int]
+    via: str  # 'command', or the codebook file that asked for it
+    changed_at: str
+
+    def describe(self) -> str:
+        """One line: "renamed culture.trust to culture.relational_trust"."""
+        old = ", ".join(self.old_keys)
+        if self.kind is ChangeKind.RENAME:
+            return f"renamed {old} to {self.new_key}"
+        if self.kind is ChangeKind.MERGE:
+            return f"merged {old} into {self.new_key}"
+        if self.kind is ChangeKind.MOVE:
+            return f"moved {old} to {self.new_key}"
+        if self.kind is ChangeKind.SPLIT:
+            return f"split {self.new_key} from {old} (starts empty)"
+        if self.kind is ChangeKind.ADD:
+            return f"added {self.new_key}"
+        return f"removed {old}"
+
+
+class MemoAbout(str, enum.Enum):
+    """What a memo is written about."""
+
+    PROJECT = "project"
+    DOCUMENT = "document"
+    CASE = "case"
+    CODE = "code"
+    SEGMENT = "segment"
+
+
+@dataclass(frozen=True)
+class MemoTarget:
+    """What a memo is about, by name: the project, a document, a case, a code, or a segment
+    (document and segment number)."""
+
+    about: MemoAbout
+    document: str | None = None
+    case: str | None = None
+    code: str | None = None
+    segment: int | None = None  # the segment's number within ``document``
+
+    def __str__(self) -> str:
+        if self.about is MemoAbout.PROJECT:
+            return "the project"
+        if self.about is MemoAbout.SEGMENT:
+            return f"segment {self.segment} of {self.document}"
+        return f"{self.about.value} {self.document or self.case or self.code}"
+
+
+@dataclass(frozen=True)
+class MemoRevision:
+    """One text a memo has had; an edit appends one, so none is ever lost."""
+
+    number: int  # 1 for the first text
+    text: str
+    author: str
+    written_at: str
+
+
+@dataclass(frozen=True)
+class Memo:
+    """A memo with its current text (the latest revision) and where it is attached."""
+
+    id: int
+    target: MemoTarget
+    title: str | None
+    text: str
+    author: str  # who wrote it first
+    created_at: str
+    edited_by: str  # who wrote the current text
+    edited_at: str
+    revisions: int
+    segment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A segment a text search found, with where it sits and its matches (offsets into ``text``)."""
+
+    segment_id: int
+    document: str
+    case: str | None
+    segment: int  # the segment's number within its document
+    start: int  # the segment's offsets in the document
+    end: int
+    speaker: str | None
+    timestamp: float | None
+    text: str
+    matches: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class QueryHit:
+    """A coding a query returned, with the codings that made it match (the ``--and`` codes found
+    within the window)."""
+
+    coding: Coding
+    partners: tuple[Coding, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelUsage:
+    """A stored model and what names it: suggestions it scored and decisions made on them."""
+
+    model: ModelInfo
+    suggestions: int  # suggestions whose model_version names it
+    decisions: int  # decisions whose seen_model_version names it
+    runs: int  # `code` runs that used it (the run log names it)
+    latest: bool  # the one `qualkit code` uses
+
+    @property
+    def named(self) -> bool:
+        """Whether anything in the project names this model (so its record must stay)."""
+        return bool(self.suggestions or self.decisions or self.runs)
+
+
+@dataclass(frozen=True)
+class SizePart:
+    """Bytes of the project file one part takes (documents, suggestions, the search index...)."""
+
+    part: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class ProjectSize:
+    """The project file's size, by part; ``measured`` is False when parts are estimated (no dbstat)."""
+
+    file_bytes: int  # the main file
+    wal_bytes: int  # the write-ahead log next to it
+    free_bytes: int  # pages free inside the file (`qualkit vacuum` returns them)
+    parts: tuple[SizePart, ...]
+    measured: bool

@@ -117,10 +117,11 @@ def test_cli_codebook_and_code_flow(runner, tmp_path):
 
     check = invoke("codebook", "check", str(MINI))
     assert check.exit_code == 0
-    assert check.output.startswith("OK: Codebook 'Test' version 1: 5 codes (2 themes, 3 codable), 10 patterns")
+    # a file's own `version:` is not shown: "version" is the project's number for a stored version (issue #20)
+    assert check.output.startswith("OK: codebook 'Test': 5 codes (2 themes, 3 codable), 10 patterns")
 
     load = invoke("codebook", "load", str(MINI))
-    assert load.output.startswith("Loaded as codebook version 1.")
+    assert load.output.startswith("Loaded as codebook version 1: 'Test', 5 codes")
     assert invoke("codebook", "load", str(MINI)).output.startswith("Already loaded")
 
     show = invoke("codebook", "show").output

@@ -13,6 +13,8 @@ PUBLIC = {
     "RefiWarning", "ReviewError", "StagedSuggestionsError", "YamlSourceError",
     # the web server (#21)
     "AccountError", "SignInError", "WebServerError",
+    # issue #20
+    "BackupError", "CodeChangeError", "MemoError", "SearchError",
 }
 
 

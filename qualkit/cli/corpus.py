@@ -6,6 +6,7 @@ import click
 
 from qualkit.cli.base import ProgressBar, cli, clock, emit, open_project, table
 from qualkit.cli.options import documents_filter, output_format
+from qualkit.records import ProjectSize
 
 
 @cli.command()
@@ -133,7 +134,8 @@ def cases(ctx: click.Context, cases_file: str | None, fmt: str) -> None:
 @output_format
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Summarise the project: documents, segments and words by kind, case and unit.
+    """Summarise the project: documents, segments and words by kind, case and unit, and the file's
+    size by part (documents, suggestions, decisions, models, search index...).
 
     \b
     Examples:
@@ -143,6 +145,7 @@ def status(ctx: click.Context, fmt: str) -> None:
     with open_project(ctx) as project:
         counts = project.status()
         path, version = project.path, project.schema_version
+        size = project.size() if fmt == "table" else None
     if fmt != "table":
         emit([
             {"by": column, "value": c.value, "documents": c.documents, "segments": c.segments, "words": c.words}
@@ -159,6 +162,24 @@ def status(ctx: click.Context, fmt: str) -> None:
         rows = [[c.value if c.value is not None else "(none)", c.documents, c.segments, c.words]
                 for c in counts[column]]
         click.echo(table([column, "documents", "segments", "words"], rows, {}))
+    if size is not None:
+        _show_size(size)
+
+
+def _show_size(size: ProjectSize) -> None:
+    """The file's size by part (issue #20)."""
+    total = size.file_bytes + size.wal_bytes
+    how = "measured page by page (SQLite dbstat)" if size.measured else "estimated from the data (no dbstat here)"
+    click.echo("")
+    from qualkit.cli.tidy import megabytes
+
+    click.echo(f"Size: {megabytes(total)} (file {megabytes(size.file_bytes)}, write-ahead log "
+               f"{megabytes(size.wal_bytes)}), {how}:")
+    rows: list[list[object]] = [[part.part, megabytes(part.bytes), f"{part.bytes / total:.0%}" if total else ""]
+                                for part in size.parts]
+    rows.append(["free (`qualkit vacuum`)", megabytes(size.free_bytes),
+                 f"{size.free_bytes / total:.0%}" if total else ""])
+    click.echo(table(["part", "size", "share"], rows, {}))
 
 
 @cli.command()

@@ -114,3 +114,21 @@ def parse_where(values: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{value!r}: use ATTRIBUTE=VALUE, e.g. phase=primary", param_hint="--where")
         where[key] = wanted
     return where
+
+
+# -- issue #20: status and source filters ------------------------------------------------------------------
+
+STATUSES = ("pending", "accepted", "rejected", "disputed")
+SOURCES = ("rule", "model", "manual", "search")
+
+
+def status_filter(function: F) -> F:
+    """``--status`` (repeatable): suggestions with this status (under --consensus / --reviewer)."""
+    return click.option("--status", "statuses", multiple=True, type=click.Choice(STATUSES),
+                        help="Only suggestions with this status under --consensus/--reviewer (repeatable).")(function)
+
+
+def source_filter(function: F) -> F:
+    """``--source`` (repeatable): suggestions from this source."""
+    return click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
+                        help="Only suggestions from this source (repeatable).")(function)

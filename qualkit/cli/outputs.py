@@ -9,6 +9,7 @@ import click
 from qualkit.agreement import NO_PAIRS, PairSummary
 from qualkit.cli.base import ProgressBar, cli, emit, emit_json, open_project, summary, write_or_emit
 from qualkit.cli.options import (
+    F,
     codes_filter,
     codings_options,
     consensus_option,
@@ -16,8 +17,9 @@ from qualkit.cli.options import (
     output_format,
     parse_where,
     reviewers_filter,
+    source_filter,
+    status_filter,
 )
-from qualkit.project import ANALYSES
 
 
 @cli.group()
@@ -34,20 +36,25 @@ def export() -> None:
 @click.argument("out", type=click.Path(dir_okay=False))
 @codes_filter
 @documents_filter
+@status_filter
+@source_filter
 @consensus_option
 @reviewers_filter(help="Status as these reviewers' decisions give it (one: their own).")
 @click.pass_context
 def export_suggestions(ctx: click.Context, out: str, codes: tuple[str, ...], documents: tuple[str, ...],
-                       consensus: str | None, reviewers: tuple[str, ...]) -> None:
+                       statuses: tuple[str, ...], sources: tuple[str, ...], consensus: str | None,
+                       reviewers: tuple[str, ...]) -> None:
     """Write suggestions to OUT (.csv, .xlsx, .json or .parquet), one row per suggestion.
 
     \b
-    Example:
+    Examples:
       qualkit export suggestions out/suggestions.xlsx --code offer
+      qualkit export suggestions out/pending.csv --status pending --source model
     """
     with open_project(ctx) as project:
         count = project.export_suggestions(out, codes=codes or None, documents=documents or None,
-                                           consensus=consensus, reviewers=reviewers or None)
+                                           consensus=consensus, reviewers=reviewers or None,
+                                           statuses=statuses or None, sources=sources or None)
     click.echo(f"Wrote {count} suggestions to {out}.")
 
 
@@ -204,23 +211,9 @@ def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None,
     )
 
 
-@cli.command()
-@click.argument("analysis", type=click.Choice(ANALYSES))
-@click.option("--by", metavar="ATTRIBUTE", help="Split by a case/document attribute (compare: default 'kind').")
-@click.option("--window", type=int, default=None,
-              help="Neighbouring segments counted together (co-occurrence: 0, toc: 1).")
-@click.option("--diagram", type=click.Path(dir_okay=False), help="toc: also draw the theory of change (.png or .svg).")
-@click.option("--plot", type=click.Path(dir_okay=False),
-              help="Also draw the analysis as a figure (.png, .svg or .pdf): frequency bars, co-occurrence heatmap, "
-                   "code-by-case heatmap (framework), theory of change (toc).")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the table to a file (format from the suffix).")
-@output_format
-@codings_options
-@click.pass_context
-def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | None, diagram: str | None,
-            plot: str | None, out: str | None, fmt: str, consensus: str | None, reviewers: tuple[str, ...],
-            include_pending: bool, where: tuple[str, ...]) -> None:
-    """Tables for the write-up: frequency, cooccurrence, framework, compare (intended vs enacted), toc.
+@cli.group()
+def analyse() -> None:
+    """Tables for the write-up, one subcommand per analysis (each with its own --help).
 
     \b
     Examples:
@@ -230,8 +223,22 @@ def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | Non
       qualkit analyse compare --by kind
       qualkit analyse toc --diagram out/toc.png
     """
+
+
+def _out_options(function: F) -> F:
+    """--out FILE and --format, which every analysis takes, and --plot, which draws it."""
+    function = output_format(function)
+    function = click.option("--plot", type=click.Path(dir_okay=False),
+                            help="Also draw the analysis as a figure (.png, .svg or .pdf).")(function)
+    return click.option("--out", type=click.Path(dir_okay=False),
+                        help="Write the table to a file (format from the suffix).")(function)
+
+
+def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, consensus: str | None,
+              reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], by: str | None = None,
+              window: int | None = None, diagram: str | None = None, plot: str | None = None) -> None:
     with open_project(ctx) as project:
-        result = project.analyse(analysis, by=by, window=window, diagram=diagram, plot=plot, consensus=consensus,
+        result = project.analyse(name, by=by, window=window, diagram=diagram, plot=plot, consensus=consensus,
                                  reviewers=reviewers or None, include_pending=include_pending,
                                  where=parse_where(where))
     if include_pending:
@@ -241,8 +248,104 @@ def analyse(ctx: click.Context, analysis: str, by: str | None, window: int | Non
     if diagram:
         click.echo(f"Drew the theory of change to {diagram}.", err=True)
     if plot:
-        click.echo(f"Drew the {analysis} figure to {plot}.", err=True)
+        click.echo(f"Drew the {name} figure to {plot}.", err=True)
     write_or_emit(result.table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40})
+
+
+@analyse.command("frequency")
+@click.option("--by", metavar="ATTRIBUTE", help="Also split by a case or document attribute (e.g. phase).")
+@_out_options
+@codings_options
+@click.pass_context
+def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot: str | None, fmt: str,
+                      consensus: str | None,
+                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+    """Segments, documents and cases per code, with each code's share of coded segments.
+
+    \b
+    Examples:
+      qualkit analyse frequency --by disadvantage
+      qualkit analyse frequency --where phase=primary --format csv
+    """
+    _analysis(ctx, "frequency", by=by, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
+              include_pending=include_pending, where=where)
+
+
+@analyse.command("cooccurrence")
+@click.option("--window", type=int, default=0, show_default=True,
+              help="Codes on segments this many apart count as together (0: the same segment).")
+@_out_options
+@codings_options
+@click.pass_context
+def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot: str | None, fmt: str,
+                         consensus: str | None,
+                         reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+    """How often two codes are applied together (on one segment, or within --window segments).
+
+    \b
+    Example:
+      qualkit analyse cooccurrence --window 1
+    """
+    _analysis(ctx, "cooccurrence", window=window, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
+              include_pending=include_pending, where=where)
+
+
+@analyse.command("framework")
+@_out_options
+@codings_options
+@click.pass_context
+def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt: str, consensus: str | None,
+                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+    """The framework matrix: cases x themes, with counts and representative quotes.
+
+    \b
+    Example:
+      qualkit analyse framework --out out/framework.xlsx
+    """
+    _analysis(ctx, "framework", out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
+              include_pending=include_pending, where=where)
+
+
+@analyse.command("compare")
+@click.option("--by", metavar="ATTRIBUTE", default="kind", show_default=True,
+              help="The attribute whose groups are compared (kind: policy documents vs interviews).")
+@_out_options
+@codings_options
+@click.pass_context
+def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | None, fmt: str, consensus: str | None,
+                    reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+    """Each code's share of coded segments in each group: intended (policy) vs enacted (interviews).
+
+    \b
+    Examples:
+      qualkit analyse compare --by kind
+      qualkit analyse compare --by phase --format json
+    """
+    _analysis(ctx, "compare", by=by, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
+              include_pending=include_pending, where=where)
+
+
+@analyse.command("toc")
+@click.option("--window", type=int, default=1, show_default=True,
+              help="Both ends of a link coded within this many segments count as evidence.")
+@click.option("--by", metavar="ATTRIBUTE", help="Also count the evidence by a case attribute.")
+@click.option("--diagram", type=click.Path(dir_okay=False), help="Also draw the theory of change (.png or .svg).")
+@_out_options
+@codings_options
+@click.pass_context
+def analyse_toc(ctx: click.Context, window: int, by: str | None, diagram: str | None, out: str | None,
+                plot: str | None, fmt: str,
+                consensus: str | None, reviewers: tuple[str, ...], include_pending: bool,
+                where: tuple[str, ...]) -> None:
+    """Evidence for each theory-of-change link, the cases supporting it, and nodes without evidence.
+
+    \b
+    Examples:
+      qualkit analyse toc --diagram out/toc.png
+      qualkit analyse toc --window 2 --by phase
+    """
+    _analysis(ctx, "toc", window=window, by=by, diagram=diagram, out=out, plot=plot, fmt=fmt, consensus=consensus,
+              reviewers=reviewers, include_pending=include_pending, where=where)
 
 
 @cli.command()

@@ -13,6 +13,8 @@ from qualkit.cli.options import (
     documents_filter,
     output_format,
     reviewers_filter,
+    source_filter,
+    status_filter,
 )
 
 
@@ -125,7 +127,7 @@ def code(ctx: click.Context, codebook_file: str | None, documents: tuple[str, ..
     )
     click.echo(
         f"Coded {report.segments} segments{where} with codebook {report.codebook_name!r} "
-        f"version {report.codebook_version} (hash {report.codebook_sha256[:12]}) using {sources}: "
+        f"version {report.codebook_id} (hash {report.codebook_sha256[:12]}) using {sources}: "
         f"{found}; {report.segments_without} segments with none; "
         f"{report.context_segments} interviewer turns skipped as context"
         + (f"; {len(report.failures)} segment(s) could not be coded (above)" if report.failures else "")
@@ -222,25 +224,30 @@ def evaluate(ctx: click.Context, reviewers: tuple[str, ...], consensus: str | No
 @cli.command()
 @codes_filter
 @documents_filter
+@status_filter
+@source_filter
 @consensus_option
 @reviewers_filter(help="Status as these reviewers' decisions give it (one: their own).")
 @output_format
 @click.pass_context
-def suggestions(ctx: click.Context, codes: tuple[str, ...], documents: tuple[str, ...], consensus: str | None,
-                reviewers: tuple[str, ...], fmt: str) -> None:
-    """List suggested codes with their evidence and status.
+def suggestions(ctx: click.Context, codes: tuple[str, ...], documents: tuple[str, ...], statuses: tuple[str, ...],
+                sources: tuple[str, ...], consensus: str | None, reviewers: tuple[str, ...], fmt: str) -> None:
+    """List suggested codes with their source, evidence and status.
 
     \b
     Examples:
       qualkit suggestions --code culture.trust
+      qualkit suggestions --status pending --source model
+      qualkit suggestions --status disputed --consensus majority
       qualkit suggestions --document harbour_leader.vtt --format csv
     """
     with open_project(ctx) as project:
         rows = project.suggestions(codes=codes or None, documents=documents or None, consensus=consensus,
-                                   reviewers=reviewers or None)
+                                   reviewers=reviewers or None, statuses=statuses or None, sources=sources or None)
     if fmt == "table":
         rows = [
-            {k: row[k] for k in ("id", "document", "segment", "speaker", "code", "status", "score", "evidence", "text")}
+            {k: row[k] for k in ("id", "document", "segment", "speaker", "code", "source", "status", "score",
+                                 "evidence", "text")}
             for row in rows
         ]
     emit(rows, fmt, widths={"text": 60, "evidence": 40, "document": 28})

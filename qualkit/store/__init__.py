@@ -16,15 +16,19 @@ import os
 from pathlib import Path
 
 from qualkit.store.accounts import AccountRepository  # web accounts (#21)
+from qualkit.store.changes import CodeChangeRepository
 from qualkit.store.codebooks import CodebookRepository
 from qualkit.store.coverage import CoverageRepository, ReviewerLog
 from qualkit.store.database import Database, evidence_json, parse_evidence, utc_timestamp
 from qualkit.store.decisions import DecisionRepository
 from qualkit.store.documents import DocumentRepository
+from qualkit.store.maintenance import Maintenance
+from qualkit.store.memos import MemoRepository
 from qualkit.store.models import ModelRepository
 from qualkit.store.queue import ORDERS, ReviewQueue
 from qualkit.store.runs import RunRepository
 from qualkit.store.schema import SCHEMA_VERSION
+from qualkit.store.search import SearchIndex
 from qualkit.store.settings import Settings
 from qualkit.store.suggestions import SuggestionRepository, SuggestionRow, suggestion_row
 
@@ -51,6 +55,11 @@ class Store:
         self.coverage = CoverageRepository(database)
         self.reviewer_log = ReviewerLog(database)
         self.accounts = AccountRepository(database)  # web accounts and sessions (#21)
+        # issue #20: the codebook's change history, memos, the search index, looking after the file
+        self.code_changes = CodeChangeRepository(database)
+        self.memos = MemoRepository(database)
+        self.search = SearchIndex(database)
+        self.maintenance = Maintenance(database)
 
     @classmethod
     def create(cls, path: str | os.PathLike) -> Store:

@@ -18,7 +18,7 @@ from typing import Any
 
 from qualkit.errors import ProjectError
 from qualkit.records import Evidence
-from qualkit.store.schema import APPLICATION_ID, MIGRATIONS, REBUILDS_TABLES, SCHEMA_VERSION, statements
+from qualkit.store.schema import APPLICATION_ID, FOREIGN_KEYS_OFF, MIGRATIONS, SCHEMA_VERSION, statements
 
 #: SQLite caps the number of parameters in one statement; ids are asked this many at a time.
 CHUNK = 500
@@ -122,18 +122,21 @@ class Database:
             )
         for number in range(version, SCHEMA_VERSION):
             script = MIGRATIONS[number]
-            rebuilds = script.lstrip().startswith(REBUILDS_TABLES)
-            if rebuilds:  # PRAGMA foreign_keys is a no-op inside a transaction: switch it first
+            rebuild = FOREIGN_KEYS_OFF in script  # foreign_keys cannot change inside a transaction
+            if rebuild:
                 self.conn.execute("PRAGMA foreign_keys = OFF")
             try:
                 with self.transaction():
                     for statement in statements(script):
                         self.conn.execute(statement)
-                    if rebuilds and self.conn.execute("PRAGMA foreign_key_check").fetchone():
-                        raise ProjectError(f"{self.path}: migration {number + 1} broke a foreign key; nothing changed")
+                    if rebuild and self.conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                        raise ProjectError(
+                            f"{self.path}: upgrading to schema {number + 1} would break references between "
+                            "tables; nothing was changed (run `sqlite3 FILE 'PRAGMA foreign_key_check'` to see them)"
+                        )
                     self.conn.execute(f"PRAGMA user_version = {number + 1}")
             finally:
-                if rebuilds:
+                if rebuild:
                     self.conn.execute("PRAGMA foreign_keys = ON")
 
     @contextlib.contextmanager

@@ -14,6 +14,11 @@ _COLUMNS = (
 )
 
 
+#: How a decision a code merge derived from a reviewer's earlier ones begins its ``via``
+#: ("code change 4: merged culture.autonomy into culture.trust (decisions 17, 23)").
+DERIVED_VIA = "code change"
+
+
 def _decision(row: Sequence[Any]) -> Decision:
     return Decision(
         id=row[0], suggestion_id=row[1], reviewer=row[2], verdict=Verdict(row[3]), note=row[4], via=row[5],
@@ -79,11 +84,22 @@ class DecisionRepository(Repository):
 
     def last_in_force(self, names: str | Sequence[str]) -> Decision | None:
         """The reviewer's most recent accept/reject that no undo has reversed (``names``: the
-        reviewer's name, or every name their decisions may carry)."""
+        reviewer's name, or every name their decisions may carry). One a code merge derived from
+        their earlier decisions is not theirs to undo: it is skipped."""
         names = (names,) if isinstance(names, str) else tuple(names)
         row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM decisions d WHERE d.reviewer IN ({placeholders(names)}) AND d.verdict != 'undo' "
+            f"AND d.via NOT LIKE '{DERIVED_VIA}%' "
             "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id) ORDER BY d.id DESC LIMIT 1",
             names,
         ).fetchone()
         return _decision(row) if row else None
+
+    # -- what names a model (issue #20) ------------------------------------------------------------------
+
+    def count_seen_models(self) -> dict[str, int]:
+        """model version ("model-3") → decisions made on a suggestion it scored."""
+        return {row[0]: int(row[1]) for row in self._conn.execute(
+            "SELECT seen_model_version, COUNT(*) FROM decisions WHERE seen_model_version IS NOT NULL "
+            "GROUP BY seen_model_version"
+        )}

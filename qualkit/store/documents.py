@@ -49,6 +49,13 @@ class DocumentRepository(Repository):
                 [(document_id, ordinal, b.start, b.end, unit.value, b.speaker, b.timestamp)
                  for ordinal, b in enumerate(segments)],
             )
+            # the search index (issue #20) learns the new segments in the same transaction
+            self._conn.executemany(
+                "INSERT INTO segment_search (rowid, text) VALUES (?, ?)",
+                [(segment_id, text[start:end]) for segment_id, start, end in self._conn.execute(
+                    'SELECT id, start, "end" FROM segments WHERE document_id = ? ORDER BY ordinal', (document_id,)
+                ).fetchall()],
+            )
         return document_id
 
     def names(self) -> list[str]:
@@ -233,6 +240,23 @@ class DocumentRepository(Repository):
                     "ON CONFLICT(document_id, name) DO UPDATE SET value = excluded.value",
                     [(key, value, document) for key, value in attributes.items()],
                 )
+
+    def case_id_of(self, name: str) -> int | None:
+        row = self._conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row else None
+
+    def attribute_values(self) -> dict[str, list[str]]:
+        """attribute name → every value a case or a document has for it, in the order they were first
+        given (a cases file's order), for checking --where."""
+        values: dict[str, list[str]] = {}
+        for name, value in self._conn.execute(
+            "SELECT name, value FROM (SELECT 0 AS part, rowid AS n, name, value FROM case_attributes "
+            "UNION ALL SELECT 1, rowid, name, value FROM document_attributes) ORDER BY part, n"
+        ):
+            found = values.setdefault(name, [])
+            if value not in found:
+                found.append(value)
+        return values
 
     def cases(self) -> list[Case]:
         """Every case with its attributes and number of documents, by name."""

@@ -25,6 +25,8 @@ def _in_force(names: Sequence[str]) -> str:
 
 def _names(reviewer: str | Sequence[str]) -> tuple[str, ...]:
     return (reviewer,) if isinstance(reviewer, str) else tuple(reviewer)
+
+
 # Segment ids follow (document, ordinal): a document's segments are written with it, in
 # order, and never rewritten. Each order matches an index (migrations 2 and 5) exactly.
 _ORDER_BY = {
@@ -42,9 +44,12 @@ def _where(reviewer: str | Sequence[str] | None, where: QueueFilter, exclude: It
            code_index: bool = True, exclude_segments: Iterable[int] = ()) -> tuple[str, list[object]]:
     # reviewer None: every suggestion in the filter, decided or not. With a reviewer: what is pending
     # for them — a code someone added by hand is never pending for anyone else (it is their coding,
-    # and showing it would tell one reviewer what another did).
+    # and showing it would tell one reviewer what another did). A suggestion a code merge absorbed
+    # is never in a queue: its decisions live on in the one it joined.
     names = _names(reviewer) if reviewer is not None else ()
-    clause = f"WHERE g.source != 'manual' AND NOT EXISTS ({_in_force(names)})" if names else "WHERE 1"
+    clause = "WHERE g.merged_into IS NULL"
+    if names:
+        clause += f" AND g.source != 'manual' AND NOT EXISTS ({_in_force(names)})"
     params: list[object] = list(names)
     if where.codes:
         codes, code_params = codes_under(where.codes, use_index=code_index)

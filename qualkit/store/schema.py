@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 
+#: A migration with this line runs with foreign keys off (a table rebuild: SQLite cannot alter a
+#: CHECK constraint in place), and must leave ``PRAGMA foreign_key_check`` empty.
+FOREIGN_KEYS_OFF = "-- qualkit: foreign keys off"
+
 #: Marks a SQLite file as a qualkit project ("QKIT" in ASCII).
 APPLICATION_ID = 0x514B4954
-
-#: A migration that starts with this comment rebuilds a table others refer to: it runs with
-#: foreign keys off (SQLite's documented procedure), and is checked with foreign_key_check.
-REBUILDS_TABLES = "-- rebuilds tables"
 
 #: Forward migrations; the schema version of a file is the number of migrations applied.
 #: Never edit a released migration: append a new one.
@@ -169,10 +169,15 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 6: independent coding is recorded, not guessed: which documents or segments a reviewer coded
     #    fully (appended marks); a reviewer log (renames, merges, retirements) that decisions are read
-    #    through; and several codings of one code in one segment, each with its own span (codings
-    #    from other programs), so suggestions are unique per span. Rebuilding the suggestions table
-    #    needs foreign keys off (see database.py).
-    f"""{REBUILDS_TABLES}
+    #    through. Suggestions may come from a text search (source 'search'); one code may be coded
+    #    several times in one segment, each with its own span (codings from other programs); and a
+    #    suggestion absorbed by a code merge points at the suggestion it was merged into (its
+    #    decisions stay on it, never moved). So live suggestions are unique per (segment, code,
+    #    source, span), a partial index. SQLite cannot change a CHECK in place: the table is rebuilt
+    #    with foreign keys off (ids kept, so decisions still point at the same suggestions), then
+    #    foreign_key_check must find nothing.
+    f"""
+    {FOREIGN_KEYS_OFF}
     CREATE TABLE coverage (
         id          INTEGER PRIMARY KEY,
         reviewer    TEXT NOT NULL,
@@ -210,20 +215,26 @@ MIGRATIONS: tuple[str, ...] = (
         model_version TEXT,
         created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
         span_start    INTEGER,
-        span_end      INTEGER
+        span_end      INTEGER,
+        merged_into   INTEGER REFERENCES suggestions(id)
     );
     INSERT INTO suggestions_rebuilt (id, segment_id, code_key, source, score, evidence, codebook_id, run_id,
                                      model_version, created_at, span_start, span_end)
         SELECT id, segment_id, code_key, source, score, evidence, codebook_id, run_id, model_version, created_at,
-               span_start, span_end FROM suggestions;
+               span_start, span_end
+        FROM suggestions;
     DROP TABLE suggestions;
     ALTER TABLE suggestions_rebuilt RENAME TO suggestions;
-    CREATE UNIQUE INDEX suggestions_unique
-        ON suggestions(segment_id, code_key, source, COALESCE(span_start, -1), COALESCE(span_end, -1));
+    CREATE UNIQUE INDEX suggestions_live
+        ON suggestions(segment_id, code_key, source, COALESCE(span_start, -1), COALESCE(span_end, -1))
+        WHERE merged_into IS NULL;
+    CREATE INDEX suggestions_merged_into ON suggestions(merged_into) WHERE merged_into IS NOT NULL;
     CREATE INDEX suggestions_code ON suggestions(code_key);
     CREATE INDEX suggestions_codebook ON suggestions(codebook_id);
-    CREATE INDEX suggestions_review_score ON suggestions(score DESC, segment_id, code_key, source);
-    CREATE INDEX suggestions_review_uncertainty ON suggestions(ABS(score - 0.5), segment_id, code_key, source);
+    CREATE INDEX suggestions_review_score ON suggestions(score DESC, segment_id, code_key, source)
+        WHERE merged_into IS NULL;
+    CREATE INDEX suggestions_review_uncertainty ON suggestions(ABS(score - 0.5), segment_id, code_key, source)
+        WHERE merged_into IS NULL;
     """,
     # 7: accounts for `qualkit serve` (#21), their signed-in sessions and failed sign-ins. Only
     #    hashes are stored: argon2 for passwords, SHA-256 for session tokens (the cookie holds the token).
@@ -251,6 +262,74 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sign_in_failures_name ON sign_in_failures(name, failed_at);
     CREATE INDEX sign_in_failures_client ON sign_in_failures(client, failed_at);
+    """,
+    # 8: the codebook's history of code changes (rename, merge, move, split, add, remove), each
+    #    recorded with the version it made and what followed it; appended, never changed.
+    """
+    CREATE TABLE IF NOT EXISTS code_changes (
+        id          INTEGER PRIMARY KEY,
+        codebook_id INTEGER NOT NULL REFERENCES codebooks(id),  -- the version the change made
+        kind        TEXT NOT NULL CHECK (kind IN ('rename', 'merge', 'move', 'split', 'add', 'remove')),
+        old_keys    TEXT NOT NULL DEFAULT '[]',                 -- JSON list of the keys before
+        new_key     TEXT,                                       -- the key after (none for remove)
+        counts      TEXT NOT NULL DEFAULT '{}',                 -- what followed: suggestions, decisions, memos
+        via         TEXT NOT NULL,                              -- 'command' or the codebook file
+        changed_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX IF NOT EXISTS code_changes_codebook ON code_changes(codebook_id);
+    CREATE TRIGGER IF NOT EXISTS code_changes_append_only_update BEFORE UPDATE ON code_changes
+    BEGIN SELECT RAISE(ABORT, 'the code change history is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS code_changes_append_only_delete BEFORE DELETE ON code_changes
+    BEGIN SELECT RAISE(ABORT, 'the code change history is append-only'); END;
+    """,
+    # 9: memos on the project, a document, a case, a code or a segment. A memo's texts are appended
+    #    (an edit adds a revision), so an old text is never lost; a code memo follows its code's key.
+    """
+    CREATE TABLE IF NOT EXISTS memos (
+        id          INTEGER PRIMARY KEY,
+        about       TEXT NOT NULL CHECK (about IN ('project', 'document', 'case', 'code', 'segment')),
+        document_id INTEGER REFERENCES documents(id),
+        case_id     INTEGER REFERENCES cases(id),
+        code_key    TEXT,
+        segment_id  INTEGER REFERENCES segments(id),
+        title       TEXT,
+        author      TEXT NOT NULL,
+        created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        CHECK ((about = 'document') = (document_id IS NOT NULL)),
+        CHECK ((about = 'case') = (case_id IS NOT NULL)),
+        CHECK ((about = 'code') = (code_key IS NOT NULL)),
+        CHECK ((about = 'segment') = (segment_id IS NOT NULL))
+    );
+    CREATE INDEX IF NOT EXISTS memos_code ON memos(code_key) WHERE code_key IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS memo_texts (
+        id         INTEGER PRIMARY KEY,
+        memo_id    INTEGER NOT NULL REFERENCES memos(id),
+        text       TEXT NOT NULL,
+        author     TEXT NOT NULL,
+        written_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX IF NOT EXISTS memo_texts_memo ON memo_texts(memo_id, id);
+    CREATE TRIGGER IF NOT EXISTS memo_texts_append_only_update BEFORE UPDATE ON memo_texts
+    BEGIN SELECT RAISE(ABORT, 'memo texts are kept; an edit appends a new revision'); END;
+    CREATE TRIGGER IF NOT EXISTS memo_texts_append_only_delete BEFORE DELETE ON memo_texts
+    BEGIN SELECT RAISE(ABORT, 'memo texts are kept; an edit appends a new revision'); END;
+    """,
+    # 10: full-text search over segment text. Contentless (the text is stored once, in documents):
+    #    rowid is the segment id. unicode61 folds case and diacritics. Existing segments are indexed
+    #    here; new ones as DocumentRepository.insert writes them.
+    """
+    CREATE VIRTUAL TABLE IF NOT EXISTS segment_search USING fts5(
+        text, content='', tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO segment_search (rowid, text)
+        SELECT s.id, substr(d.text, s.start + 1, s."end" - s.start)
+        FROM segments s JOIN documents d ON d.id = s.document_id
+        WHERE s.id NOT IN (SELECT rowid FROM segment_search_docsize);
+    """,
+    # 11: a model's weights can be deleted while its record stays (what it was trained on, its
+    #     metrics), so the decisions and suggestions that name it keep their provenance.
+    """
+    ALTER TABLE models ADD COLUMN weights_deleted_at TEXT;
     """,
 )
 

@@ -83,7 +83,7 @@ class SuggestionRepository(Repository):
         for code, segment_ids in by_code.items():
             for part in chunks(segment_ids):
                 for row in self._conn.execute(
-                    f"SELECT id, segment_id, source FROM suggestions WHERE code_key = ? "
+                    f"SELECT id, segment_id, source FROM suggestions WHERE code_key = ? AND merged_into IS NULL "
                     f"AND segment_id IN ({placeholders(part)})",
                     [code, *part],
                 ):
@@ -124,7 +124,7 @@ class SuggestionRepository(Repository):
             )
             row = self._conn.execute(
                 "SELECT id FROM suggestions WHERE segment_id = ? AND code_key = ? AND source = 'manual' "
-                "AND COALESCE(span_start, -1) = ? AND COALESCE(span_end, -1) = ?",
+                "AND merged_into IS NULL AND COALESCE(span_start, -1) = ? AND COALESCE(span_end, -1) = ?",
                 (segment_id, code, -1 if start is None else start, -1 if end is None else end),
             ).fetchone()
             return int(row[0])
@@ -132,12 +132,14 @@ class SuggestionRepository(Repository):
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, suggestion_id: int) -> StoredSuggestion | None:
-        row = self._conn.execute(_STORED + "WHERE g.id = ?", (suggestion_id,)).fetchone()
+        """A live suggestion (one a code merge absorbed is not: its decisions live on in the one it
+        was merged into)."""
+        row = self._conn.execute(_STORED + "WHERE g.id = ? AND g.merged_into IS NULL", (suggestion_id,)).fetchone()
         return _stored(row) if row else None
 
     def find(self, segment_id: int, code: str, source: Source | None = None) -> StoredSuggestion | None:
         """The (first) suggestion of ``code`` on a segment, from any source or one."""
-        query = _STORED + "WHERE g.segment_id = ? AND g.code_key = ?"
+        query = _STORED + "WHERE g.segment_id = ? AND g.code_key = ? AND g.merged_into IS NULL"
         params: list[object] = [segment_id, code]
         if source is not None:
             query += " AND g.source = ?"
@@ -146,29 +148,37 @@ class SuggestionRepository(Repository):
         return _stored(row) if row else None
 
     def on_segment(self, segment_id: int) -> list[StoredSuggestion]:
-        """Every suggestion on one segment, in id order."""
-        return [_stored(row) for row in self._conn.execute(_STORED + "WHERE g.segment_id = ? ORDER BY g.id",
-                                                             (segment_id,))]
+        """Every live suggestion on one segment, in id order."""
+        return [_stored(row) for row in self._conn.execute(
+            _STORED + "WHERE g.segment_id = ? AND g.merged_into IS NULL ORDER BY g.id", (segment_id,)
+        )]
 
     def existing_ids(self, ids: Iterable[int]) -> set[int]:
-        return self._db.existing_ids("suggestions", ids)
+        """Those of ``ids`` that are live suggestions (not absorbed by a code merge)."""
+        wanted = list(ids)
+        found: set[int] = set()
+        for part in chunks(wanted):
+            query = f"SELECT id FROM suggestions WHERE merged_into IS NULL AND id IN ({placeholders(part)})"
+            found.update(row[0] for row in self._conn.execute(query, part))
+        return found
 
     def units(self, source: Source | None = None) -> list[SuggestionUnit]:
         """(suggestion, segment, document, code) for every suggestion (of one source, if given)."""
-        where, params = ("WHERE g.source = ?", (source.value,)) if source else ("", ())
+        where, params = ("AND g.source = ?", (source.value,)) if source else ("", ())
         cursor = self._conn.cursor()
         cursor.row_factory = None
         return [
             SuggestionUnit(*row) for row in cursor.execute(
                 "SELECT g.id, g.segment_id, s.document_id, g.code_key FROM suggestions g "
-                f"JOIN segments s ON s.id = g.segment_id {where} ORDER BY g.id",
+                f"JOIN segments s ON s.id = g.segment_id WHERE g.merged_into IS NULL {where} ORDER BY g.id",
                 params,
             )
         ]
 
-    def views(self, *, codes: Sequence[str] | None = None,
-              document_ids: Sequence[int] | None = None) -> Iterator[SuggestionView]:
-        """Suggestions with their segment, document and case, in document order.
+    def views(self, *, codes: Sequence[str] | None = None, document_ids: Sequence[int] | None = None,
+              sources: Sequence[Source] | None = None) -> Iterator[SuggestionView]:
+        """Live suggestions with their segment, document and case, in document order (of these
+        sources).
 
         Streamed from the database (a million suggestions need not fit in memory); a code filter
         matches the code and everything under it ("culture" → "culture.trust").
@@ -183,7 +193,7 @@ class SuggestionRepository(Repository):
             JOIN segments s ON s.id = g.segment_id
             JOIN documents d ON d.id = s.document_id
             LEFT JOIN cases c ON c.id = d.case_id
-            WHERE 1
+            WHERE g.merged_into IS NULL
         """
         params: list[object] = []
         if codes:
@@ -193,13 +203,73 @@ class SuggestionRepository(Repository):
         if document_ids is not None:
             query += f" AND s.document_id IN ({placeholders(document_ids)})"
             params += list(document_ids)
+        if sources:
+            query += f" AND g.source IN ({placeholders(sources)})"
+            params += [source.value for source in sources]
         # segment ids follow (document, ordinal), so this order walks the suggestions' unique index
         query += " ORDER BY g.segment_id, g.code_key, g.source"
         cursor = self._conn.cursor()
         cursor.row_factory = None
-        sources = _SOURCES
+        by_value = _SOURCES
         for row in cursor.execute(query, params):
             yield SuggestionView(
-                row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], sources[row[10]],
+                row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], by_value[row[10]],
                 row[11], parse_evidence(row[12]), row[13], row[14], row[15],
             )
+
+    # -- code changes and searches (issue #20) -----------------------------------------------------------
+
+    def live_of_codes(self, codes: Sequence[str]) -> list[tuple[int, int, str, str, tuple[int, int] | None]]:
+        """(id, segment id, code, source, span) of every live suggestion of exactly these codes, oldest
+        first; span is None for a suggestion on its whole segment."""
+        if not codes:
+            return []
+        rows = self._conn.execute(
+            "SELECT id, segment_id, code_key, source, span_start, span_end FROM suggestions "
+            f"WHERE merged_into IS NULL AND code_key IN ({placeholders(codes)}) ORDER BY id",
+            list(codes),
+        )
+        return [(row[0], row[1], row[2], row[3], None if row[4] is None else (row[4], row[5])) for row in rows]
+
+    def count_live(self, code: str) -> int:
+        """Live suggestions of exactly this code."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM suggestions WHERE merged_into IS NULL AND code_key = ?", (code,)
+        ).fetchone()
+        return int(row[0])
+
+    def live_codes(self) -> set[str]:
+        """Every code some live suggestion names."""
+        query = "SELECT DISTINCT code_key FROM suggestions WHERE merged_into IS NULL"
+        return {row[0] for row in self._conn.execute(query)}
+
+    def rekey(self, ids: Sequence[int], code: str) -> None:
+        """Give these suggestions another code (a rename, move or merge: their decisions follow them)."""
+        with self._transaction():
+            for part in chunks(list(ids)):
+                self._conn.execute(
+                    f"UPDATE suggestions SET code_key = ? WHERE id IN ({placeholders(part)})", [code, *part]
+                )
+
+    def absorb(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """(absorbed id, survivor id): the absorbed suggestion leaves every view and queue; it and its
+        decisions are kept, pointing at the suggestion it was merged into."""
+        with self._transaction():
+            self._conn.executemany("UPDATE suggestions SET merged_into = ? WHERE id = ?",
+                                   [(survivor, absorbed) for absorbed, survivor in pairs])
+
+    def merged_into(self, suggestion_id: int) -> int | None:
+        """The suggestion a code merge folded this one into (None for a live one, or no such id)."""
+        row = self._conn.execute("SELECT merged_into FROM suggestions WHERE id = ?", (suggestion_id,)).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def segments_with_code(self, code: str, segment_ids: Iterable[int]) -> set[int]:
+        """Those of ``segment_ids`` that have a live suggestion of ``code`` (from any source)."""
+        found: set[int] = set()
+        for part in chunks(list(segment_ids)):
+            found.update(row[0] for row in self._conn.execute(
+                f"SELECT segment_id FROM suggestions WHERE merged_into IS NULL AND code_key = ? "
+                f"AND segment_id IN ({placeholders(part)})",
+                [code, *part],
+            ))
+        return found

@@ -1,0 +1,32 @@
+"""`qualkit memo add/edit/list/show` (issue #20)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli.conftest import run
+
+
+def test_memo_add_edit_list_show(runner, coded_db, tmp_path):
+    note = tmp_path / "note.md"
+    note.write_text("Trust reads as autonomy.\nSee Brookfield.", encoding="utf-8")
+    added = run(runner, coded_db, "memo", "add", "--code", "culture.trust", "--author", "amira", "--file", str(note))
+    assert added.output.strip() == "Wrote memo 1 on code culture.trust."
+    edited = run(runner, coded_db, "memo", "edit", "1", "--author", "ben", "--text", "Autonomy, mostly.")
+    assert edited.output.strip() == "Memo 1 on code culture.trust now has revision 2 (the earlier ones are kept)."
+    listed = json.loads(run(runner, coded_db, "memo", "list", "--format", "json").output)
+    assert [(m["id"], m["about"], m["text"], m["revisions"]) for m in listed] == [
+        (1, "code culture.trust", "Autonomy, mostly.", 2)]
+    shown = run(runner, coded_db, "memo", "show", "1", "--history").output
+    assert "Autonomy, mostly." in shown and "revision 1, by amira" in shown
+    assert shown.index("Autonomy, mostly.") < shown.index("Trust reads as autonomy.\nSee Brookfield.")
+
+
+def test_memo_errors_are_one_line(runner, coded_db):
+    both = run(runner, coded_db, "memo", "add", "--project", "--author", "a")
+    assert both.exit_code == 1
+    assert both.output.strip() == "Error: give the memo's text with --text TEXT or --file FILE (one of them)"
+    missing = run(runner, coded_db, "memo", "show", "7")
+    assert missing.output.strip() == "Error: no memo 7; memos: none yet (`qualkit memo list`)"
+    no_author = run(runner, coded_db, "memo", "add", "--project", "--text", "x")
+    assert no_author.exit_code == 2 and "Missing option '--author'" in no_author.output
