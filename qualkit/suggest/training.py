@@ -1,20 +1,28 @@
-"""From a project's decisions to a stored model, and back.
+"""From a project's decisions to a stored scorer, and back.
 
 The training set is every labelled segment (see :mod:`qualkit.suggest.labels` for what counts
-as positive and negative) with its neighbours as context, plus the codebook's examples as
-positives of their code. The stored model records the codebook version, what it was trained on,
-the training-set size and cross-validated metrics per code.
+as positive and negative) with its neighbours as context and what the codebook's rules find in
+it, plus the codebook's examples as positives of their code. The stored model records the
+codebook version, what it was trained on, the training-set size, which codes the model proposes
+and which stay with the rules, and the out-of-fold figures that decided it.
 
-Models are stored with pickle, as scikit-learn recommends; open only project files you trust.
+Models are stored as data, never pickle (:mod:`qualkit.suggest.storage`): opening a project
+file someone sent cannot run code.
+
+Only :func:`training_set`, :func:`train_project` and :func:`load_latest_model` touch the project;
+everything they call takes plain values.
 """
 
 from __future__ import annotations
 
-import pickle
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from qualkit.suggest.features import RuleMatches
 from qualkit.suggest.labels import project_labels
-from qualkit.suggest.model import EXAMPLES_GROUP, TrainedModel, TrainingSet, train
+from qualkit.suggest.scorer import EXAMPLES_GROUP, CodeChoice, Scorer, ScorerOptions, TrainingSet, fit_scorer
+
+TRAIN_JOBS = 2  # folds in parallel, one per core
 
 
 @dataclass(frozen=True)
@@ -22,32 +30,65 @@ class TrainReport:
     model_id: int
     trained_on: str
     training_size: int
-    metrics: dict[str, dict]
-    skipped: dict[str, str]
+    choices: tuple[CodeChoice, ...]  # every codable code: which source proposes it, and why
+
+    @property
+    def model_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.choices if c.source.value == "model")
+
+
+def rule_evidence(texts: Sequence[str], codebook) -> tuple[RuleMatches, ...]:
+    """What the codebook's rules find in each text: code → [(start, end, pattern)], text offsets."""
+    from qualkit.records import Segment, Unit
+    from qualkit.suggest.rules import RuleSuggester
+
+    if not texts:
+        return ()
+    suggester = RuleSuggester(codebook)
+    segments = (Segment(row, 0, row, 0, len(text), Unit.PARAGRAPH, text) for row, text in enumerate(texts))
+    return tuple(
+        {s.code: [(e.start, e.end, e.pattern) for e in s.evidence] for s in suggestions}
+        for _, suggestions in suggester.pipe(segments)
+    )
+
+
+def assemble(
+    texts: Sequence[str], contexts: Sequence[str], groups: Sequence[int],
+    labels: Sequence[tuple[int, str, int]], *, examples: Mapping[str, Sequence[str]] | None = None, codebook=None,
+) -> TrainingSet:
+    """A :class:`TrainingSet` from plain values: segment texts, contexts and groups (documents),
+    ``labels`` as (row, code, 0/1), the codebook's ``examples`` (code → texts) as extra positives,
+    and the rules' evidence when a ``codebook`` is given."""
+    rows_text, rows_context, rows_group = list(texts), list(contexts), list(groups)
+    per_code: dict[str, dict[int, int]] = {}
+    for row, code, value in labels:
+        per_code.setdefault(code, {})[row] = value
+    for code, written in (examples or {}).items():
+        for example in written:
+            per_code.setdefault(code, {})[len(rows_text)] = 1
+            rows_text.append(example)
+            rows_context.append("")
+            rows_group.append(EXAMPLES_GROUP)
+    matches = rule_evidence(rows_text, codebook) if codebook is not None else ()
+    return TrainingSet(tuple(rows_text), tuple(rows_context), tuple(rows_group), per_code, matches)
 
 
 def training_set(project, *, reviewer: str | None = None, consensus: str | None = None,
-                 include_examples: bool = True) -> TrainingSet:
+                 include_examples: bool = True, rules: bool = True) -> TrainingSet:
+    """Gather the project's labelled segments (the only project access on this path)."""
     _, codebook = project.codebook()
     labels = project_labels(project, reviewer=reviewer, consensus=consensus)
     segment_ids = sorted({label.segment_id for label in labels})
     texts = project.store.segment_texts(segment_ids)
     neighbours = _neighbour_texts(project.store, texts)
     row_of = {segment_id: row for row, segment_id in enumerate(segment_ids)}
-    rows_text = [texts[s][2] for s in segment_ids]
-    rows_context = [neighbours.get(s, "") for s in segment_ids]
-    rows_group = [texts[s][0] for s in segment_ids]
-    per_code: dict[str, dict[int, int]] = {}
-    for label in labels:
-        per_code.setdefault(label.code, {})[row_of[label.segment_id]] = label.value
-    if include_examples:
-        for code in codebook.codable:
-            for example in code.examples:
-                per_code.setdefault(code.key, {})[len(rows_text)] = 1
-                rows_text.append(example)
-                rows_context.append("")
-                rows_group.append(EXAMPLES_GROUP)
-    return TrainingSet(tuple(rows_text), tuple(rows_context), tuple(rows_group), per_code)
+    examples = {code.key: list(code.examples) for code in codebook.codable} if include_examples else None
+    return assemble(
+        [texts[s][2] for s in segment_ids], [neighbours.get(s, "") for s in segment_ids],
+        [texts[s][0] for s in segment_ids],
+        [(row_of[label.segment_id], label.code, label.value) for label in labels],
+        examples=examples, codebook=codebook if rules else None,
+    )
 
 
 def _neighbour_texts(store, texts: dict[int, tuple[int, int, str]]) -> dict[int, str]:
@@ -66,11 +107,22 @@ def _neighbour_texts(store, texts: dict[int, tuple[int, int, str]]) -> dict[int,
     }
 
 
+def stored_metrics(scorer: Scorer) -> dict:
+    """What the models table's ``metrics`` column keeps: enough to show the choices unloaded."""
+    return {
+        "choices": [scorer.choices[code].as_dict() for code in scorer.codes],
+        "global_cutoff": scorer.global_cutoff,
+        "model_codes": list(scorer.model_codes),
+    }
+
+
 def train_project(project, *, reviewer: str | None = None, consensus: str | None = None,
-                  on_progress=None) -> TrainReport:
+                  options: ScorerOptions | None = None,
+                  on_progress: Callable[[int, int, str], None] | None = None) -> TrainReport:
     import sklearn
 
     from qualkit.review.actions import check_reviewer
+    from qualkit.suggest.storage import dumps
 
     if reviewer is not None and consensus is not None:
         from qualkit.errors import ModelError
@@ -78,24 +130,29 @@ def train_project(project, *, reviewer: str | None = None, consensus: str | None
         raise ModelError("train on one reviewer (--reviewer) or on the consensus (--consensus), not both")
     if reviewer is not None:
         reviewer = check_reviewer(reviewer)
+    options = options or ScorerOptions()
     trained_on = f"reviewer:{reviewer}" if reviewer else f"consensus:{consensus or 'any'}"
     codebook_id, codebook = project.codebook()
     data = training_set(project, reviewer=reviewer, consensus=consensus)
     codes = [code.key for code in codebook.codable]
-    model = train(data, codes, on_progress=on_progress)
+    scorer = fit_scorer(data, codes, options=options, n_jobs=TRAIN_JOBS, on_progress=on_progress)
     model_id = project.store.save_model(
         codebook_id=codebook_id, trained_on=trained_on, training_size=len(data),
-        metrics={"codes": model.metrics, "skipped": model.skipped},
-        parameters={"features": "words 1-2 + chars 3-5 + context words", "classifier": "logistic regression, "
-                    "class-balanced, sigmoid-calibrated", "folds": "grouped by document"},
+        metrics=stored_metrics(scorer),
+        parameters={"features": "rule evidence + words 1-2 + context words", "classifier": "logistic regression "
+                    "per code, class-balanced, Platt-calibrated on out-of-fold scores",
+                    "cutoffs": options.cutoffs.value, "folds": "grouped by document"},
         library=f"scikit-learn {sklearn.__version__}",
-        estimator=pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL),
+        estimator=dumps(scorer),
     )
-    return TrainReport(model_id, trained_on, len(data), model.metrics, model.skipped)
+    return TrainReport(model_id, trained_on, len(data), tuple(scorer.choices[code] for code in scorer.codes))
 
 
-def load_latest_model(project) -> tuple[int, TrainedModel] | None:
+def load_latest_model(project) -> tuple[int, Scorer] | None:
+    """The newest stored scorer; a blob that is not a qualkit model is refused (ModelError)."""
+    from qualkit.suggest.storage import loads
+
     row = project.store.latest_model()
     if row is None:
         return None
-    return row["id"], pickle.loads(row["estimator"])  # noqa: S301 - the project's own model
+    return row["id"], loads(row["estimator"])
