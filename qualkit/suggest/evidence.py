@@ -33,7 +33,7 @@ def quote(text: str, start: int, end: int, *, offset: int = 0) -> str | None:
 
 def describe(item: Evidence | tuple[int, int, str], text: str, *, offset: int = 0) -> str:
     """One piece of evidence: ``“words” @start-end``, with ``(model +0.31)`` for a model's word."""
-    start, end, pattern = item.start, item.end, item.pattern if isinstance(item, Evidence) else item
+    start, end, pattern = (item.start, item.end, item.pattern) if isinstance(item, Evidence) else item
     words = quote(text, start, end, offset=offset)
     model = _MODEL.match(pattern)
     old = None if model else _OLD_MODEL.match(pattern)

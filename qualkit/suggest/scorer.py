@@ -281,7 +281,8 @@ def _fit_code(data: TrainingSet, rows: Sequence[int], code: str, text_matrix, ma
                 options.rule_weight, hstack)
     y = np.array([labels[r] for r in rows])
     # the dual solver: far fewer labelled segments than features, and 7x faster here than the primal
-    model = LogisticRegression(C=options.c, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000)
+    model = LogisticRegression(C=options.c, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000,
+                               random_state=0)  # liblinear shuffles: fixed, so a retrain gives the same model
     model.fit(x, y)
     return model, patterns
 

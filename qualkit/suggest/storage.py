@@ -85,8 +85,8 @@ def loads(blob: bytes) -> Scorer:
     if not blob.startswith(MAGIC):
         if blob[:1] == b"\x80" or blob[:1] in (b"(", b"c", b"]", b"}"):
             raise ModelError(
-                "the stored model is a pickle (qualkit before 0.2 stored models that way, or someone put one "
-                "there); qualkit does not open pickles because loading one can run code. " + _RETRAIN.capitalize())
+                "the stored model is a pickle (earlier qualkit versions stored models that way, or someone put "
+                f"one there); qualkit does not open pickles because loading one can run code; {_RETRAIN}")
         raise ModelError(f"the stored model is not a qualkit model (it does not start with {MAGIC!r}); {_RETRAIN}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(blob[len(MAGIC):]))

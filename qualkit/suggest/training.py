@@ -20,7 +20,15 @@ from dataclasses import dataclass
 
 from qualkit.suggest.features import RuleMatches
 from qualkit.suggest.labels import project_labels
-from qualkit.suggest.scorer import EXAMPLES_GROUP, CodeChoice, Scorer, ScorerOptions, TrainingSet, fit_scorer
+from qualkit.suggest.scorer import (
+    EXAMPLES_GROUP,
+    CodeChoice,
+    CodeSource,
+    Scorer,
+    ScorerOptions,
+    TrainingSet,
+    fit_scorer,
+)
 
 TRAIN_JOBS = 2  # folds in parallel, one per core
 
@@ -34,7 +42,23 @@ class TrainReport:
 
     @property
     def model_codes(self) -> tuple[str, ...]:
-        return tuple(c.code for c in self.choices if c.source.value == "model")
+        return tuple(c.code for c in self.choices if c.source is CodeSource.MODEL)
+
+    @property
+    def metrics(self) -> dict[str, dict]:
+        """The codes the model proposes, with their out-of-fold figures (the shape `train` printed
+        before the scorer: positives, negatives, threshold, precision, recall, f1)."""
+        return {
+            c.code: {"positives": c.positives, "negatives": c.negatives, "threshold": c.cutoff,
+                     "precision": c.model_precision, "recall": c.model_recall, "f1": c.model_f1,
+                     "rules_f1": c.rules_f1}
+            for c in self.choices if c.source is CodeSource.MODEL
+        }
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """The codes that stay with the rules, and why."""
+        return {c.code: f"rules only: {c.reason}" for c in self.choices if c.source is CodeSource.RULES}
 
 
 def rule_evidence(texts: Sequence[str], codebook) -> tuple[RuleMatches, ...]:
