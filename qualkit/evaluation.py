@@ -140,12 +140,15 @@ def _counts(items: Sequence[Judged], source: str) -> Counts:
     return Counts.of([j.truth for j in items], [int(getattr(j, source)[1]) for j in items])
 
 
-def _judge(data: TrainingSet, counted: CountedTerms, train_rows: Sequence[int], test_rows: Sequence[int],
-           codes: Sequence[str], options: ScorerOptions) -> tuple[list[Judged], list[str]]:
-    """Fit the scorer on ``train_rows`` as `train` would; judge every label of ``test_rows``."""
+def held_out(data: TrainingSet, train_rows: Sequence[int], test_rows: Sequence[int], codes: Sequence[str], *,
+             options: ScorerOptions | None = None, counted: CountedTerms | None = None
+             ) -> tuple[list[Judged], list[str]]:
+    """Fit the scorer on ``train_rows`` as `train` would; judge every label of ``test_rows`` as
+    `code` would propose it. Returns the judgements and the codes the model won on the training rows."""
     train = data.subset(train_rows)
     test = data.subset(test_rows)
-    scorer = fit_scorer(train, codes, options=options, counted=counted.subset(train_rows))
+    scorer = fit_scorer(train, codes, options=options,
+                        counted=counted.subset(train_rows) if counted is not None else None)
     matches = test.rule_matches()
     matrix = scorer.features.transform(test.texts, test.contexts)
     views = {
@@ -167,7 +170,7 @@ def _judge(data: TrainingSet, counted: CountedTerms, train_rows: Sequence[int], 
 
 
 def _task(data, counted, train_rows, test_rows, codes, options, size):
-    judged, model_codes = _judge(data, counted, train_rows, test_rows, codes, options)
+    judged, model_codes = held_out(data, train_rows, test_rows, codes, options=options, counted=counted)
     return size, judged, model_codes
 
 
