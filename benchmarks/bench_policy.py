@@ -96,9 +96,10 @@ def made_up_gold(passages: list[dict], matches, codes: list[str], folder: Path, 
                 writer.writerow([passages[i]["passage"], passages[i]["sha1"], ";".join(sorted(given))])
 
 
-def build(passages: list[dict], matches, labelled: dict[str, set[str]], codes: list[str]):
-    """The TrainingSet of coded passages: text, neighbours' text as context, document as group."""
-    from qualkit.suggest.scorer import TrainingSet
+def build(passages: list[dict], matches, labelled: dict[str, set[str]], codebook):
+    """The TrainingSet of coded passages (text, neighbours' text as context, document as group),
+    plus the codebook's examples and descriptions, exactly as `train` assembles it."""
+    from qualkit.suggest.training import assemble
 
     order = sorted(range(len(passages)), key=lambda i: (passages[i]["document"], passages[i]["start"]))
     neighbours: dict[int, str] = {}
@@ -109,11 +110,12 @@ def build(passages: list[dict], matches, labelled: dict[str, set[str]], codes: l
         neighbours[i] = " ".join(parts)
     rows = [i for i, p in enumerate(passages) if p["passage"] in labelled]
     documents = sorted({passages[i]["document"] for i in rows})
-    data = TrainingSet(
-        tuple(passages[i]["text"] for i in rows), tuple(neighbours[i] for i in rows),
-        tuple(documents.index(passages[i]["document"]) for i in rows),
-        {code: {r: int(code in labelled[passages[i]["passage"]]) for r, i in enumerate(rows)} for code in codes},
-        tuple(matches[i] for i in rows),
+    codes = [code.key for code in codebook.codable]
+    data = assemble(
+        [passages[i]["text"] for i in rows], [neighbours[i] for i in rows],
+        [documents.index(passages[i]["document"]) for i in rows],
+        [(r, code, int(code in labelled[passages[i]["passage"]])) for r, i in enumerate(rows) for code in codes],
+        examples={code.key: list(code.examples) for code in codebook.codable}, codebook=codebook,
     )
     return data, documents
 
@@ -129,17 +131,19 @@ def curve(data, codes, options, *, sizes, seeds, n_jobs: int = 2) -> dict:
     from joblib import Parallel, delayed
 
     from qualkit.evaluation import effort_for_recall
+    from qualkit.suggest.scorer import EXAMPLES_GROUP
     from qualkit.suggest.thresholds import Counts
 
-    documents = sorted(set(data.groups))
+    documents = sorted(set(data.groups) - {EXAMPLES_GROUP})
+    examples = [r for r, g in enumerate(data.groups) if g == EXAMPLES_GROUP]  # always trained on, as in `train`
     tasks = []
     for seed in seeds:
         for held in documents:
             test = [r for r, g in enumerate(data.groups) if g == held]
-            pool = [r for r, g in enumerate(data.groups) if g != held]
+            pool = [r for r, g in enumerate(data.groups) if g not in (held, EXAMPLES_GROUP)]
             random.Random(seed * 1000 + held).shuffle(pool)
             for size in sizes:
-                tasks.append((sorted(pool[:size]), test, (seed, size, held, min(size, len(pool)))))
+                tasks.append((sorted(pool[:size] + examples), test, (seed, size, held, min(size, len(pool)))))
     results = Parallel(n_jobs=n_jobs)(delayed(_task)(data, train, test, codes, options, key)
                                       for train, test, key in tasks)
     out: dict = {}
@@ -195,6 +199,12 @@ def variants() -> dict:
         "with character n-grams": dataclasses.replace(base, chars=True),
         "no context": dataclasses.replace(base, context=False),
         "margin 0.05": dataclasses.replace(base, margin=0.05),
+        "pooled": dataclasses.replace(base, pooled=True),
+        "pooled, C=1": dataclasses.replace(base, pooled=True, c=1.0),
+        "pooled, global cut-off": dataclasses.replace(base, pooled=True, cutoffs=CutoffPolicy.GLOBAL),
+        "no descriptions": dataclasses.replace(base, describe=False),
+        "pooled, no descriptions": dataclasses.replace(base, pooled=True, describe=False),
+        "pooled, margin 0.05": dataclasses.replace(base, pooled=True, margin=0.05),
     }
 
 
@@ -205,6 +215,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--seeds", type=int, default=len(SEEDS))
     parser.add_argument("--variants", action="store_true", help="also run the alternative options")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these variants (names as printed)")
     parser.add_argument("--wiring", action="store_true", help="made-up labels: plumbing only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -226,19 +237,24 @@ def main() -> None:
         print("WIRING RUN: made-up labels; these numbers say nothing about qualkit.", file=sys.stderr)
     gold = read_gold(gold_folder, {p["passage"]: p["sha1"] for p in found}, set(codes))
     labelled = consensus(gold, args.consensus)
-    data, documents = build(found, matches, labelled, codes)
+    data, documents = build(found, matches, labelled, codebook)
     seeds = SEEDS[:args.seeds] if args.seeds <= len(SEEDS) else tuple(range(1, args.seeds + 1))
     chosen = variants() if args.variants else {"default": variants()["default"]}
+    if args.only:
+        chosen = {name: options for name, options in variants().items() if name in args.only}
     result: dict = {
-        "wiring": args.wiring, "consensus": args.consensus, "passages": len(data), "documents": documents,
+        "wiring": args.wiring, "consensus": args.consensus, "passages": len(data) - data.groups.count(-1),
+        "documents": documents,
         "passages_per_document": {d: data.groups.count(i) for i, d in enumerate(documents)},
+        "codebook_examples": data.groups.count(-1),
         "coded_pairs": sum(sum(v.values()) for v in data.labels.values()), "codes": len(codes),
         "coders": {c: len(p) for c, p in gold.items()}, "seeds": list(seeds), "variants": {},
     }
     for name, options in chosen.items():
         result["variants"][name] = curve(data, codes, options, sizes=args.sizes, seeds=seeds)
         if not args.json:
-            print(f"\n{name}  ({'WIRING, meaningless' if args.wiring else args.consensus}; {len(data)} passages, "
+            what = "WIRING, meaningless" if args.wiring else args.consensus
+            print(f"\n{name}  ({what}; {result['passages']} passages, "
                   f"{len(documents)} documents, documents held out in turn, {len(seeds)} seeds)")
             header = "".join(f"{s + ' P/R/F1 (90% at)':>34}" for s in SOURCES)
             print(f"{'N':>5} {header}  model worse on held-out")

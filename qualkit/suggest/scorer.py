@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from qualkit.errors import ModelError
 from qualkit.suggest.features import (
+    RULE_COUNT_FEATURES,
     CountedTerms,
     RuleMatches,
     TextFeatures,
@@ -54,6 +55,9 @@ class TrainingSet:
 
     ``labels``: code → {row: 1 or 0}; a row absent for a code says nothing about it.
     ``matches``: per row, what the rules found (code → spans); empty when no rules ran.
+    ``descriptions``: code → what the codebook says of it (name, definition, include list,
+    examples): the model reads each segment's TF-IDF similarity to its code's description, which
+    helps before there are many labels.
     """
 
     texts: tuple[str, ...]
@@ -61,6 +65,7 @@ class TrainingSet:
     groups: tuple[int, ...]
     labels: Mapping[str, Mapping[int, int]]
     matches: tuple[RuleMatches, ...] = ()
+    descriptions: Mapping[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -77,7 +82,7 @@ class TrainingSet:
             tuple(self.groups[r] for r in rows),
             {code: {position[r]: v for r, v in labels.items() if r in position}
              for code, labels in self.labels.items()},
-            tuple(matches[r] for r in rows),
+            tuple(matches[r] for r in rows), self.descriptions,
         )
 
 
@@ -100,6 +105,9 @@ class ScorerOptions:
     shrinkage: float = SHRINKAGE
     folds: int = 5
     margin: float = 0.0  # the model takes a code over only if its out-of-fold F1 beats the rules' by more
+    pooled: bool = False  # one model over all codes' labels, sharing what rule evidence means
+    shared_text_weight: float = 0.5  # pooled: the text block every code shares
+    describe: bool = True  # read the similarity to the code's description (when the training set has them)
     min_positives: int = MIN_POSITIVES
     min_negatives: int = MIN_NEGATIVES
 
@@ -269,51 +277,160 @@ def fold_splits(groups: Sequence[int], folds: int) -> list[tuple[list[int], list
     ]
 
 
-def _fit_code(data: TrainingSet, rows: Sequence[int], code: str, text_matrix, matches, options: ScorerOptions):
-    """(fitted LogisticRegression, its pattern list) for ``code`` on labelled ``rows``."""
-    import numpy as np
-    from scipy.sparse import hstack
+@dataclass(frozen=True)
+class _Linear:
+    """One code's linear decision function: text weights, rule weights (counts then patterns)."""
+
+    text_weights: np.ndarray
+    rule_weights: np.ndarray
+    patterns: tuple[str, ...]
+    intercept: float
+
+    def decisions(self, text_part, matches: Sequence[RuleMatches], texts: Sequence[str], code: str):
+        import numpy as np
+
+        values = text_part @ self.text_weights if text_part.shape[1] else np.zeros(len(texts))
+        return np.asarray(values).ravel() + rule_matrix(matches, texts, code, self.patterns) @ self.rule_weights \
+            + self.intercept
+
+
+def _classifier(options: ScorerOptions):
     from sklearn.linear_model import LogisticRegression
 
-    labels = data.labels[code]
-    patterns = rule_patterns([matches[r] for r in rows], code)
-    x = _design(text_matrix[rows], [matches[r] for r in rows], [data.texts[r] for r in rows], code, patterns,
-                options.rule_weight, hstack)
-    y = np.array([labels[r] for r in rows])
-    # the dual solver: far fewer labelled segments than features, and 7x faster here than the primal
-    model = LogisticRegression(C=options.c, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000,
-                               random_state=0)  # liblinear shuffles: fixed, so a retrain gives the same model
-    model.fit(x, y)
-    return model, patterns
+    # the dual solver: far fewer labelled segments than features, and 7x faster here than the primal;
+    # liblinear shuffles, so a fixed seed makes a retrain give the same model
+    return LogisticRegression(C=options.c, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000,
+                              random_state=0)
 
 
-def _design(text_part, matches, texts, code, patterns, rule_weight, hstack):
-    rules = rule_matrix(matches, texts, code, patterns)
-    if rule_weight != 1.0:
-        rules = rules * rule_weight
-    return hstack([text_part, rules], format="csr")
+def _description_vectors(data: TrainingSet, codes: Sequence[str], features: TextFeatures | None,
+                         options: ScorerOptions) -> dict:
+    """code → its description as a (1 × text features) row, in the fold's own TF-IDF space."""
+    if not options.describe or features is None or not data.descriptions:
+        return {}
+    wanted = [code for code in codes if data.descriptions.get(code, "").strip()]
+    if not wanted or not features.blocks:
+        return {}
+    matrix = features.transform([data.descriptions[code] for code in wanted], [""] * len(wanted))
+    return {code: matrix[i] for i, code in enumerate(wanted)}
+
+
+def _fit_linear(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[str], text_matrix,
+                matches: Sequence[RuleMatches], options: ScorerOptions,
+                features: TextFeatures | None = None) -> dict[str, _Linear]:
+    """A linear model for each code with both classes among its labelled ``train_rows``: one per
+    code, or — ``options.pooled`` — one model over every code's segment × code labels, whose rule
+    evidence weights are shared (two spans mean much the same whatever the code). ``features``:
+    the fitted text features, to place the codes' descriptions in the same space."""
+    fitted = [code for code in codes
+              if len({data.labels[code][r] for r in train_rows if r in data.labels[code]}) == 2]
+    described = _description_vectors(data, fitted, features, options)
+    if options.pooled:
+        return _fit_pooled(data, train_rows, fitted, text_matrix, matches, options, described)
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+
+    out = {}
+    width = text_matrix.shape[1]
+    for code in fitted:
+        labels = data.labels[code]
+        rows = [r for r in train_rows if r in labels]
+        patterns = rule_patterns([matches[r] for r in rows], code)
+        rules = rule_matrix([matches[r] for r in rows], [data.texts[r] for r in rows], code, patterns)
+        text = text_matrix[rows]
+        similarity = csr_matrix(text @ described[code].T) if code in described else csr_matrix((len(rows), 1))
+        x = hstack([text, rules * options.rule_weight, similarity], format="csr")
+        model = _classifier(options).fit(x, np.array([labels[r] for r in rows]))
+        coef = model.coef_[0]
+        text_weights = coef[:width].copy()
+        if code in described:  # similarity = text · description: fold its weight into the text weights
+            text_weights += coef[-1] * described[code].toarray().ravel()
+        out[code] = _Linear(text_weights.astype("float32"), (coef[width:-1] * options.rule_weight).astype("float32"),
+                            patterns, float(model.intercept_[0]))
+    return out
+
+
+def _fit_pooled(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[str], text_matrix,
+                matches: Sequence[RuleMatches], options: ScorerOptions, described: Mapping) -> dict[str, _Linear]:
+    """One logistic regression over segment × code pairs. Columns: shared rule counts; per code a
+    bias, "any span" and "two spans"; each code's patterns; the similarity to the code's own
+    description (shared weight); the text shared by all codes (down-weighted); and the text per
+    code. Unpacked into one :class:`_Linear` per code."""
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    if not codes:
+        return {}
+    k_codes, width = len(codes), text_matrix.shape[1]
+    counts = len(RULE_COUNT_FEATURES)
+    patterns = {code: rule_patterns([matches[r] for r in train_rows], code) for code in codes}
+    pattern_start = {}
+    start = counts + 3 * k_codes
+    for code in codes:
+        pattern_start[code] = start
+        start += len(patterns[code])
+    similarity_column = start
+    text_start = start + 1
+    blocks, targets = [], []
+    for k, code in enumerate(codes):
+        labels = data.labels[code]
+        rows = [r for r in train_rows if r in labels]
+        n = len(rows)
+        rules = rule_matrix([matches[r] for r in rows], [data.texts[r] for r in rows], code, patterns[code]).tocsc()
+        per_code = csr_matrix((np.ones(n, dtype="float32"), (np.arange(n), np.full(n, k))), shape=(n, k_codes))
+        text = text_matrix[rows]
+        similarity = csr_matrix(text @ described[code].T) if code in described else csr_matrix((n, 1))
+        parts = [
+            rules[:, :counts].tocsr(), per_code,
+            _place(rules[:, 0].tocsr(), k, k_codes), _place(rules[:, 1].tocsr(), k, k_codes),
+            _place(rules[:, counts:].tocsr(), pattern_start[code] - counts - 3 * k_codes,
+                   similarity_column - counts - 3 * k_codes),
+            similarity, text * options.shared_text_weight, _place(text, k * width, k_codes * width),
+        ]
+        blocks.append(hstack(parts, format="csr"))
+        targets.extend(labels[r] for r in rows)
+    model = _classifier(options).fit(vstack(blocks, format="csr"), np.array(targets))
+    coef = model.coef_[0]
+    shared_text = coef[text_start:text_start + width] * options.shared_text_weight
+    out = {}
+    for k, code in enumerate(codes):
+        rule_weights = np.concatenate([coef[:counts].copy(), coef[pattern_start[code]:pattern_start[code]
+                                                                   + len(patterns[code])]])
+        rule_weights[0] += coef[counts + k_codes + k]  # this code's "any span"
+        rule_weights[1] += coef[counts + 2 * k_codes + k]  # and "two spans"
+        text_weights = shared_text + coef[text_start + width * (1 + k):text_start + width * (2 + k)]
+        if code in described:
+            text_weights = text_weights + coef[similarity_column] * described[code].toarray().ravel()
+        out[code] = _Linear(text_weights.astype("float32"), rule_weights.astype("float32"), patterns[code],
+                            float(model.intercept_[0] + coef[counts + k]))
+    return out
+
+
+def _place(part, offset: int, width: int):
+    """``part``'s columns moved to start at ``offset`` in a matrix ``width`` wide."""
+    from scipy.sparse import csr_matrix
+
+    part = part.tocsr()
+    return csr_matrix((part.data, part.indices + offset, part.indptr), shape=(part.shape[0], width))
 
 
 def _fold_decisions(data: TrainingSet, counted: CountedTerms, train_rows: Sequence[int], test_rows: Sequence[int],
                     codes: Sequence[str], options: ScorerOptions) -> dict[str, tuple[list[int], list[float]]]:
     """Out-of-fold decision values of one fold: code → (test rows, decision values)."""
-    from scipy.sparse import hstack
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # two folds run at once on two cores
         matches = data.rule_matches()
-        everything = counted.fold(train_rows).matrix(range(len(data)))
+        fold = counted.fold(train_rows)
+        everything = fold.matrix(range(len(data)))
+        linear = _fit_linear(data, train_rows, codes, everything, matches, options, fold.features())
         out: dict[str, tuple[list[int], list[float]]] = {}
-        for code in codes:
-            labels = data.labels[code]
-            fit_rows = [r for r in train_rows if r in labels]
-            eval_rows = [r for r in test_rows if r in labels]
-            if not eval_rows or len({labels[r] for r in fit_rows}) < 2:
-                continue
-            model, patterns = _fit_code(data, fit_rows, code, everything, matches, options)
-            x = _design(everything[eval_rows], [matches[r] for r in eval_rows], [data.texts[r] for r in eval_rows],
-                        code, patterns, options.rule_weight, hstack)
-            out[code] = (eval_rows, [float(v) for v in model.decision_function(x)])
+        for code, model in linear.items():
+            eval_rows = [r for r in test_rows if r in data.labels[code]]
+            if eval_rows:
+                values = model.decisions(everything[eval_rows], [matches[r] for r in eval_rows],
+                                         [data.texts[r] for r in eval_rows], code)
+                out[code] = (eval_rows, [float(v) for v in values])
     return out
 
 
@@ -401,17 +518,12 @@ def fit_scorer(
         fitted = counted.fold(range(len(data)))
         features = fitted.features()
         matrix = fitted.matrix(range(len(data)))
-        width = matrix.shape[1]
+        linear = _fit_linear(data, range(len(data)), eligible, matrix, matches, options, features)
         for done, code in enumerate(eligible, start=1):
-            rows = sorted(data.labels[code])
-            model, patterns = _fit_code(data, rows, code, matrix, matches, options)
-            coef = model.coef_[0]
-            models[code] = CodeModel(
-                text_weights=coef[:width].astype("float32"),
-                rule_weights=(coef[width:] * options.rule_weight).astype("float32"),
-                patterns=patterns, intercept=float(model.intercept_[0]),
-                calibration=calibration.get(code, (1.0, 0.0)), cutoff=float(cutoffs.get(code, overall)),
-            )
+            if code in linear:
+                model = linear[code]
+                models[code] = CodeModel(model.text_weights, model.rule_weights, model.patterns, model.intercept,
+                                         calibration.get(code, (1.0, 0.0)), float(cutoffs.get(code, overall)))
             if on_progress:
                 on_progress(done, len(eligible), code)
     return Scorer(features, models, choices, options, overall, len(data), tuple(codes))

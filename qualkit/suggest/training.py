@@ -76,13 +76,21 @@ def rule_evidence(texts: Sequence[str], codebook) -> tuple[RuleMatches, ...]:
     )
 
 
+def code_descriptions(codebook) -> dict[str, str]:
+    """code → what the codebook says of it: name, definition, what to include, examples."""
+    return {
+        code.key: " ".join([code.name, code.definition or "", *code.include, *code.examples]).strip()
+        for code in codebook.codable
+    }
+
+
 def assemble(
     texts: Sequence[str], contexts: Sequence[str], groups: Sequence[int],
     labels: Sequence[tuple[int, str, int]], *, examples: Mapping[str, Sequence[str]] | None = None, codebook=None,
 ) -> TrainingSet:
     """A :class:`TrainingSet` from plain values: segment texts, contexts and groups (documents),
     ``labels`` as (row, code, 0/1), the codebook's ``examples`` (code → texts) as extra positives,
-    and the rules' evidence when a ``codebook`` is given."""
+    and, when a ``codebook`` is given, the rules' evidence and the codes' descriptions."""
     rows_text, rows_context, rows_group = list(texts), list(contexts), list(groups)
     per_code: dict[str, dict[int, int]] = {}
     for row, code, value in labels:
@@ -94,7 +102,8 @@ def assemble(
             rows_context.append("")
             rows_group.append(EXAMPLES_GROUP)
     matches = rule_evidence(rows_text, codebook) if codebook is not None else ()
-    return TrainingSet(tuple(rows_text), tuple(rows_context), tuple(rows_group), per_code, matches)
+    descriptions = code_descriptions(codebook) if codebook is not None else {}
+    return TrainingSet(tuple(rows_text), tuple(rows_context), tuple(rows_group), per_code, matches, descriptions)
 
 
 def training_set(project, *, reviewer: str | None = None, consensus: str | None = None,
