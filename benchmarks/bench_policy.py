@@ -198,13 +198,19 @@ def variants() -> dict:
         "cut-offs: per code": dataclasses.replace(base, cutoffs=CutoffPolicy.PER_CODE),
         "with character n-grams": dataclasses.replace(base, chars=True),
         "no context": dataclasses.replace(base, context=False),
-        "margin 0.05": dataclasses.replace(base, margin=0.05),
+        "no margin": dataclasses.replace(base, margin_noise=0.0),
+        "margin 0.05": dataclasses.replace(base, margin_noise=0.0, margin=0.05),
         "pooled": dataclasses.replace(base, pooled=True),
         "pooled, C=1": dataclasses.replace(base, pooled=True, c=1.0),
         "pooled, global cut-off": dataclasses.replace(base, pooled=True, cutoffs=CutoffPolicy.GLOBAL),
-        "no descriptions": dataclasses.replace(base, describe=False),
-        "pooled, no descriptions": dataclasses.replace(base, pooled=True, describe=False),
+        "with descriptions": dataclasses.replace(base, describe=True),
         "pooled, margin 0.05": dataclasses.replace(base, pooled=True, margin=0.05),
+        "margin 0.1": dataclasses.replace(base, margin_noise=0.0, margin=0.1),
+        "margin 0.5/sqrt(positives)": dataclasses.replace(base, margin_noise=0.5),
+        "pooled, margin 0.5/sqrt(positives)": dataclasses.replace(base, pooled=True, margin_noise=0.5),
+        "rule weight 3": dataclasses.replace(base, rule_weight=3.0),
+        "C=1": dataclasses.replace(base, c=1.0),
+        "rule weight 3, C=1": dataclasses.replace(base, rule_weight=3.0, c=1.0),
     }
 
 

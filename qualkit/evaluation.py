@@ -35,7 +35,7 @@ from qualkit.suggest.thresholds import Counts
 
 SOURCES = ("rules", "model", "scorer")
 OVERALL = "(overall)"  # the micro-average over every code's labels
-CURVE_SIZES = (20, 50, 100, 150, 200, 400, 800, 1600)
+CURVE_SIZES = (20, 50, 100, 150, 300, 600, 1200)  # the budgets, then doublings
 EVALUATE_JOBS = 2
 CURVE_FOLDS = 3  # inner folds while fitting the smaller training sets of the curve
 

@@ -105,9 +105,10 @@ class ScorerOptions:
     shrinkage: float = SHRINKAGE
     folds: int = 5
     margin: float = 0.0  # the model takes a code over only if its out-of-fold F1 beats the rules' by more
+    margin_noise: float = 1.0  # ... plus this / sqrt(positives): a few labels make a noisy F1
     pooled: bool = False  # one model over all codes' labels, sharing what rule evidence means
     shared_text_weight: float = 0.5  # pooled: the text block every code shares
-    describe: bool = True  # read the similarity to the code's description (when the training set has them)
+    describe: bool = False  # read the similarity to the code's description (no gain measured: off)
     min_positives: int = MIN_POSITIVES
     min_negatives: int = MIN_NEGATIVES
 
@@ -238,9 +239,12 @@ def rule_score(count: int) -> float:
 
 
 def label_counts(data: TrainingSet, code: str) -> tuple[int, int]:
+    """Reviewers' positive and negative labels of ``code`` (the codebook's examples not counted:
+    they are always trained on, but say nothing about how reviewers code this corpus)."""
     labels = data.labels.get(code, {})
-    positives = sum(labels.values())
-    return positives, len(labels) - positives
+    values = [v for row, v in labels.items() if data.groups[row] != EXAMPLES_GROUP]
+    positives = sum(values)
+    return positives, len(values) - positives
 
 
 def _needs(positives: int, negatives: int, options: ScorerOptions) -> str | None:
@@ -505,9 +509,10 @@ def fit_scorer(
         counts = rule_counts([matches[r] for r in rows], code)
         rules = Counts.of(truth, [int(c > 0) for c in counts])
         model = counts_at(truth, probabilities, cutoffs[code])
-        better = model.f1 > rules.f1 + options.margin
-        reason = (f"model F1 {model.f1:.2f} {'>' if better else '<='} rules F1 {rules.f1:.2f} out of fold on "
-                  f"{len(rows)} labelled segments")
+        required = options.margin + options.margin_noise / max(1, sum(truth)) ** 0.5
+        better = model.f1 > rules.f1 + required
+        reason = (f"model F1 {model.f1:.2f} {'>' if better else '<='} rules F1 {rules.f1:.2f}"
+                  + (f" + {required:.2f}" if required else "") + f" out of fold on {len(rows)} labelled segments")
         choices[code] = CodeChoice(
             code, CodeSource.MODEL if better else CodeSource.RULES, positives, negatives, reason,
             rules_f1=rules.f1, model_f1=model.f1, rules_precision=rules.precision, rules_recall=rules.recall,
