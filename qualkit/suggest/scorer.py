@@ -512,7 +512,8 @@ def fit_scorer(
         required = options.margin + options.margin_noise / max(1, sum(truth)) ** 0.5
         better = model.f1 > rules.f1 + required
         reason = (f"model F1 {model.f1:.2f} {'>' if better else '<='} rules F1 {rules.f1:.2f}"
-                  + (f" + {required:.2f}" if required else "") + f" out of fold on {len(rows)} labelled segments")
+                  + (f" + {required:.2f}" if required else "")
+                  + f" out of fold on {len(rows)} labelled segments")
         choices[code] = CodeChoice(
             code, CodeSource.MODEL if better else CodeSource.RULES, positives, negatives, reason,
             rules_f1=rules.f1, model_f1=model.f1, rules_precision=rules.precision, rules_recall=rules.recall,
