@@ -454,7 +454,7 @@ def out_of_fold(data: TrainingSet, codes: Sequence[str], *, options: ScorerOptio
     if n_jobs > 1 and len(splits) > 1:
         from joblib import Parallel, delayed
 
-        parts = Parallel(n_jobs=min(n_jobs, len(splits)))(
+        parts = Parallel(n_jobs=min(n_jobs, len(splits)), prefer="threads")(
             delayed(_fold_decisions)(data, counted, train, test, codes, options) for train, test in splits)
     else:
         parts = [_fold_decisions(data, counted, train, test, codes, options) for train, test in splits]
