@@ -84,8 +84,11 @@ def test_fold_splits_hold_out_whole_groups_and_always_train_on_examples():
     assert sorted(r for _, test in splits for r in test) == list(range(7))  # each segment held out once
 
 
-def test_out_of_fold_is_the_same_in_parallel(training):
+def test_out_of_fold_is_the_same_in_parallel(training, monkeypatch):
+    import qualkit.suggest.scorer as scorer
+
     one = out_of_fold(training, CODES, n_jobs=1)
+    monkeypatch.setattr(scorer, "PARALLEL_FROM", 0)  # this small set would otherwise run in one process
     two = out_of_fold(training, CODES, n_jobs=2)
     assert one.keys() == two.keys() == set(CODES)
     for code in CODES:
