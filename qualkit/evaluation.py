@@ -189,7 +189,7 @@ def evaluate_scorer(
         raise ModelError("too few labelled segments to hold any out; review more first")
     counted = count_terms(data.texts, data.contexts, default_specs(
         chars=options.chars, context=options.context, context_weight=options.context_weight))
-    tasks = [(train, test, None) for train, test in splits]
+    tasks: list[tuple[list[int], list[int], int | None]] = [(train, test, None) for train, test in splits]
     if curve:
         curve_options = dataclasses.replace(options, folds=min(options.folds, CURVE_FOLDS))
         order = random.Random(seed)

@@ -280,10 +280,10 @@ def rule_matrix(
                 columns.append(column)
                 values.append(value)
         for pattern in fired:
-            column = column_of.get(pattern)
-            if column is not None:
+            position = column_of.get(pattern)
+            if position is not None:
                 rows.append(row)
-                columns.append(column)
+                columns.append(position)
                 values.append(1.0)
     shape = (len(texts), len(RULE_COUNT_FEATURES) + len(patterns))
     return csr_matrix((np.array(values, dtype="float32"), (rows, columns)), shape=shape)

@@ -377,7 +377,8 @@ def _fit_pooled(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[st
         start += len(patterns[code])
     similarity_column = start
     text_start = start + 1
-    blocks, targets = [], []
+    blocks: list = []
+    targets: list[int] = []
     for k, code in enumerate(codes):
         labels = data.labels[code]
         rows = [r for r in train_rows if r in labels]
@@ -531,8 +532,8 @@ def fit_scorer(
         linear = _fit_linear(data, range(len(data)), eligible, matrix, matches, options, features)
         for done, code in enumerate(eligible, start=1):
             if code in linear:
-                model = linear[code]
-                models[code] = CodeModel(model.text_weights, model.rule_weights, model.patterns, model.intercept,
+                fit = linear[code]
+                models[code] = CodeModel(fit.text_weights, fit.rule_weights, fit.patterns, fit.intercept,
                                          calibration.get(code, (1.0, 0.0)), float(cutoffs.get(code, overall)))
             if on_progress:
                 on_progress(done, len(eligible), code)

@@ -184,6 +184,7 @@ def _rebuild(meta: Any, arrays: Mapping[str, Any]) -> Scorer:
         terms = _strings(raw.get("terms"), "a block's terms")
         idf = arrays.get(f"idf_{i}")
         _check(idf is not None and idf.shape == (len(terms),), f"block {i}'s idf does not match its terms")
+        assert idf is not None  # for the type checker: _check raised otherwise
         blocks.append(FittedBlock(_spec(raw.get("spec")), terms, idf.astype("float32")))
     features = TextFeatures(tuple(block.spec for block in blocks), tuple(blocks)).rebuild()
     width = features.width
@@ -192,6 +193,7 @@ def _rebuild(meta: Any, arrays: Mapping[str, Any]) -> Scorer:
     text_weights = arrays.get("text_weights")
     _check(text_weights is not None and text_weights.shape == (len(raw_models), width),
            "text weights do not match the codes and terms")
+    assert text_weights is not None
     models: dict[str, CodeModel] = {}
     for i, raw in enumerate(raw_models):
         _check(isinstance(raw, dict) and isinstance(raw.get("code"), str), "a model has no code")
@@ -199,6 +201,7 @@ def _rebuild(meta: Any, arrays: Mapping[str, Any]) -> Scorer:
         rule_weights = arrays.get(f"rule_weights_{i}")
         _check(rule_weights is not None and rule_weights.shape == (len(RULE_COUNT_FEATURES) + len(patterns),),
                f"{raw['code']}'s rule weights do not match its patterns")
+        assert rule_weights is not None
         calibration = raw.get("calibration")
         _check(isinstance(calibration, list) and len(calibration) == 2, f"{raw['code']}'s calibration")
         models[raw["code"]] = CodeModel(
