@@ -8,12 +8,15 @@ out-of-fold scores. That is this module:
 
 1. Codes with fewer than :data:`MIN_POSITIVES` accepted or :data:`MIN_NEGATIVES` rejected
    labels stay with the rules.
-2. For the rest, out-of-fold decision values (folds grouped by document, both cores) are made
-   probabilities by one Platt fit (:func:`~qualkit.suggest.thresholds.platt`), and cut-offs are
-   chosen on them (:mod:`qualkit.suggest.thresholds`).
+2. For the rest, out-of-fold decision values (folds grouped by document; two processes for
+   large training sets) are made probabilities by one Platt fit
+   (:func:`~qualkit.suggest.thresholds.platt`), and cut-offs are chosen on them
+   (:mod:`qualkit.suggest.thresholds`).
 3. On the same labelled segments, the rules' F1 (propose wherever a pattern matched) is
    compared with the model's at its cut-off. The model takes a code over only where it is
-   better; otherwise the code stays rules-only. :class:`CodeChoice` records which and why.
+   better by more than 1/√positives (a few labels make a noisy F1: measured on the policy
+   passages, a bare "better" handed codes to the model that it then did worse on); otherwise
+   the code stays rules-only. :class:`CodeChoice` records which and why.
 4. Features and one logistic regression per code are fitted on everything.
 
 The result, :class:`Scorer`, is plain data (arrays, terms, numbers): it is stored without pickle
@@ -478,13 +481,13 @@ def fit_scorer(
 ) -> Scorer:
     """Choose, per code, between rules and model on out-of-fold scores; fit the model on everything.
     ``counted``: the training set's term counts, if the caller has them (evaluation reuses them)."""
-    options = options or ScorerOptions()
-    counted = counted or count_terms(data.texts, data.contexts, _specs(options))
     from threadpoolctl import threadpool_limits
 
     if len(data) == 0:
         raise ModelError("no reviewed segments to learn from; review some suggestions first "
                          "(`qualkit review`, `qualkit review import`)")
+    options = options or ScorerOptions()
+    counted = counted or count_terms(data.texts, data.contexts, _specs(options))
     matches = data.rule_matches()
     choices: dict[str, CodeChoice] = {}
     eligible = []
