@@ -26,9 +26,10 @@ What runs is qualkit's own code:
   label, rejected otherwise); the predicted label is the move with the highest suggested score, or 0
   when nothing reaches its cut-off. The file has no lesson id, so blocks of LESSON_ROWS consecutive
   sentences stand in for lessons as groups: at most one real lesson straddles each block boundary.
-* ``argmax``: the same ``build_features`` pipeline and qualkit's base estimator (class-balanced
-  liblinear logistic regression, C=4), one-vs-rest over all seven labels including 0, argmax of the
-  decision function: the plain multi-class reading. A few options (C, class weights, multinomial)
+* ``argmax``: ``build_features`` (below: the feature union qualkit's classifier used before the
+  scorer — words 1–2, characters 3–5, context words) and a class-balanced liblinear logistic
+  regression, C=4, one-vs-rest over all seven labels including 0, argmax of the decision function:
+  the plain multi-class reading. A few options (C, class weights, multinomial)
   are tried on the validation portion.
 
 "Without context" is ``ScorerOptions(context=False)`` for qualkit and ``build_features`` with its
