@@ -113,8 +113,8 @@ def shrunk_cutoffs(per_code: Mapping[str, tuple[Sequence[int], Sequence[float]]]
     for code, (truth, scores) in per_code.items():
         positives = sum(truth)
         own = best_cutoff(truth, scores, grid)
-        out[code] = round((positives * own + strength * overall) / (positives + strength), 4) if positives or \
-            strength else overall
+        weight = positives + strength
+        out[code] = round((positives * own + strength * overall) / weight, 4) if weight else overall
     return overall, out
 
 
@@ -133,6 +133,7 @@ def platt(decisions: Sequence[float], truth: Sequence[int]) -> tuple[float, floa
     if not positives or not negatives:
         return 1.0, 0.0
     target = np.where(y == 1, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+
     def loss(a: float, b: float) -> float:
         z = a * d + b  # cross-entropy against the smoothed targets, computed stably
         return float(np.sum(np.logaddexp(0, z) - target * z))
