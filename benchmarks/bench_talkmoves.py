@@ -17,19 +17,23 @@ At most one lesson straddles each cut.
 
 What runs is qualkit's own code:
 
-* ``qualkit``: ``qualkit.suggest.model.train`` (``build_features`` + one class-balanced, Platt-calibrated
-  liblinear logistic regression per talk move, codes with fewer than 5 positives skipped) and
-  ``ModelSuggester`` (threshold 0.5, evidence spans included). Every sentence is a decision for every
-  move (accepted if it has that label, rejected otherwise); the predicted label is the move with the
-  highest suggested score, or 0 when nothing reaches the threshold. All rows form one group, so
-  ``train`` skips its grouped cross-validation (the real ``qualkit train`` also runs it, ~5x the time).
-* ``argmax``: the same ``build_features`` pipeline and qualkit's base estimator (class-balanced
-  liblinear logistic regression, C=4), one-vs-rest over all seven labels including 0, argmax of the
-  decision function: the plain multi-class reading. A few options (C, class weights, multinomial)
+* ``qualkit``: ``qualkit.suggest.scorer.fit_scorer`` — the path ``qualkit train`` runs: out-of-fold
+  decision values on folds grouped by lesson (two folds at a time), one Platt calibration per move on
+  them, cut-offs chosen on them (shrunk toward one global cut-off), the per-move choice between rules
+  and model (there are no rules here, so the model takes every move it can score above F1 0), and a
+  final class-balanced liblinear logistic regression per move — then ``ModelSuggester`` (the trained
+  cut-offs, evidence included). Every sentence is a decision for every move (accepted if it has that
+  label, rejected otherwise); the predicted label is the move with the highest suggested score, or 0
+  when nothing reaches its cut-off. The file has no lesson id, so blocks of LESSON_ROWS consecutive
+  sentences stand in for lessons as groups: at most one real lesson straddles each block boundary.
+* ``argmax``: ``build_features`` (below: the feature union qualkit's classifier used before the
+  scorer — words 1–2, characters 3–5, context words) and a class-balanced liblinear logistic
+  regression, C=4, one-vs-rest over all seven labels including 0, argmax of the decision function:
+  the plain multi-class reading. A few options (C, class weights, multinomial)
   are tried on the validation portion.
 
-"Without context" is ``build_features`` with its context branch dropped (``set_params(context="drop")``;
-for ``train`` the module's ``build_features`` is swapped for that variant while it runs).
+"Without context" is ``ScorerOptions(context=False)`` for qualkit and ``build_features`` with its
+context branch dropped for argmax.
 
 Metrics: macro-F1 over the seven labels (0 included) and over the six talk moves (1-6, still
 predicted among seven), accuracy, Cohen's kappa, per-label F1.
@@ -70,6 +74,7 @@ MOVES = tuple(range(1, 7))
 CODES = {k: re.sub(r"\W+", "_", LABELS[k]) for k in MOVES}  # label -> qualkit code key
 CODE_LABEL = {code: k for k, code in CODES.items()}
 TEST_SHARE = 0.2
+LESSON_ROWS = 400  # stand-in lesson length for grouped folds: ~23,250 sentences over some 60 lessons
 SIZES = (250, 500, 1000, 2000, 4000, 8000)
 QUICK_ROWS, QUICK_SIZES = 3000, (500,)
 SEEDS = (1, 2, 3)
@@ -129,25 +134,23 @@ def mapping_check(frame) -> dict:
 # ------------------------------------------------------------------------------------------ models
 
 
-@contextlib.contextmanager
-def qualkit_features(with_context: bool):
-    """Make `qualkit.suggest.model.train` use build_features with or without its context branch."""
-    from qualkit.suggest import model
+def build_features():
+    """The feature union the old classifier used (words, characters, context): argmax's features."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    if with_context:
-        yield
-        return
-    original = model.build_features
-    model.build_features = lambda: original().set_params(context="drop")
-    try:
-        yield
-    finally:
-        model.build_features = original
+    return ColumnTransformer(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True), "text"),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2,
+                                      max_features=50_000), "text"),
+            ("context", TfidfVectorizer(ngram_range=(1, 1), sublinear_tf=True, min_df=2), "context"),
+        ],
+        transformer_weights={"words": 1.0, "chars": 0.7, "context": 0.4},
+    )
 
 
 def features(with_context: bool):
-    from qualkit.suggest.model import build_features
-
     pipeline = build_features()
     return pipeline if with_context else pipeline.set_params(context="drop")
 
@@ -160,24 +163,30 @@ def frame_of(data, rows):
 
 
 class QualkitRun:
-    """qualkit's `train` and `ModelSuggester`, reduced to one label per sentence."""
+    """qualkit's `train` path (fit_scorer, lessons as groups) and `ModelSuggester`, reduced to one
+    label per sentence."""
 
     def __init__(self, with_context: bool):
         self.with_context = with_context
         self.trained = None
         self.skipped: dict[str, str] = {}
+        self.cutoffs: dict[str, float] = {}
 
     def fit(self, texts, contexts, y):
-        from qualkit.suggest import model
+        from qualkit.errors import ModelError
+        from qualkit.suggest.scorer import CodeSource, ScorerOptions, TrainingSet, fit_scorer
 
         labels = {CODES[k]: {i: int(v == k) for i, v in enumerate(y)} for k in MOVES}
-        training = model.TrainingSet(tuple(texts), tuple(contexts), (0,) * len(texts), labels)
-        with qualkit_features(self.with_context):
-            try:
-                self.trained = model.train(training, list(CODES.values()))
-                self.skipped = dict(self.trained.skipped)
-            except model.ModelError as error:  # no move has 5 positives yet: nothing is suggested
-                self.trained, self.skipped = None, {"all": str(error)}
+        groups = tuple(i // LESSON_ROWS for i in range(len(texts)))
+        training = TrainingSet(tuple(texts), tuple(contexts), groups, labels)
+        try:
+            self.trained = fit_scorer(training, list(CODES.values()), options=ScorerOptions(context=self.with_context),
+                                      n_jobs=2)
+        except ModelError as error:
+            self.trained, self.skipped = None, {"all": str(error)}
+            return self
+        self.skipped = {c.code: c.reason for c in self.trained.choices.values() if c.source is CodeSource.RULES}
+        self.cutoffs = {code: self.trained.models[code].cutoff for code in self.trained.model_codes}
         return self
 
     def predict(self, texts, contexts):
@@ -186,27 +195,25 @@ class QualkitRun:
 
         if self.trained is None:
             return [0] * len(texts), 0
-        codebook = SimpleNamespace(codable=[SimpleNamespace(key=code) for code in CODES.values()])
+        codebook = SimpleNamespace(codable=[SimpleNamespace(key=code) for code in CODES.values()], nlp=None)
         suggester = ModelSuggester(self.trained, codebook, version="bench")
         segments = (Segment(i, 0, i, 0, len(t), Unit.SENTENCE, t) for i, t in enumerate(texts))
         predicted, several = [], 0
-        for _, suggestions in suggester.pipe(zip(segments, contexts, strict=True)):
+        for _, suggestions in suggester.pipe((s, c, {}) for s, c in zip(segments, contexts, strict=True)):
             several += len(suggestions) > 1
             best = max(suggestions, key=lambda s: s.score, default=None)
             predicted.append(CODE_LABEL[best.code] if best else 0)
         return predicted, several
 
     def best_scores(self, texts, contexts) -> list[tuple[int, float]]:
-        """(move, probability) of the highest-scoring move per sentence: what the suggester thresholds."""
+        """(move, probability) of the highest-scoring move per sentence: what a global threshold would cut."""
         import numpy as np
 
-        from qualkit.suggest.model import _frame
-
-        if self.trained is None:
+        if self.trained is None or not self.trained.model_codes:
             return [(0, 0.0)] * len(texts)
-        matrix = self.trained.features.transform(_frame(texts, contexts))
-        codes = list(self.trained.codes)
-        probabilities = np.column_stack([self.trained.codes[c].estimator.predict_proba(matrix)[:, 1] for c in codes])
+        codes = list(self.trained.model_codes)
+        found = self.trained.probabilities(texts, contexts, [{}] * len(texts), codes)
+        probabilities = np.column_stack([found[c] for c in codes])
         best = probabilities.argmax(axis=1)
         return [(CODE_LABEL[codes[j]], float(probabilities[i, j])) for i, j in enumerate(best)]
 
@@ -324,12 +331,8 @@ def run(make, data, train_rows, eval_rows, *, timing: bool = False) -> dict:
         "warnings": sorted({type(w.message).__name__ for w in caught}),
     }
     if isinstance(runner, QualkitRun):
-        from qualkit.suggest.model import DEFAULT_THRESHOLD
-
         best = runner.best_scores(eval_texts, eval_contexts)
-        # the sweep below is only meaningful if it reproduces the suggester at qualkit's default threshold
-        result["sweep_disagreements_at_default"] = sum(
-            (m if p >= DEFAULT_THRESHOLD else 0) != q for (m, p), q in zip(best, predicted, strict=True))
+        result["cutoffs"] = runner.cutoffs  # chosen by `train` on out-of-fold scores
         result["threshold_sweep"] = threshold_sweep(truth, best)
         result["sentences_with_several_suggestions"] = several
         result["skipped_codes"] = sorted(runner.skipped)
@@ -490,7 +493,7 @@ def print_tables(result: dict) -> None:
             tt = r["tuned_threshold"]
             print(f"  {name + ', threshold ' + str(tt['threshold']):<42} (threshold chosen on validation)        test "
                   f"{tt['macro_f1_7']:.3f} / {tt['macro_f1_6_moves']:.3f}   "
-                  f"[sweep/suggester disagreements at 0.5: {t['sweep_disagreements_at_default']}, "
+                  f"[cut-offs chosen by train: {t['cutoffs']}, "
                   f"sentences with >1 suggestion: {t['sentences_with_several_suggestions']}]")
     print(f"  chosen on validation: {result['chosen_on_validation']}")
     print("\nFull-size timing (fastest of the fits; wall clock, features + classifiers; prediction best of 3):")

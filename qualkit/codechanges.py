@@ -34,7 +34,7 @@ from qualkit.store.decisions import DERIVED_VIA
 
 if TYPE_CHECKING:
     from qualkit.store import Store
-    from qualkit.suggest.model import TrainedModel
+    from qualkit.suggest.scorer import Scorer
 
 #: Kinds of change whose code's work follows it to a new key.
 CARRYING = (ChangeKind.RENAME, ChangeKind.MOVE, ChangeKind.MERGE)
@@ -436,15 +436,14 @@ def followed_keys(changes: Sequence[CodeChange]) -> dict[str, str]:
     return {old: new for old, new in mapping.items() if old != new}
 
 
-def follow_model(model: tuple[ModelInfo, TrainedModel], mapping: Mapping[str, str]
-                 ) -> tuple[ModelInfo, TrainedModel]:
-    """A trained model whose codes were renamed or moved since it was trained, proposing under the new
+def follow_model(model: tuple[ModelInfo, Scorer], mapping: Mapping[str, str]) -> tuple[ModelInfo, Scorer]:
+    """A trained scorer whose codes were renamed or moved since it was trained, proposing under the new
     keys (its stored bytes are not changed)."""
     info, trained = model
-    moved = {old: new for old, new in mapping.items() if old in trained.codes}
+    moved = {old: new for old, new in mapping.items() if old in trained.codes or old in trained.models}
     if not moved:
         return model
-    codes = {moved.get(key, key): value for key, value in trained.codes.items()}
-    metrics = {moved.get(key, key): value for key, value in trained.metrics.items()}
-    return info, replace(trained, codes=codes, metrics=metrics)
-
+    codes = tuple(moved.get(key, key) for key in trained.codes)
+    models = {moved.get(key, key): value for key, value in trained.models.items()}
+    choices = {moved.get(key, key): replace(value, code=moved.get(key, key)) for key, value in trained.choices.items()}
+    return info, replace(trained, codes=codes, models=models, choices=choices)

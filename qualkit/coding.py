@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from qualkit.progress import Progress
     from qualkit.sinks import ParquetSink, ProjectIdentity
     from qualkit.store import Store
-    from qualkit.suggest.model import ModelSuggester, TrainedModel
+    from qualkit.suggest.model import ModelSuggester
+    from qualkit.suggest.scorer import Scorer
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class CodeReport:
     partitions_written: int = 0
     partitions_skipped: int = 0  # already in the folder from an interrupted run
     failures: tuple[CodingFailure, ...] = ()  # segments that could not be coded; the rest were
+    withdrawn: int = 0  # undecided machine suggestions the scorer's one decision per segment x code replaced
 
     @property
     def found(self) -> int:
@@ -171,7 +173,7 @@ def pages_with_context(
 
 def run_code(
     store: Store, *, codebook_id: int, codebook: Codebook, document_ids: Sequence[int] | None = None,
-    documents: Sequence[str] = (), model: tuple[ModelInfo, TrainedModel] | None = None,
+    documents: Sequence[str] = (), model: tuple[ModelInfo, Scorer] | None = None,
     interviewers: Sequence[str] = (), identity: ProjectIdentity | None = None,
     options: CodeOptions | None = None, on_progress: Progress | None = None,
 ) -> CodeReport:
@@ -186,6 +188,7 @@ def run_code(
     pages. ``identity`` (which project this is) is needed for Parquet.
     """
     from qualkit.engine import open_engine
+    from qualkit.engine.work import passages
 
     options = options or CodeOptions()
     options.check(codebook)
@@ -197,6 +200,9 @@ def run_code(
         "documents": list(documents), "include_interviewer": options.include_interviewer, "sources": list(sources),
         "model_version": suggester.version if suggester else None, "threshold": options.threshold,
         "thresholds": dict(options.thresholds) or None,
+        # who decides each code under a trained scorer: its own proposals replace undecided ones of the other source
+        "ownership": {"model": sorted(suggester.codes), "rules": sorted(suggester.rule_codes)}
+        if suggester is not None and options.use_rules else None,
     }
     parquet: ParquetSink | None = None
     killed: Run | None = None
@@ -216,22 +222,29 @@ def run_code(
     engine = open_engine(options.engine, setup, workers=options.worker_count, scheduler=options.scheduler,
                          model=suggester)
     tally = _Tally()
+    sink = None
     try:
         run_id = store.runs.start(command="code", parameters=parameters, started_at=utc_timestamp())
+        if parquet is None:
+            from qualkit.sinks import Ownership, ProjectSink
+
+            ownership = Ownership.of(parameters["ownership"])
+            sink = ProjectSink(store, codebook_id=codebook_id, run_id=run_id, ownership=ownership)
         for result in engine.results(pages):
             page = result.page
+            failed = {segment_id for segment_id, _ in result.failures}
+            looked = [item[0] for item in passages(setup, page) if item[0] not in failed]
             if parquet is not None:
                 parquet.write(page, [*result.rule_rows, *result.model_rows],
-                              model_version=suggester.version if suggester else None)
+                              model_version=suggester.version if suggester else None, looked=looked)
                 store.runs.update_counts(run_id, {"last_segment_id": page[-1].id, "partitions": parquet.written})
                 new: Mapping[str, int] = {}
             else:
-                from qualkit.sinks import ProjectSink
-
-                sink = ProjectSink(store, codebook_id=codebook_id, run_id=run_id)
+                assert sink is not None
                 model_rows = {suggester.version: result.model_rows} if suggester and result.model_rows else {}
-                new = sink.write(result.rule_rows, model_rows, progress={
+                new = sink.write(result.rule_rows, model_rows, segment_ids=looked, progress={
                     "last_segment_id": page[-1].id, "resumed_from": killed.id if killed else None,
+                    "withdrawn": sink.withdrawn,
                 })
             tally.add(result, new)
             done += len(page)
@@ -240,6 +253,8 @@ def run_code(
     finally:
         engine.close()
     run_counts: dict[str, Any] = tally.counts()
+    withdrawn = sink.withdrawn if sink is not None else 0
+    run_counts["withdrawn"] = withdrawn
     if parquet is not None:
         run_counts.update(partitions_written=parquet.written, partitions_skipped=parquet.skipped)
         written = {key: value for key, value in run_counts.items() if key != "new"}  # new is known on import
@@ -256,6 +271,7 @@ def run_code(
         workers=engine.workers, engine=options.engine, ran_on=engine.description,
         parquet=str(parquet.folder) if parquet else None, partitions_written=parquet.written if parquet else 0,
         partitions_skipped=parquet.skipped if parquet else 0, failures=_failures(store, tally.failures),
+        withdrawn=withdrawn,
     )
 
 
@@ -291,12 +307,11 @@ def _unwritten(pages: Iterator[Page], sink: ParquetSink) -> Iterator[Page]:
             yield page, contexts
 
 
-def _setup(codebook: Codebook, model: tuple[ModelInfo, TrainedModel] | None, *, options: CodeOptions,
+def _setup(codebook: Codebook, model: tuple[ModelInfo, Scorer] | None, *, options: CodeOptions,
            interviewers: Sequence[str]) -> tuple[WorkerSetup, ModelSuggester | None]:
     """(what the workers need, the model suggester or None). Workers in other processes get the
-    model pickled into the setup; an in-process run uses the loaded one and skips the copy."""
-    import pickle
-
+    model serialised into the setup (as it is stored: data, never pickle); an in-process run uses
+    the loaded one and skips the copy."""
     from qualkit.engine.work import WorkerSetup
 
     suggester = model_bytes = None
@@ -308,7 +323,10 @@ def _setup(codebook: Codebook, model: tuple[ModelInfo, TrainedModel] | None, *, 
         suggester = ModelSuggester(trained, codebook, version=info.version, thresholds=dict(options.thresholds),
                                    threshold=options.threshold)
         ships = options.engine == "dask" or options.worker_count > 1
-        model_bytes = pickle.dumps(trained) if ships else None
+        if ships:
+            from qualkit.suggest.storage import dumps
+
+            model_bytes = dumps(trained)
         model_options = {"version": suggester.version, "thresholds": suggester.thresholds}
     setup = WorkerSetup(
         codebook_source=codebook.source, codebook_path=codebook.path, use_rules=options.use_rules,

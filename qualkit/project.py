@@ -38,6 +38,7 @@ from qualkit.records import (
     QueryHit,
     QueueFilter,
     ReviewedSuggestion,
+    Run,
     SearchHit,
     Segment,
     Source,
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from qualkit.interchange import ImportReport as QdpxImportReport
     from qualkit.memos import MemoIndex
     from qualkit.progress import Progress
-    from qualkit.records import Account, Dispute, Invitation, Role, WebSession  # the web server (#21)
+    from qualkit.records import Account, Dispute, Invitation, ModelInfo, Role, WebSession
     from qualkit.review.actions import DecideReport
     from qualkit.review.decisions import Consensus
     from qualkit.review.passage import PassageSession
@@ -69,6 +70,8 @@ if TYPE_CHECKING:
     from qualkit.search import CodeNewReport
     from qualkit.sinks import ProjectIdentity
     from qualkit.staged import ImportReport as StagedImportReport
+    from qualkit.suggest.scorer import ScorerOptions
+    from qualkit.suggest.stopping import Unfound
     from qualkit.suggest.training import TrainReport
     from qualkit.tidy import TidyReport
 
@@ -80,6 +83,15 @@ ANALYSES = ("frequency", "cooccurrence", "framework", "compare", "toc")
 
 def default_project_path() -> Path:
     return Path(os.environ.get("QUALKIT_PROJECT") or DEFAULT_PROJECT)
+
+
+@dataclass(frozen=True)
+class WithdrawReport:
+    """What withdrawing a run removed: its undecided suggestions; decided ones are kept."""
+
+    run: Run
+    withdrawn: int
+    kept: int  # suggestions of the run someone had decided: they stay, with their decisions
 
 
 @dataclass(frozen=True)
@@ -397,6 +409,28 @@ class Project:
             identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
         )
 
+    def runs(self, *, command: str | None = None) -> list[Run]:
+        """The run log, oldest first (of one command, if given)."""
+        return [run for run in self.store.runs.log() if command is None or run.command == command]
+
+    def withdraw_run(self, run_id: int) -> WithdrawReport:
+        """Remove the undecided suggestions a run added (a `code` run, an import of staged suggestions,
+        a search coded into suggestions); those someone decided stay, with their decisions. The
+        withdrawal is logged as a run of its own."""
+        from qualkit.store import utc_timestamp
+
+        run = next((run for run in self.store.runs.log() if run.id == run_id), None)
+        if run is None:
+            runs = [str(run.id) for run in self.store.runs.log()]
+            raise NotFoundError(f"no run {run_id}; runs: {', '.join(runs[-20:]) or 'none yet'} (`qualkit runs`)")
+        started = utc_timestamp()
+        with self.store.transaction():  # the suggestions go and the log says so, or neither
+            withdrawn, kept = self.store.suggestions.withdraw_run(run_id)
+            self.store.runs.record(command="withdraw", parameters={"run": run_id, "command": run.command},
+                                   counts={"withdrawn": withdrawn, "kept_decided": kept}, started_at=started,
+                                   finished_at=utc_timestamp())
+        return WithdrawReport(run=run, withdrawn=withdrawn, kept=kept)
+
     def import_suggestions(self, folder: str | os.PathLike, *,
                            on_progress: Progress | None = None) -> StagedImportReport:
         """Load the suggestions `code --to-parquet` staged in ``folder``."""
@@ -405,19 +439,35 @@ class Project:
         return import_suggestions(self.store, folder, identity=self.identity(), on_progress=on_progress)
 
     def train(self, *, reviewers: Sequence[str] | None = None, consensus: str | None = None,
-              on_progress: Progress | None = None) -> TrainReport:
-        """Train a classifier per code from the decisions of ``reviewers`` (all) under ``consensus``."""
+              options: ScorerOptions | None = None, on_progress: Progress | None = None) -> TrainReport:
+        """Fit the scorer from the decisions of ``reviewers`` (all) under ``consensus``: per code, the
+        model proposes only where it beat the rules out of fold (see :mod:`qualkit.suggest.scorer`)."""
         from qualkit.suggest.training import train_model
 
         self._check_reviewers(reviewers)
         codebook_id, codebook = self.codebook()
         return train_model(self.store, codebook_id=codebook_id, codebook=codebook,
                            consensus=self._consensus(consensus, reviewers), interviewers=self._interviewers(),
-                           on_progress=on_progress)
+                           options=options, on_progress=on_progress)
+
+    def proposers(self) -> tuple[ModelInfo | None, dict[str, str]]:
+        """The model `code` proposes with (None: rules only) and, for each code it decides, who
+        proposes it: "model" or "rules" (codes renamed since training under their new keys). Read
+        from the model's record; its weights are not loaded."""
+        usable = [info for info in self.store.models.all() if info.weights_deleted_at is None]
+        if not usable:
+            return None, {}
+        info = usable[-1]
+        from qualkit.codechanges import followed_keys
+
+        moved = followed_keys(self.store.code_changes.log(after_codebook=info.codebook_id))
+        return info, {moved.get(choice["code"], choice["code"]): choice["source"]
+                      for choice in info.metrics.get("choices", ())}
 
     def evaluate(self, *, reviewers: Sequence[str] | None = None, consensus: str | None = None,
                  curve: bool = True) -> Evaluation:
-        """Rules and the model scored against reviewers' decisions (the model out of fold)."""
+        """Rules, the model and what `code` would propose, scored against reviewers' decisions on
+        held-out documents (everything `train` does is redone on the training folds)."""
         from qualkit.evaluation import evaluate
 
         self._check_reviewers(reviewers)
@@ -631,6 +681,17 @@ class Project:
                 counts = table.setdefault(key, {"pending": 0, "accepted": 0, "rejected": 0, "disputed": 0})
                 counts[status.value] += 1
         return [{"reviewer": who, "code": code, **counts} for (who, code), counts in sorted(table.items())]
+
+    def unfound_codings(self, *, consensus: str | None = None,
+                        reviewers: Sequence[str] | None = None) -> list[Unfound | None]:
+        """Per codable code, how many codings are probably still unfound among the segments nobody
+        judged (a 90% interval), from how often reviewed segments at each score were codings."""
+        from qualkit.review.unfound import unfound_codings
+
+        self._check_reviewers(reviewers)
+        _, codebook = self.codebook()
+        return unfound_codings(self.store, codebook, consensus=self._consensus(consensus, reviewers),
+                               interviewers=self._interviewers())
 
     # -- analyses and reports --------------------------------------------------------------
 

@@ -45,19 +45,48 @@ def by_code(rows: Iterable[SuggestionRow]) -> dict[str, list[SuggestionRow]]:
     return grouped
 
 
+@dataclass(frozen=True)
+class Ownership:
+    """Which codes a trained scorer proposes itself and which it leaves to the rules: a page coded
+    with it replaces the undecided machine suggestions on its segments that the scorer's one
+    decision per segment and code no longer makes (decided ones always stay)."""
+
+    model_codes: frozenset[str]
+    rule_codes: frozenset[str]
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Sequence[str]] | None) -> Ownership | None:
+        """From a run's parameters (``{"model": [...], "rules": [...]}``); None for a run without a scorer."""
+        return cls(frozenset(stored["model"]), frozenset(stored["rules"])) if stored else None
+
+    def replaced(self) -> list[tuple[str, str]]:
+        """(code, source) pairs whose undecided suggestions a page's own proposals replace."""
+        return ([(code, source) for code in self.model_codes for source in ("rule", "model")]
+                + [(code, "model") for code in self.rule_codes])
+
+
 class ProjectSink:
     """Pages of suggestion rows into the project, each page in one transaction with the run's progress."""
 
-    def __init__(self, store: Store, *, codebook_id: int, run_id: int):
+    def __init__(self, store: Store, *, codebook_id: int, run_id: int, ownership: Ownership | None = None):
         self.store, self.codebook_id, self.run_id = store, codebook_id, run_id
+        self.ownership = ownership
+        self.withdrawn = 0  # undecided suggestions the scorer's decisions replaced, over every page
 
     def write(self, rule_rows: Sequence[SuggestionRow], model_rows: Mapping[str, Sequence[SuggestionRow]], *,
-              progress: Mapping[str, Any]) -> dict[str, int]:
+              progress: Mapping[str, Any], segment_ids: Sequence[int] = ()) -> dict[str, int]:
         """Rules first, then each model version's rows (a model never re-proposes a code rules or a
-        person already gave a segment); returns how many suggestions were new, per code."""
+        person already gave a segment); returns how many suggestions were new, per code. With
+        ``ownership``, undecided machine suggestions on ``segment_ids`` that this page's proposals
+        no longer make are withdrawn first, in the same transaction."""
         new: dict[str, int] = {}
         store = self.store
         with store.transaction():
+            if self.ownership is not None and segment_ids:
+                keep = [(row[0], row[1], row[2]) for row in rule_rows]
+                keep += [(row[0], row[1], row[2]) for batch in model_rows.values() for row in batch]
+                self.withdrawn += store.suggestions.withdraw_undecided(
+                    segment_ids, code_sources=self.ownership.replaced(), keep=keep)
             for code, rows in by_code(rule_rows).items():
                 added = store.suggestions.insert_rows(rows, codebook_id=self.codebook_id, run_id=self.run_id)
                 new[code] = new.get(code, 0) + added
@@ -147,10 +176,12 @@ class ParquetSink:
         self.skipped += 1
         self.skipped_segments += len(page)
 
-    def write(self, page: Sequence[Segment], rows: Sequence[SuggestionRow], *, model_version: str | None) -> None:
+    def write(self, page: Sequence[Segment], rows: Sequence[SuggestionRow], *, model_version: str | None,
+              looked: Sequence[int] = ()) -> None:
         """One page's suggestions, rules' and model's, as one partition. ``rows`` are the store's
-        :func:`~qualkit.store.suggestion_row` tuples. An empty page still gets its (empty) partition:
-        the file is what says the page is done."""
+        :func:`~qualkit.store.suggestion_row` tuples; ``looked``, the segments that were coded (kept in
+        the file's metadata, so an import can withdraw what a trained scorer no longer proposes there).
+        An empty page still gets its (empty) partition: the file is what says the page is done."""
         import pandas as pd
 
         name = partition_name(page)
@@ -158,7 +189,7 @@ class ParquetSink:
             [(*row, model_version if row[2] == Source.MODEL.value else None) for row in rows], columns=list(COLUMNS)
         )
         temporary = self.folder / f".{name}.tmp"
-        frame.to_parquet(temporary, engine="pyarrow", index=False, schema=_schema())
+        frame.to_parquet(temporary, engine="pyarrow", index=False, schema=_schema(looked=looked))
         os.replace(temporary, self.folder / name)
         self.written += 1
         self.rows += len(frame)
@@ -227,13 +258,36 @@ def need_pyarrow() -> None:
         raise StagedSuggestionsError("Parquet suggestions need pyarrow: pip install 'qualkit[dask]'") from None
 
 
-def _schema() -> Any:
+LOOKED = b"qualkit.looked"  # a partition's metadata key: the segments coded, as [[first, last], ...] runs
+
+
+def _schema(*, looked: Sequence[int] = ()) -> Any:
     import pyarrow as pa
 
     return pa.schema([
         ("segment_id", pa.int64()), ("code", pa.string()), ("source", pa.string()), ("score", pa.float64()),
         ("evidence", pa.string()), ("model_version", pa.string()),
-    ])
+    ], metadata={LOOKED: json.dumps(id_runs(looked)).encode()})
+
+
+def id_runs(ids: Iterable[int]) -> list[list[int]]:
+    """Sorted ids as [first, last] runs of consecutive ids: a page's coded segments in a few numbers."""
+    runs: list[list[int]] = []
+    for value in sorted(ids):
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    return runs
+
+
+def looked_segments(path: str | os.PathLike) -> list[int]:
+    """The segments a partition says were coded (none for a partition written before it said so)."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    runs = json.loads(metadata.get(LOOKED, b"[]"))
+    return [value for first, last in runs for value in range(first, last + 1)]
 
 
 def _plain(value: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 from qualkit.errors import StagedSuggestionsError
 from qualkit.progress import Progress
 from qualkit.records import Source
-from qualkit.sinks import COLUMNS, PARTITION, ProjectIdentity, ProjectSink, need_pyarrow, read_manifest
+from qualkit.sinks import (
+    COLUMNS,
+    PARTITION,
+    Ownership,
+    ProjectIdentity,
+    ProjectSink,
+    looked_segments,
+    need_pyarrow,
+    read_manifest,
+)
 
 if TYPE_CHECKING:
     from qualkit.store import Store, SuggestionRow
@@ -82,19 +91,21 @@ def import_suggestions(store: Store, folder: str | os.PathLike, *, identity: Pro
                     "model_version": parameters.get("model_version"), "started_at": manifest.get("started_at")},
         started_at=utc_timestamp(),
     )
-    sink = ProjectSink(store, codebook_id=codebook_id, run_id=run_id)
+    ownership = Ownership.of(parameters.get("ownership"))
+    sink = ProjectSink(store, codebook_id=codebook_id, run_id=run_id, ownership=ownership)
     suggestions = new = 0
     for done, path in enumerate(partitions, start=1):
         rules, models = _partition_rows(path)
         # counted as `code` counts them: a (segment, code) pair once, though rules and model both propose it
         pairs = len({row[:2] for row in rules} | {row[:2] for batch in models.values() for row in batch})
         progress = {"partitions": done, "last_partition": path.name, "suggestions": suggestions + pairs}
-        added = sum(sink.write(rules, models, progress=progress).values())
+        added = sum(sink.write(rules, models, progress=progress, segment_ids=looked_segments(path)).values())
         suggestions, new = suggestions + pairs, new + added
         if on_progress:
             on_progress(done, len(partitions), path.name)
     store.runs.finish(
-        run_id, counts={"partitions": len(partitions), "suggestions": suggestions, "new": new},
+        run_id, counts={"partitions": len(partitions), "suggestions": suggestions, "new": new,
+                        "withdrawn": sink.withdrawn},
         finished_at=utc_timestamp(),
     )
     return ImportReport(

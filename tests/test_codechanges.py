@@ -257,18 +257,20 @@ def test_codechanges_followed_keys_chain_renames_and_drop_merged_codes():
 def test_codechanges_model_trained_before_a_rename_proposes_the_new_key(coded):
     from qualkit.codechanges import follow_model
     from qualkit.records import ModelInfo
-    from qualkit.suggest.model import CodeModel, TrainedModel
+    from qualkit.suggest.scorer import CodeChoice, CodeSource, Scorer, ScorerOptions
 
-    classifier = CodeModel(estimator=object(), threshold=0.4, weights=None)
-    trained = TrainedModel(features=object(), codes={"culture.trust": classifier}, metrics={"culture.trust": {}},
-                           skipped={}, training_size=10)
+    choice = CodeChoice("culture.trust", CodeSource.MODEL, positives=10, negatives=10, reason="won")
+    classifier = object()
+    trained = Scorer(features=object(), models={"culture.trust": classifier}, choices={"culture.trust": choice},
+                     options=ScorerOptions(), global_cutoff=0.5, training_size=20, codes=("culture.trust",))
     info = ModelInfo(1, 1, "consensus:any", 10, {}, {}, "test", "")
     coded.rename_code("culture.trust", "culture.relational_trust")
     mapping = followed_keys(coded.store.code_changes.log(after_codebook=info.codebook_id))
     _, followed = follow_model((info, trained), mapping)
-    assert list(followed.codes) == ["culture.relational_trust"] and followed.codes["culture.relational_trust"] is \
-        classifier
-    assert list(trained.codes) == ["culture.trust"]  # the stored model is not changed
+    assert followed.codes == ("culture.relational_trust",) and followed.model_codes == ("culture.relational_trust",)
+    assert followed.models["culture.relational_trust"] is classifier
+    assert followed.choices["culture.relational_trust"].code == "culture.relational_trust"
+    assert trained.codes == ("culture.trust",)  # the stored model is not changed
 
 
 def test_codechanges_agreement_groups_by_the_current_code(coded):

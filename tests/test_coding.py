@@ -39,8 +39,8 @@ def test_code_proposes_on_data_turns_only(coded):
     }
     text = coded.store.documents.text(coded.documents()[0].id)
     accountability, trust = text.index("Accountability"), text.index("trust my")
-    assert rows[2]["evidence"] == (
-        f"accountab* @{accountability}-{accountability + 14}; trust @{trust}-{trust + 5}"
+    assert rows[2]["evidence"] == (  # the words a reader sees, never the patterns (accountab*, trust)
+        f"“Accountability” @{accountability}-{accountability + 14}; “trust” @{trust}-{trust + 5}"
     )
     run = coded.store.runs.log()[-1]
     assert run.command == "code" and run.parameters["codebook_sha256"] == report.codebook_sha256
@@ -225,3 +225,27 @@ def test_code_reports_a_segment_the_rules_cannot_read_and_codes_the_rest(project
     assert "(?<=z)(a|aa)+$" in line
     assert "; 1 segment(s) could not be coded (above). Run " in result.stdout
     assert {(r["segment"], r["code"]) for r in project.suggestions()} >= {(1, "offer.npq"), (4, "culture.trust")}
+
+
+def test_withdraw_run_removes_its_undecided_suggestions_and_keeps_decided_ones(coded, runner):
+    report = coded.code(codebook_path=MINI)
+    rows = coded.suggestions()
+    decided = next(r for r in rows if r["code"] == "offer.npq")
+    coded.decide("alice", accept=[decided["id"]])
+    withdrawn = coded.withdraw_run(report.run_id)
+    assert (withdrawn.withdrawn, withdrawn.kept) == (2, 1)
+    assert [r["id"] for r in coded.suggestions()] == [decided["id"]]
+    assert coded.store.decisions.log(reviewer="alice")[0].suggestion_id == decided["id"]
+    logged = coded.runs()[-1]
+    assert logged.command == "withdraw" and logged.parameters["run"] == report.run_id
+    assert logged.counts == {"withdrawn": 2, "kept_decided": 1}
+    again = coded.code()  # coding again proposes what was withdrawn, once
+    assert again.new == 2 and len(coded.suggestions()) == 3
+    db = str(coded.path)
+    out = runner.invoke(cli, ["-p", db, "runs", "withdraw", str(again.run_id)])
+    assert out.exit_code == 0
+    assert out.output.startswith(f"Withdrew 2 undecided suggestion(s) of run {again.run_id} (code)")
+    out = runner.invoke(cli, ["-p", db, "runs", "withdraw", "999"])
+    assert out.exit_code == 1 and "Error: no run 999; runs: " in out.output
+    listed = runner.invoke(cli, ["-p", db, "runs", "--format", "csv"]).stdout.splitlines()
+    assert listed[0] == "run,command,started_at,finished_at,counts" and len(listed) == 1 + len(coded.runs())

@@ -93,7 +93,8 @@ def codebook_load(ctx: click.Context, file: str) -> None:
 @click.option("--version", "codebook_id", type=int, help="A stored version (default: the latest).")
 @click.pass_context
 def codebook_show(ctx: click.Context, codebook_id: int | None) -> None:
-    """Print the code tree of a stored codebook, with stages and pattern counts.
+    """Print the code tree of a stored codebook, with stages, pattern counts and who proposes each
+    code (the rules, or the trained model where it beat them).
 
     \b
     Examples:
@@ -102,16 +103,26 @@ def codebook_show(ctx: click.Context, codebook_id: int | None) -> None:
     """
     with open_project(ctx) as project:
         codebook_id, cb = project.codebook(codebook_id)
+        model, proposers = project.proposers()
     click.echo(f"{cb.name} (version {codebook_id}, hash {cb.sha256[:12]})")
 
     def show(parent: str | None, depth: int) -> None:
         for code in cb.children(parent):
             detail = f"{len(code.patterns)} patterns" if code.codable else "theme, not codable"
+            if code.codable and model is not None:
+                by = proposers.get(code.key, "rules")
+                detail += f", proposed by {'the model' if by == 'model' else 'the rules'}"
             stage = f" [{code.stage}]" if code.stage and depth == 0 else ""
             click.echo(f"{'  ' * (depth + 1)}{code.key}  {code.name}{stage}  ({detail})")
             show(code.key, depth + 1)
 
     show(None, 0)
+    if model is None:
+        click.echo("Proposed by the rules (no trained model yet: `qualkit train`).")
+    else:
+        taken = sum(1 for code in cb.codable if proposers.get(code.key) == "model")
+        click.echo(f"Proposed by {model.version} ({model.trained_on}, trained {model.created_at}) for {taken} of "
+                   f"{len(cb.codable)} codes, where it beat the rules out of fold; the rules propose the rest.")
     if cb.links:
         click.echo("Theory of change:")
         for link in cb.links:

@@ -131,6 +131,8 @@ def code(ctx: click.Context, codebook_file: str | None, documents: tuple[str, ..
         f"{found}; {report.segments_without} segments with none; "
         f"{report.context_segments} interviewer turns skipped as context"
         + (f"; {len(report.failures)} segment(s) could not be coded (above)" if report.failures else "")
+        + (f"; withdrew {report.withdrawn} undecided suggestion(s) the trained scorer no longer makes"
+           if report.withdrawn else "")
         + f". Run {report.run_id}."
     )
     if report.failures:
@@ -142,11 +144,13 @@ def code(ctx: click.Context, codebook_file: str | None, documents: tuple[str, ..
 @consensus_option
 @click.pass_context
 def train(ctx: click.Context, reviewers: tuple[str, ...], consensus: str | None) -> None:
-    """Train one classifier per code from reviewers' decisions and the codebook's examples.
+    """Fit the scorer from reviewers' decisions: one decision per segment x code.
 
-    Accepted = positive, rejected = negative; a segment whose suggestions were all reviewed is
-    negative for the codes nobody accepted or added there; unreviewed segments are not used.
-    Scores are cross-validated with folds grouped by document.
+    Accepted or added = positive; rejected = negative; a segment coded fully (or whose proposals
+    were all decided) is negative for the codes nobody applied there; unreviewed segments are not
+    used. Per code, the model (rule evidence + words, logistic regression, calibrated out of fold,
+    folds grouped by document) takes over from the rules only where its out-of-fold F1 beats
+    theirs on the same decisions; below 5 positives and 5 negatives a code stays with the rules.
 
     \b
     Examples:
@@ -156,21 +160,19 @@ def train(ctx: click.Context, reviewers: tuple[str, ...], consensus: str | None)
     with open_project(ctx) as project, ProgressBar("Training") as progress:
         report = project.train(reviewers=reviewers or None, consensus=consensus, on_progress=progress)
     rows = [
-        [code, m["positives"], m["negatives"], number(m.get("threshold")), number(m.get("precision")),
-         number(m.get("recall")), number(m.get("f1"))]
-        for code, m in report.metrics.items()
+        [c.code, c.source.value, c.positives, c.negatives, number(c.rules_f1), number(c.model_f1),
+         number(c.cutoff) if c.source.value == "model" else "", c.reason]
+        for c in report.choices
     ]
-    click.echo(table(["code", "positives", "negatives", "threshold", "cv precision", "cv recall", "cv F1"], rows, {}))
-    click.echo("(each code's threshold is the cut-off with the best out-of-fold F1, so cv F1 is slightly optimistic;"
-               " `qualkit evaluate` scores at 0.5)")
-    for code_key, why in report.skipped.items():
-        click.echo(f"skipped {code_key}: {why}", err=True)
-    f1s = [m["f1"] for m in report.metrics.values() if m.get("f1") is not None]
-    macro = f"{sum(f1s) / len(f1s):.2f}" if f1s else "n/a"
+    click.echo(table(["code", "proposed by", "positives", "negatives", "rules F1", "model F1", "cut-off", "why"],
+                     rows, {"why": 50}))
+    click.echo("(F1 out of fold on the same decisions; `qualkit evaluate` scores on held-out documents)")
+    model_codes = report.model_codes
     click.echo(
-        f"Trained model {report.model_id} on {report.trained_on}: {report.training_size} examples, "
-        f"{len(report.metrics)} codes (cross-validated macro F1 {macro}, folds grouped by document), "
-        f"{len(report.skipped)} skipped. `qualkit code` now proposes with it."
+        f"Trained model {report.model_id} on {report.trained_on}: {report.training_size} labelled segments and "
+        f"examples; the model proposes {len(model_codes)} of {len(report.choices)} codes"
+        + (f" ({', '.join(model_codes)})" if model_codes and len(model_codes) <= 5 else "")
+        + ", the rules the rest. `qualkit code` now proposes with it."
     )
 
 
@@ -181,44 +183,62 @@ def train(ctx: click.Context, reviewers: tuple[str, ...], consensus: str | None)
 @output_format
 @click.pass_context
 def evaluate(ctx: click.Context, reviewers: tuple[str, ...], consensus: str | None, no_curve: bool, fmt: str) -> None:
-    """Precision, recall, F1 and kappa of rule and model suggestions against reviewers' decisions.
+    """How well `code` would reproduce reviewers' decisions, on documents held out of training.
 
-    The model is scored out of fold (folds grouped by document); the learning curve shows F1
-    against the number of labelled segments.
+    Everything `train` does (calibration, cut-offs, the choice between rules and model per code)
+    is redone on the training folds; the held-out documents are then proposed for exactly as
+    `code` would. Three sources are scored on the same labels: rules (wherever a pattern
+    matched), model (the model on every code it could be fitted for) and scorer (what `code`
+    proposes). The learning curve repeats it with fewer labelled segments, and gives the share of
+    segment x code pairs a reviewer reads, in score order, to find 90% of codings.
 
     \b
     Examples:
       qualkit evaluate
       qualkit evaluate --reviewer "Ben Roberts" --format json
     """
+    from qualkit.evaluation import OVERALL
+
     with open_project(ctx) as project:
         result = project.evaluate(reviewers=reviewers or None, consensus=consensus, curve=not no_curve)
+    points = [p.as_dict() for p in result.points]
     if fmt == "json":
         from qualkit.cli.base import plain
 
-        click.echo(json.dumps(plain({"scores": result.rows, "learning_curve": result.curve}), indent=2))
+        click.echo(json.dumps(plain({"scores": result.rows, "learning_curve": points, "folds": result.folds,
+                                     "effort_90": dict(result.effort_90)}), indent=2))
         return
     if fmt == "csv":
         emit([{"table": "scores", **row} for row in result.rows], "csv")
-        if result.curve:
-            emit([{"table": "learning_curve", **row} for row in result.curve], "csv")
+        if points:
+            emit([{"table": "learning_curve", **row} for row in points], "csv")
         return
     rows = [
-        [r["source"], r["code"], number(r["precision"]), number(r["recall"]), number(r["f1"]), number(r["kappa"]),
-         r["n"], r["positives"]]
+        [r["source"], r["code"], number(r["precision"]), number(r["recall"]), number(r["f1"]), r["n"], r["positives"],
+         r["proposed"]]
         for r in result.rows
     ]
-    click.echo(table(["source", "code", "precision", "recall", "F1", "kappa", "labels", "positives"], rows, {}))
-    if result.curve:
-        click.echo("\nLearning curve (model, cross-validated by document):")
+    click.echo(table(["source", "code", "precision", "recall", "F1", "labels", "positives", "proposed"], rows, {}))
+    if points:
+        click.echo("\nLearning curve (held-out documents; labelled segments per training fold):")
         click.echo(table(
-            ["labelled segments", "labels", "macro F1", "codes"],
-            [[c["labelled_segments"], c["labels"], number(c["macro_f1"]), c["codes"]] for c in result.curve], {},
+            ["labelled segments", "source", "precision", "recall", "F1", "read for 90%", "labels"],
+            [[p["labelled_segments"], p["source"], number(p["precision"]), number(p["recall"]), number(p["f1"]),
+              _share(p["effort_90"]), p["labels"]] for p in points], {},
         ))
-    overall = {r["source"]: r for r in result.rows if r["code"] == "(overall)"}
+    overall = {score.source: score for score in result.scores if score.code == OVERALL}
     against = f"reviewer(s) {', '.join(reviewers)}" if reviewers else f"consensus {consensus or 'any'}"
-    click.echo(f"Evaluated against {against}: "
-               + "; ".join(f"{source} F1 {row['f1']:.2f}" for source, row in overall.items()) + ".")
+    scorer_effort = result.effort_90.get("scorer")
+    click.echo(
+        f"Evaluated against {against} on {result.folds} held-out folds of documents: "
+        + "; ".join(f"{source} F1 {score.f1:.2f}" for source, score in overall.items())
+        + (f"; in the scorer's order a reviewer reads {_share(scorer_effort)} of segment x code pairs to find 90% "
+           "of codings" if scorer_effort is not None else "") + "."
+    )
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.0%}"
 
 
 @cli.command()
@@ -252,3 +272,49 @@ def suggestions(ctx: click.Context, codes: tuple[str, ...], documents: tuple[str
         ]
     emit(rows, fmt, widths={"text": 60, "evidence": 40, "document": 28})
     summary(f"{len(rows)} suggestion(s).", fmt)
+
+
+@cli.group(invoke_without_command=True)
+@output_format
+@click.pass_context
+def runs(ctx: click.Context, fmt: str) -> None:
+    """The run log: every `code`, `train`, import and withdrawal, with what it counted.
+
+    \b
+    Examples:
+      qualkit runs
+      qualkit runs withdraw 3
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_project(ctx) as project:
+        logged = project.runs()
+    emit([
+        {"run": run.id, "command": run.command, "started_at": run.started_at,
+         "finished_at": run.finished_at or "(interrupted or running)",
+         "counts": ", ".join(f"{key} {value}" for key, value in run.counts.items()
+                             if isinstance(value, int | float) and not isinstance(value, bool))}
+        for run in logged
+    ], fmt, widths={"counts": 60})
+    summary(f"{len(logged)} run(s) logged.", fmt)
+
+
+@runs.command("withdraw")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.pass_context
+def runs_withdraw(ctx: click.Context, run_id: int) -> None:
+    """Remove the undecided suggestions RUN added; decided ones stay, with their decisions.
+
+    For a `code` run with the wrong codebook, documents or settings: withdraw it, then code again.
+    The withdrawal is logged as a run of its own.
+
+    \b
+    Example:
+      qualkit runs withdraw 3
+    """
+    with open_project(ctx) as project:
+        report = project.withdraw_run(run_id)
+    click.echo(
+        f"Withdrew {report.withdrawn} undecided suggestion(s) of run {report.run.id} ({report.run.command}); "
+        f"kept {report.kept} that someone decided, with their decisions."
+    )

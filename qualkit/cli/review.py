@@ -435,18 +435,45 @@ def review_import(ctx: click.Context, file: str, reviewer: str | None, covers: s
 
 
 @review.command("status")
+@click.option("--unfound", is_flag=True, help="Only the estimate of codings still unfound (per code).")
 @output_format
 @click.pass_context
-def review_status(ctx: click.Context, fmt: str) -> None:
-    """Per reviewer and code: pending, accepted, rejected (and the consensus under 'any').
+def review_status(ctx: click.Context, fmt: str, unfound: bool) -> None:
+    """Per reviewer and code: pending, accepted, rejected (and the consensus under 'any'); then,
+    per code, how many codings are probably still unfound among the segments nobody judged.
+
+    The estimate (a 90% interval) assumes that at a given machine score, judged and unjudged
+    segments are alike: true when review follows the score order or a random one, not when
+    reviewers picked segments by topic. --format csv or json gives the status table; with
+    --unfound, the estimate.
 
     \b
-    Example:
-      qualkit review status --format csv
+    Examples:
+      qualkit review status
+      qualkit review status --unfound --format csv
     """
     with open_project(ctx) as project:
         rows = project.review_status()
-    emit(rows, fmt)
+        estimates = [e for e in project.unfound_codings() if e is not None] if unfound or fmt == "table" else []
+    found_rows = [
+        {"code": e.code, "reviewed": e.reviewed, "codings_found": e.found, "unreviewed": e.unreviewed,
+         "expected_unfound": e.expected, "low_90": e.low, "high_90": e.high,
+         "share_found": None if e.share_found is None else round(e.share_found, 3)}
+        for e in estimates
+    ]
+    if fmt != "table":
+        emit(found_rows if unfound else rows, fmt)
+        return
+    if not unfound:
+        emit(rows, fmt)
+        click.echo("")
+    click.echo("Codings probably still unfound (segment x code pairs nobody judged; 90% interval):")
+    emit([{**row, "share_found": "" if row["share_found"] is None else f"{row['share_found']:.0%}"}
+          for row in found_rows], fmt)
+    total = sum(e.expected for e in estimates)
+    click.echo(f"About {total:.0f} codings of {len(estimates)} codes probably remain unfound "
+               f"({sum(e.low for e in estimates):.0f}-{sum(e.high for e in estimates):.0f}, adding each code's 90% "
+               "interval); review in score order (`qualkit review --order score`) to find them soonest.")
 
 
 @cli.group(invoke_without_command=True)

@@ -14,15 +14,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import pickle
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from qualkit.interviewers import is_interviewer
-from qualkit.records import Segment
+from qualkit.records import Segment, Source
 from qualkit.store import SuggestionRow, suggestion_row
+
+if TYPE_CHECKING:
+    from qualkit.suggest.features import RuleMatches
 
 #: One page of segments, with every segment's context (its neighbours' text) when the model reads it.
 Page = tuple[Sequence[Segment], "dict[int, str] | None"]
@@ -35,7 +37,7 @@ class WorkerSetup:
     codebook_source: str
     codebook_path: str
     use_rules: bool
-    model_bytes: bytes | None  # the pickled TrainedModel, or None for rules only
+    model_bytes: bytes | None  # the scorer as qualkit.suggest.storage writes it (no pickle), or None
     model_options: dict = field(default_factory=dict)  # ModelSuggester keywords: version, thresholds
     interviewers: frozenset[str] = frozenset()  # casefolded speaker names skipped as context
     include_interviewer: bool = False
@@ -123,31 +125,44 @@ class Suggesters:
         self.model = model
         if model is None and setup.model_bytes is not None:
             from qualkit.suggest.model import ModelSuggester
+            from qualkit.suggest.storage import loads
 
-            trained = pickle.loads(setup.model_bytes)  # noqa: S301 - the project's own model
-            self.model = ModelSuggester(trained, codebook, **setup.model_options)
+            self.model = ModelSuggester(loads(setup.model_bytes), codebook, **setup.model_options)
 
     def propose(self, shipped: Iterable[tuple[int, int, str]], contexts: dict[int, str] | None) -> PageResult:
         """What the rules and the model propose for :func:`passages` of a page (``contexts``: each
-        one's neighbours' text, for the model). The result has no page yet: see :func:`completed`."""
+        one's neighbours' text, for the model). The result has no page yet: see :func:`completed`.
+
+        With a model, the rules' matches are its features: it makes the one decision per segment
+        and code, proposing its own codes as 'model' suggestions and the codes it left to the rules
+        as 'rule' suggestions where they matched."""
         setup = self.setup
         data = [Passage._make(item) for item in shipped]
         proposed: dict[int, set[str]] = {s.id: set() for s in data}
         rule_rows: list[SuggestionRow] = []
         model_rows: list[SuggestionRow] = []
         failures: list[tuple[int, str]] = []
-        if self.rules:
-            for segment, rows in self.rules.rows(data, batch_size=setup.batch_size, failures=failures):
-                if rows:
-                    rule_rows += rows
-                    proposed[segment.id].update(row[1] for row in rows)
-        if self.model:
+        if self.model is None:
+            if self.rules:
+                for segment, rows in self.rules.rows(data, batch_size=setup.batch_size, failures=failures):
+                    if rows:
+                        rule_rows += rows
+                        proposed[segment.id].update(row[1] for row in rows)
+        else:
             contexts = contexts or {}
-            pairs = ((s, contexts.get(s.id, "")) for s in data)
-            for segment, suggestions in self.model.pipe(pairs, batch_size=setup.batch_size):
-                if suggestions:
-                    model_rows += map(suggestion_row, suggestions)
-                    proposed[segment.id].update(s.code for s in suggestions)
+            items: Iterable[tuple[Passage, str] | tuple[Passage, str, RuleMatches]]
+            if self.rules:
+                matches: list[tuple[Passage, str, RuleMatches]] = []
+                for segment, hits in self.rules.found(data, batch_size=setup.batch_size, failures=failures):
+                    matches.append((segment, contexts.get(segment.id, ""), {code: spans for code, _, spans in hits}))
+                failed = {segment_id for segment_id, _ in failures}
+                items = [item for item in matches if item[0].id not in failed]
+            else:  # the model alone: it runs the rules for its features and proposes only its codes
+                items = [(s, contexts.get(s.id, "")) for s in data]
+            for segment, suggestions in self.model.pipe(items, batch_size=setup.batch_size):
+                for suggestion in suggestions:
+                    (model_rows if suggestion.source is Source.MODEL else rule_rows).append(suggestion_row(suggestion))
+                    proposed[segment.id].add(suggestion.code)
         found: dict[str, int] = {}
         for codes in proposed.values():
             for code in codes:
@@ -181,7 +196,7 @@ def propose_page(setup: WorkerSetup, shipped, contexts: dict[int, str] | None = 
 
 def propose_with_built(shipped, contexts: dict[int, str] | None = None) -> PageResult:
     """:func:`propose_page` in a pool process whose initializer built the suggesters, so the
-    setup (and the pickled model in it) is sent once per process, not once per page."""
+    setup (and the model in it) is sent once per process, not once per page."""
     with _LOCK:
         (built,) = _BUILT.values()
     return built.propose(shipped, contexts)

@@ -8,9 +8,12 @@ from typing import Any
 from qualkit.records import ReviewedSuggestion
 
 
-def evidence_text(evidence: Iterable[Any]) -> str:
-    """Evidence spans as one cell: ``pattern @start-end; ...``."""
-    return "; ".join(f"{e.pattern} @{e.start}-{e.end}" for e in evidence)
+def evidence_text(evidence: Iterable[Any], text: str, *, offset: int) -> str:
+    """Evidence as one cell a reader understands: ``“matched words” @start-end; ...`` (document
+    offsets; a model's words with their weight), never a pattern's source. ``text`` starts at ``offset``."""
+    from qualkit.suggest.evidence import describe_all
+
+    return describe_all(evidence, text, offset=offset, limit=20)
 
 
 def suggestion_rows(items: Iterable[ReviewedSuggestion], *, code_names: Mapping[str, str],
@@ -23,6 +26,7 @@ def suggestion_rows(items: Iterable[ReviewedSuggestion], *, code_names: Mapping[
             "speaker": s.speaker, "timestamp": s.timestamp, "code": s.code, "code_name": code_names.get(s.code, ""),
             "source": s.source.value, "score": s.score, "status": item.status.value,
             "reviewers": "; ".join(f"{name}:{verdict.value}" for name, verdict in sorted(state.verdicts.items())),
-            "evidence": evidence_text(s.evidence), "codebook_version": s.codebook_id, "text": s.text,
+            "evidence": evidence_text(s.evidence, s.text, offset=s.start), "codebook_version": s.codebook_id,
+            "text": s.text,
             **{f"reviewer:{name}": state.of(name).value for name in reviewers},
         }

@@ -294,10 +294,11 @@ class PassageSession:
 
 
 def _evidence(text: str, offset: int, start: int, end: int, pattern: str, source: Source) -> Evidence:
-    """Evidence as words a person can read: the matched words, never the pattern's source."""
+    """Evidence as words a person can read: the matched words (a model's word with its weight),
+    never the pattern's source."""
+    from qualkit.suggest.evidence import model_weight, quote
+
     local_start, local_end = max(0, start - offset), max(0, end - offset)
-    words = text[local_start:local_end]
-    if source is Source.MODEL:
-        weight = pattern[pattern.rfind("(+"):] if "(+" in pattern else ""
-        words = f"{words} {weight}".strip()
-    return Evidence(local_start, local_end, words)
+    words = quote(text, local_start, local_end) or text[local_start:local_end]
+    weight = model_weight(pattern) if source is Source.MODEL else None
+    return Evidence(local_start, local_end, f"{words} (model {weight})" if weight else words)

@@ -48,12 +48,15 @@ class ReviewItem:
 
     @property
     def why(self) -> str:
+        """Why it was proposed, in words a reviewer reads: the matched words with their offsets in
+        the segment (a model's words with their weights), never a pattern's source."""
+        from qualkit.suggest.evidence import describe_all
+
+        shown = describe_all(self.evidence, self.text)
         if self.source is Source.RULE:
-            patterns = sorted({pattern for _, _, pattern in self.evidence})
-            return f"rule: matched {', '.join(repr(p) for p in patterns)} (score {self.score:.2f})"
+            return f"rule: matched {shown} (score {self.score:.2f})"
         if self.source is Source.MODEL:
-            terms = ", ".join(pattern for _, _, pattern in self.evidence[:8])
-            return f"model: probability {self.score:.2f}" + (f"; top terms {terms}" if terms else "")
+            return f"model: probability {self.score:.2f}" + (f"; {shown}" if shown else "")
         return f"{self.source.value} (score {self.score:.2f})"
 
 

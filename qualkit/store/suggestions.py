@@ -112,6 +112,48 @@ class SuggestionRepository(Repository):
             )
         return len(inserts)
 
+    def withdraw_undecided(self, segment_ids: Sequence[int], *, code_sources: Iterable[tuple[str, str]],
+                           keep: Iterable[tuple[int, str, str]] = ()) -> int:
+        """Delete the undecided live suggestions on these segments whose (code, source) is one of
+        ``code_sources``, except the (segment, code, source) in ``keep``; returns how many went.
+        Undecided: no decision by anyone, and no suggestion merged into it. Decided ones always stay."""
+        wanted = {(code, source) for code, source in code_sources}
+        kept = set(keep)
+        if not wanted or not segment_ids:
+            return 0
+        doomed: list[int] = []
+        for part in chunks(list(segment_ids)):
+            for suggestion_id, segment_id, code, source in self._conn.execute(
+                "SELECT g.id, g.segment_id, g.code_key, g.source FROM suggestions g "
+                f"WHERE g.segment_id IN ({placeholders(part)}) AND g.merged_into IS NULL "
+                "AND g.source IN ('rule', 'model') "
+                "AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.suggestion_id = g.id) "
+                "AND NOT EXISTS (SELECT 1 FROM suggestions m WHERE m.merged_into = g.id)",
+                list(part),
+            ):
+                if (code, source) in wanted and (segment_id, code, source) not in kept:
+                    doomed.append(suggestion_id)
+        with self._transaction():
+            for part in chunks(doomed):
+                self._conn.execute(f"DELETE FROM suggestions WHERE id IN ({placeholders(part)})", list(part))
+        return len(doomed)
+
+    def withdraw_run(self, run_id: int) -> tuple[int, int]:
+        """Delete the undecided live suggestions a run added; returns (withdrawn, kept because decided)."""
+        undecided = (
+            "g.run_id = ? AND g.merged_into IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.suggestion_id = g.id) "
+            "AND NOT EXISTS (SELECT 1 FROM suggestions m WHERE m.merged_into = g.id)"
+        )
+        with self._transaction():
+            total = int(self._conn.execute(
+                "SELECT COUNT(*) FROM suggestions g WHERE g.run_id = ? AND g.merged_into IS NULL", (run_id,)
+            ).fetchone()[0])
+            withdrawn = self._conn.execute(
+                f"DELETE FROM suggestions WHERE id IN (SELECT g.id FROM suggestions g WHERE {undecided})", (run_id,)
+            ).rowcount
+        return withdrawn, total - withdrawn
+
     def add_manual(self, segment_id: int, code: str, codebook_id: int, *, span: tuple[int, int] | None = None) -> int:
         """The 'manual' suggestion a code added by hand (or imported from another program, with its
         own ``span``) hangs its decisions on; made once per segment, code and span."""

@@ -1,321 +1,200 @@
-"""The classifier: one calibrated linear model per code, learned from reviewers' decisions.
+"""Proposing with a trained :class:`~qualkit.suggest.scorer.Scorer`: one suggestion per segment × code.
 
-Features (shared by all codes, fitted once): word 1–2-gram and character 3–5-gram TF-IDF of
-the segment, and word TF-IDF of its neighbours (the interviewer's question before an answer is
-often what makes it about NPQs), down-weighted. Each code gets a class-balanced logistic
-regression, calibrated with Platt scaling when it has enough examples of both classes, so a
-score is a probability. Codes with too few examples are skipped and told how many more
-decisions they need.
+``ModelSuggester(scorer, codebook, version=...)`` is what the coding engine builds once per
+process. Its :meth:`~ModelSuggester.pipe` takes, for each segment, its context and — preferably —
+what the rules found in it, and gives the scorer's one decision per code:
 
-Cross-validated precision, recall and F1 are computed with folds grouped by document, so a
-transcript never trains and tests itself; the codebook's examples form their own group.
+* a code the rules keep (too few labels, or the model was no better out of fold) is proposed
+  where its patterns matched, as a ``rule`` suggestion with the rules' score and evidence;
+* a code the model took over is proposed where its calibrated probability reaches the code's
+  cut-off, as a ``model`` suggestion whose evidence is the rules' matched spans and the words
+  that pushed the score up most (never stop words such as "to" or "and").
+
+Given (segment, context) pairs without rule matches — how the engine called the old model —
+it runs the codebook's rules itself (the model reads their evidence as features) and gives only
+the model's codes, leaving the rules' codes to the engine's rule suggester.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
-from qualkit.errors import ModelError
-from qualkit.records import Evidence, Segment, Source, Suggestion
+from qualkit.records import Evidence, Source, Suggestion
+from qualkit.suggest.features import RuleMatches, Span, distinct_spans, explainable
+from qualkit.suggest.scorer import (
+    EXAMPLES_GROUP,
+    MIN_NEGATIVES,
+    MIN_POSITIVES,
+    CodeSource,
+    Scorer,
+    TrainingSet,
+    rule_score,
+)
 
-MIN_POSITIVES = 5
-MIN_NEGATIVES = 5
-DEFAULT_THRESHOLD = 0.5
-EXAMPLES_GROUP = -1  # the codebook's examples, as one "document" in grouped folds
+__all__ = ["EXAMPLES_GROUP", "MIN_NEGATIVES", "MIN_POSITIVES", "MODEL_EVIDENCE", "ModelSuggester", "Scorer",
+           "TrainingSet"]
 
-
-@dataclass(frozen=True)
-class TrainingSet:
-    """Texts with context, their group (document), and per-code labels (1, 0 or absent)."""
-
-    texts: tuple[str, ...]
-    contexts: tuple[str, ...]
-    groups: tuple[int, ...]
-    labels: dict[str, dict[int, int]]  # code → {row index: label}
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-
-def build_features():
-    """The feature union every code shares: words, characters, and the neighbours' words."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return ColumnTransformer(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True), "text"),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2,
-                                      max_features=50_000), "text"),
-            ("context", TfidfVectorizer(ngram_range=(1, 1), sublinear_tf=True, min_df=2), "context"),
-        ],
-        transformer_weights={"words": 1.0, "chars": 0.7, "context": 0.4},
-    )
-
-
-def _frame(texts: Sequence[str], contexts: Sequence[str]):
-    import pandas as pd
-
-    return pd.DataFrame({"text": list(texts), "context": list(contexts)})
-
-
-def _classifier(positives: int, negatives: int):
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.linear_model import LogisticRegression
-
-    base = LogisticRegression(class_weight="balanced", C=4.0, solver="liblinear", max_iter=2000)
-    if min(positives, negatives) >= 6:
-        return CalibratedClassifierCV(base, method="sigmoid", cv=3)
-    return base
-
-
-def _coefficients(estimator):
-    """The linear weights behind a (possibly calibrated) logistic regression."""
-    import numpy as np
-
-    if hasattr(estimator, "calibrated_classifiers_"):
-        return np.mean([c.estimator.coef_[0] for c in estimator.calibrated_classifiers_], axis=0)
-    return estimator.coef_[0]
-
-
-@dataclass
-class CodeModel:
-    estimator: object
-    threshold: float
-    weights: object  # numpy array over the shared features
-
-
-@dataclass
-class TrainedModel:
-    """What `qualkit train` stores: shared features, one model per trained code, and metrics."""
-
-    features: object
-    codes: dict[str, CodeModel]
-    metrics: dict[str, dict]
-    skipped: dict[str, str]
-    training_size: int
-    feature_names: list[str] = field(default_factory=list)
+MODEL_EVIDENCE = "model {weight:+.2f}"  # the pattern field of a model word's evidence
+MIN_CONTRIBUTION = 0.02  # a word that moved the score less than this explains nothing
+TOP_WORDS = 5
 
 
 class _Explainer:
-    """The word n-grams of a text that pushed a code's score up most, located in the text.
+    """The words of a segment that pushed a code's score up most, located in its text.
 
-    Built once per suggester: which feature columns are words, and each term's regex, are
-    worked out once rather than for every suggestion (sorting every feature of every row in
-    Python made model coding 40x slower than the classifier itself).
+    Built once per suggester: which terms a reader may be shown (no stop words) and each term's
+    regex are worked out once, not for every suggestion.
     """
 
-    def __init__(self, model: TrainedModel):
+    def __init__(self, scorer: Scorer):
         import numpy as np
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-        self.is_word = np.array([name.startswith("words__") for name in model.feature_names], dtype=bool)
-        self.names = model.feature_names
-        self._regexes: dict[int, re.Pattern] = {}
+        self.offset = scorer.features.offset("words")
+        self.terms = scorer.features.block_terms("words")
+        stop = frozenset(ENGLISH_STOP_WORDS)
+        self.shown = np.array([explainable(term, stop) for term in self.terms], dtype=bool)
+        self.weights = {
+            code: model.text_weights[self.offset:self.offset + len(self.terms)] if self.offset is not None else None
+            for code, model in scorer.models.items()
+        }
+        self._regexes: dict[int, re.Pattern[str]] = {}
 
-    def _regex(self, index: int) -> re.Pattern:
+    def row(self, matrix, row: int):
+        """One segment's word features: (term indices, tf-idf values), stop-word terms dropped."""
+        first, last = matrix.indptr[row], matrix.indptr[row + 1]
+        columns, values = matrix.indices[first:last], matrix.data[first:last]
+        if self.offset is None:
+            return columns[:0], values[:0]
+        inside = (columns >= self.offset) & (columns < self.offset + len(self.terms))
+        columns, values = columns[inside] - self.offset, values[inside]
+        keep = self.shown[columns]
+        return columns[keep], values[keep]
+
+    def _regex(self, index: int) -> re.Pattern[str]:
         found = self._regexes.get(index)
         if found is None:
-            term = self.names[index][len("words__"):]
-            found = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, term.split())) + r"(?!\w)")
+            words = self.terms[index].split()
+            found = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
             self._regexes[index] = found
         return found
 
-    def words(self, columns, values):
-        """One row's word features: (columns, values) of its CSR slices."""
-        words = self.is_word[columns]
-        return columns[words], values[words]
-
-    def explain(self, weights, columns, values, lowered: str, *, located: dict[int, tuple[int, int] | None],
-                top: int = 5) -> tuple[Evidence, ...]:
-        """``columns``/``values``: one row's word features (:meth:`words`); ``lowered``: its text,
-        lower-cased. ``located``: where each term is in that text, shared by every code explained
-        for the row (codes share their strongest terms)."""
+    def explain(self, code: str, columns, values, text: str, start: int,
+                located: dict[int, tuple[int, int] | None]) -> list[Evidence]:
         import numpy as np
 
+        weights = self.weights.get(code)
+        if weights is None or not len(columns):
+            return []
         contributions = values * weights[columns]
         found: list[Evidence] = []
         for position in np.argsort(-contributions, kind="stable"):
             contribution = float(contributions[position])
-            if contribution <= 0 or len(found) >= top:
+            if contribution < MIN_CONTRIBUTION or len(found) >= TOP_WORDS:
                 break
             index = int(columns[position])
             if index not in located:
-                match = self._regex(index).search(lowered)
+                match = self._regex(index).search(text)
                 located[index] = match.span() if match else None
             span = located[index]
             if span:
-                term = self.names[index][len("words__"):]
-                found.append(Evidence(span[0], span[1], f"{term} (+{contribution:.2f})"))
-        return tuple(found)
-
-
-def train(training: TrainingSet, codes: Sequence[str], *, folds: int = 5, on_progress=None) -> TrainedModel:
-    """Fit features and one classifier per code with enough examples; cross-validate each."""
-    import numpy as np
-
-    if len(training) == 0:
-        raise ModelError(
-            "no reviewed segments to learn from; review some suggestions first "
-            "(`qualkit review`, `qualkit review import`)"
-        )
-    frame = _frame(training.texts, training.contexts)
-    features = build_features()
-    matrix = features.fit_transform(frame)
-    feature_names = list(features.get_feature_names_out())
-    probabilities = cross_validated_probabilities(training, codes, folds=folds)
-    thresholds = {code: best_threshold(*probabilities[code]) for code in probabilities}
-    cv_scores = {code: scores(y, p, thresholds[code]) for code, (y, p) in probabilities.items()}
-    models: dict[str, CodeModel] = {}
-    metrics: dict[str, dict] = {}
-    skipped: dict[str, str] = {}
-    for done, code in enumerate(codes, start=1):
-        rows = training.labels.get(code, {})
-        positives = sum(rows.values())
-        negatives = len(rows) - positives
-        if positives < MIN_POSITIVES or negatives < MIN_NEGATIVES:
-            need = []
-            if positives < MIN_POSITIVES:
-                need.append(f"{MIN_POSITIVES - positives} more accepted")
-            if negatives < MIN_NEGATIVES:
-                need.append(f"{MIN_NEGATIVES - negatives} more rejected")
-            skipped[code] = (
-                f"{positives} positive and {negatives} negative examples; needs {' and '.join(need)} "
-                f"decision(s) (at least {MIN_POSITIVES} of each)"
-            )
-            continue
-        index = np.array(sorted(rows))
-        y = np.array([rows[i] for i in index])
-        estimator = _classifier(positives, negatives)
-        estimator.fit(matrix[index], y)
-        threshold = thresholds.get(code, DEFAULT_THRESHOLD)
-        models[code] = CodeModel(estimator, threshold, _coefficients(estimator))
-        metrics[code] = {"positives": positives, "negatives": negatives, "threshold": threshold,
-                         **cv_scores.get(code, {})}
-        if on_progress:
-            on_progress(done, len(codes), code)
-    if not models:
-        raise ModelError(
-            "no code has enough examples to train on: "
-            + "; ".join(f"{code}: {why}" for code, why in skipped.items())
-        )
-    return TrainedModel(features, models, metrics, skipped, len(training), feature_names)
-
-
-def cross_validated_probabilities(training: TrainingSet, codes: Sequence[str], *, folds: int = 5):
-    """code → (true labels, out-of-fold probabilities) for codes with enough examples."""
-    import numpy as np
-    from sklearn.model_selection import GroupKFold
-
-    groups = np.array(training.groups)
-    n_groups = len(set(training.groups))
-    if n_groups < 2:
-        return {}
-    frame = _frame(training.texts, training.contexts)
-    splitter = GroupKFold(n_splits=min(folds, n_groups))
-    out: dict[str, tuple[list[int], list[float]]] = {}
-    eligible = [
-        code for code in codes
-        if sum(training.labels.get(code, {}).values()) >= MIN_POSITIVES
-        and len(training.labels.get(code, {})) - sum(training.labels.get(code, {}).values()) >= MIN_NEGATIVES
-    ]
-    for train_rows, test_rows in splitter.split(frame, groups=groups):
-        features = build_features()
-        train_matrix = features.fit_transform(frame.iloc[train_rows])
-        test_matrix = features.transform(frame.iloc[test_rows])
-        train_pos = {row: i for i, row in enumerate(train_rows)}
-        test_pos = {row: i for i, row in enumerate(test_rows)}
-        for code in eligible:
-            rows = training.labels[code]
-            fit_rows = [r for r in train_rows if r in rows]
-            y_fit = np.array([rows[r] for r in fit_rows])
-            eval_rows = [r for r in test_rows if r in rows]
-            if not eval_rows or len(set(y_fit)) < 2:
-                continue
-            positives = int(y_fit.sum())
-            estimator = _classifier(positives, len(y_fit) - positives)
-            estimator.fit(train_matrix[[train_pos[r] for r in fit_rows]], y_fit)
-            probs = estimator.predict_proba(test_matrix[[test_pos[r] for r in eval_rows]])[:, 1]
-            truth, predicted = out.setdefault(code, ([], []))
-            truth += [rows[r] for r in eval_rows]
-            predicted += [float(p) for p in probs]
-    return out
-
-
-def best_threshold(truth: Sequence[int], probabilities: Sequence[float]) -> float:
-    """The probability cut-off with the best out-of-fold F1 (0.1–0.6).
-
-    Calibrated probabilities of a rare code seldom reach 0.5, so a fixed 0.5 would leave rare codes
-    almost never proposed (measured on TalkMoves, see benchmarks/README.md). Choosing the cut-off on
-    the same folds makes the reported F1 slightly optimistic; that is said wherever it is shown.
-    """
-    grid = [round(0.1 + 0.05 * i, 2) for i in range(11)]
-    return max(grid, key=lambda t: (scores(truth, probabilities, t)["f1"], -abs(t - DEFAULT_THRESHOLD)))
-
-
-def scores(truth: Sequence[int], probabilities: Sequence[float], threshold: float = DEFAULT_THRESHOLD) -> dict:
-    from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
-
-    predicted = [int(p >= threshold) for p in probabilities]
-    precision, recall, f1, _ = precision_recall_fscore_support(
-        truth, predicted, average="binary", zero_division=0
-    )
-    kappa = cohen_kappa_score(truth, predicted) if len(set(truth)) > 1 or len(set(predicted)) > 1 else 1.0
-    return {"precision": float(precision), "recall": float(recall), "f1": float(f1),
-            "kappa": float(kappa), "evaluated": len(truth)}
+                found.append(Evidence(start + span[0], start + span[1], MODEL_EVIDENCE.format(weight=contribution)))
+        return found
 
 
 class ModelSuggester:
-    """Proposes codes with a trained model; refuses codes the current codebook no longer has."""
+    """Proposes codes with a trained scorer; refuses codes the current codebook no longer has.
 
-    def __init__(self, model: TrainedModel, codebook, *, version: str, thresholds: dict[str, float] | None = None,
+    ``thresholds`` (code → cut-off) and ``threshold`` (every code) override the trained cut-offs.
+    """
+
+    def __init__(self, model: Scorer, codebook, *, version: str, thresholds: Mapping[str, float] | None = None,
                  threshold: float | None = None):
-        self.model, self.version = model, version
+        self.model, self.version, self.codebook = model, version, codebook
         current = {code.key for code in codebook.codable}
-        self.refused = sorted(code for code in model.codes if code not in current)
-        self.codes = [code for code in model.codes if code in current]
+        self.refused = sorted(code for code in model.model_codes if code not in current)
+        self.codes = [code for code in model.model_codes if code in current]  # what the model proposes
+        self.rule_codes = [code for code in model.codes if code in current and code not in self.codes]
         self.thresholds = {
-            code: (thresholds or {}).get(code, threshold if threshold is not None else model.codes[code].threshold)
+            code: (thresholds or {}).get(code, threshold if threshold is not None else model.models[code].cutoff)
             for code in self.codes
         }
         self._explainer = _Explainer(model) if self.codes else None
+        self._rules: Any = None
 
     def pipe(
-        self, items: Iterable[tuple[Segment, str]], *, batch_size: int = 512
-    ) -> Iterator[tuple[Segment, list[Suggestion]]]:
-        """(segment, suggestions) for (segment, context text) pairs, scored in batches."""
-        batch: list[tuple[Segment, str]] = []
+        self, items: Iterable[tuple[Any, str] | tuple[Any, str, RuleMatches]], *, batch_size: int = 512
+    ) -> Iterator[tuple[Any, list[Suggestion]]]:
+        """(segment, suggestions) for (segment, context, rule matches) — every code, one decision
+        each — or for (segment, context) pairs — the model's codes only, rules run here. A segment
+        is anything with ``id``, ``start`` and ``text``; match spans are document offsets."""
+        batch: list[tuple[Any, str, RuleMatches | None]] = []
         for item in items:
-            batch.append(item)
+            batch.append((item[0], item[1], item[2] if len(item) > 2 else None))
             if len(batch) >= batch_size:
                 yield from self._score(batch)
                 batch = []
         if batch:
             yield from self._score(batch)
 
-    def _score(self, batch: list[tuple[Segment, str]]):
-        if not self.codes:
-            for segment, _ in batch:
-                yield segment, []
-            return
-        matrix = self.model.features.transform(_frame([s.text for s, _ in batch], [c for _, c in batch])).tocsr()
-        matrix.sort_indices()
-        probabilities = {
-            code: self.model.codes[code].estimator.predict_proba(matrix)[:, 1] for code in self.codes
-        }
-        for row, (segment, _) in enumerate(batch):
-            suggestions = []
-            first, last = matrix.indptr[row], matrix.indptr[row + 1]
-            columns, values = self._explainer.words(matrix.indices[first:last], matrix.data[first:last])
-            lowered, located = segment.text.lower(), {}
-            for code in self.codes:
-                probability = float(probabilities[code][row])
-                if probability < self.thresholds[code]:
-                    continue
-                explained = self._explainer.explain(
-                    self.model.codes[code].weights, columns, values, lowered, located=located
-                )
-                evidence = tuple(Evidence(segment.start + e.start, segment.start + e.end, e.pattern) for e in explained)
-                suggestions.append(Suggestion(segment.id, code, Source.MODEL, round(probability, 4), evidence))
+    def _rule_matches(self, segments: Sequence[Any]) -> list[RuleMatches]:
+        if self._rules is None:
+            from qualkit.suggest.rules import RuleSuggester
+
+            self._rules = RuleSuggester(self.codebook)
+        return [
+            {s.code: [(e.start, e.end, e.pattern) for e in s.evidence] for s in suggestions}
+            for _, suggestions in self._rules.pipe(segments)
+        ]
+
+    def _score(self, batch: list[tuple[Any, str, RuleMatches | None]]):
+        segments = [item[0] for item in batch]
+        given = [item[2] for item in batch]
+        every_code = all(found is not None for found in given)
+        if every_code:
+            matches: list[RuleMatches] = [found or {} for found in given]
+        elif self.codes:
+            matches = self._rule_matches(segments)
+        else:
+            matches = [{} for _ in segments]
+        texts = [s.text for s in segments]
+        contexts = [item[1] or "" for item in batch]
+        matrix = None
+        probabilities: dict = {}
+        if self.codes:
+            matrix = self.model.features.transform(texts, contexts)
+            matrix.sort_indices()
+            probabilities = self.model.probabilities(texts, contexts, matches, self.codes, text_matrix=matrix)
+        for row, segment in enumerate(segments):
+            found = matches[row]
+            suggestions: list[Suggestion] = []
+            located: dict[int, tuple[int, int] | None] = {}
+            columns = values = None
+            for code in self.model.codes:
+                if code in probabilities:
+                    probability = float(probabilities[code][row])
+                    if probability < self.thresholds[code]:
+                        continue
+                    if columns is None and self._explainer is not None:
+                        columns, values = self._explainer.row(matrix, row)
+                    words = self._explainer.explain(code, columns, values, segment.text, segment.start, located) \
+                        if self._explainer is not None else []
+                    evidence = tuple(_spans(found.get(code, ()))) + tuple(words)
+                    suggestions.append(Suggestion(segment.id, code, Source.MODEL, round(probability, 4), evidence))
+                elif every_code and code in self.rule_codes and found.get(code):
+                    spans = found[code]
+                    count = distinct_spans(spans) if len(spans) > 1 else 1
+                    suggestions.append(
+                        Suggestion(segment.id, code, Source.RULE, rule_score(count), tuple(_spans(spans))))
             yield segment, suggestions
+
+    def sources(self) -> dict[str, CodeSource]:
+        """code → who proposes it under the current codebook."""
+        return {**{c: CodeSource.RULES for c in self.rule_codes}, **{c: CodeSource.MODEL for c in self.codes}}
+
+
+def _spans(spans: Sequence[Span]) -> Iterator[Evidence]:
+    for start, end, pattern in sorted(spans):
+        yield Evidence(start, end, pattern)

@@ -63,7 +63,7 @@ class RuleSuggester:
     ) -> Iterator[tuple[P, list[Suggestion]]]:
         """(segment, suggestions) for each segment, in order; tokenizes in batches. A segment
         is anything with ``id``, ``start`` and ``text``."""
-        for segment, found in self._found(segments, batch_size=batch_size):
+        for segment, found in self.found(segments, batch_size=batch_size):
             yield segment, [
                 Suggestion(segment.id, code, Source.RULE, score, tuple(Evidence(*span) for span in spans))
                 for code, score, spans in found
@@ -74,12 +74,12 @@ class RuleSuggester:
     ) -> Iterator[tuple[P, list[SuggestionRow]]]:
         """:meth:`pipe` as the store's :func:`~qualkit.store.suggestion_row` tuples, built without
         the records in between: what a worker sends the writer, several hundred thousand a run.
-        ``failures`` collects the segments that could not be coded (see :meth:`_found`)."""
+        ``failures`` collects the segments that could not be coded (see :meth:`found`)."""
         rule = Source.RULE.value
-        for segment, found in self._found(segments, batch_size=batch_size, failures=failures):
+        for segment, found in self.found(segments, batch_size=batch_size, failures=failures):
             yield segment, [(segment.id, code, rule, score, evidence_json(spans)) for code, score, spans in found]
 
-    def _found(self, segments: Iterable[P], *, batch_size: int, failures: list[tuple[int, str]] | None = None,
+    def found(self, segments: Iterable[P], *, batch_size: int, failures: list[tuple[int, str]] | None = None,
                ) -> Iterator[tuple[P, list[tuple[str, float, list[tuple[int, int, str]]]]]]:
         """(segment, [(code, score, evidence spans as document offsets), ...]) for each segment.
 

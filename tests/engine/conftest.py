@@ -11,6 +11,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from qualkit.project import Project
+from qualkit.suggest.scorer import ScorerOptions
 from tests.conftest import CORPUS, ROOT
 
 CODEBOOK = ROOT / "codebooks" / "niot_coherent_offer.yaml"
@@ -52,7 +53,9 @@ def templates(tmp_path_factory):
     with Project.open(folder / "trained.db") as trained, threadpool_limits(1):
         trained.code(use_model=False)
         trained.import_review(decisions)
-        trained.train()
+        # no noise margin: on two schools' decisions the model must take some codes over, so the
+        # engines have model suggestions to agree on (the default margin is for real projects)
+        trained.train(options=ScorerOptions(margin_noise=0))
     return folder
 
 

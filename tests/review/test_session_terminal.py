@@ -37,7 +37,8 @@ def test_accept_reject_undo_note_add_quit_and_resume(db):
     child = spawn(db)
     assert "0 done · 3 remaining" in child.before
     assert "Code: offer.ecte" in child.before and "Definition: ECF." in child.before
-    assert "Why: rule: matched 'mentor*'" in child.before
+    assert "Why: rule: matched “mentor" in child.before  # the words in the text, with their offsets
+    assert "mentor*" not in child.before  # never the pattern's source
     child.send("a")                      # accept offer.ecte
     child.expect(PROMPT)
     assert "1 done · 2 remaining" in child.before and "Code: offer.npq" in child.before
