@@ -146,7 +146,8 @@ def test_round_trip_through_qdpx_keeps_agreement_exactly(project, tmp_path):
 def test_import_keeps_each_selection_its_notes_users_and_reports_sets(project, tmp_path):
     """Two selections of one code in one paragraph stay two codings with their own spans; a note
     anchored to one becomes its decision's note; a user without codings is still a reviewer; a set
-    and a free note are reported, not dropped silently; no placeholder becomes a definition."""
+    is reported, not dropped silently, and a free note becomes a project memo; no placeholder becomes a
+    definition."""
     from qualkit.refi import RefiCode, RefiCoding, RefiNote, RefiProject, RefiSet, RefiSource, RefiUser, write_qdpx
 
     text = "One paragraph with trust here and trust there, and more.\n\nAnother paragraph."
@@ -173,6 +174,9 @@ def test_import_keeps_each_selection_its_notes_users_and_reports_sets(project, t
     assert [d.note for d in project.store.decisions.log()] == ["the first one", None]
     assert {r.name for r in project.reviewers()} == {"ann", "bob"}
     assert any("1 set(s) not imported (qualkit has no sets): 'Wave 1'" in w for w in report.warnings)
-    assert any("1 note(s) not anchored to a coding were not imported" in w for w in report.warnings)
+    assert report.memos == {"project": 1}  # the free note is a project memo now, not dropped
+    [memo] = project.memos()
+    assert (memo.title, memo.text, str(memo.target)) == ("Project memo", "free-standing", "the project")
+    assert memo.author.startswith("qualkit ")  # no creating user: the program that wrote the file
     _, codebook = project.codebook()
     assert codebook.code("trust").definition == ""
