@@ -41,7 +41,7 @@ class ImportReport:
     users: tuple[str, ...]
     cases: int
     warnings: tuple[str, ...]
-    notes: int = 0  # notes kept as the note of the decision on the coding they are anchored to
+    notes: int = 0  # notes kept as the note of a decision (on the coding they are anchored to, or a rejection)
     from_record: bool = False  # segments and coverage came from the qualkit record qualkit wrote
     memos: Mapping[str, int] = field(default_factory=dict)  # notes that became memos, by what they are about
 
@@ -67,7 +67,7 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str, consensus: C
     its own span), cases, decision notes, a coverage set per reviewer, and the qualkit record
     (segments, coverage and rejections; see :mod:`qualkit.refi.record`) from ``judged``."""
     from qualkit.memo_notes import memos_as_notes
-    from qualkit.records import NO_DECISIONS, Status
+    from qualkit.records import NO_DECISIONS, Status, Verdict
     from qualkit.refi import RefiCase, RefiCoding, RefiNote, RefiProject, RefiSet, RefiSource, RefiUser, stable_guid
     from qualkit.review.actions import states
 
@@ -102,14 +102,20 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str, consensus: C
         )
         for case in store.documents.cases()
     ]
+    decision_notes = store.decisions.notes()
     notes = [
         RefiNote(
             guid=stable_guid("note", note.id), name=f"{note.reviewer} on {note.code}", text=note.note,
             targets=(code_guid[note.code],) if note.code in code_guid else (),
             source_guid=source_guid[note.document], start=note.start, end=note.end,
         )
-        for note in store.decisions.notes()
+        for note in decision_notes
     ]
+    rejection_notes = {  # on rejections still in force: another program has no rejections to hang them on
+        stable_guid("note", note.id): (note.reviewer, note.code) for note in decision_notes
+        if note.verdict is Verdict.REJECT and note.suggestion_id is not None
+        and found.get(note.suggestion_id, NO_DECISIONS).verdicts.get(note.reviewer) is Verdict.REJECT
+    }
 
     def user_guid(name: str) -> str:
         return users.setdefault(name, RefiUser.new(name)).guid
@@ -119,7 +125,8 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str, consensus: C
     notes += memo_notes
     sets: list[RefiSet] = []
     if judged is not None:
-        record = replace(_record(store, judged, guid_of_document), memos=memo_records)
+        record = replace(_record(store, judged, guid_of_document), memos=memo_records,
+                         rejection_notes=rejection_notes)
         notes.append(RefiNote(guid=stable_guid("qualkit-record", name), name=NOTE_NAME, text=dumps(record)))
         sets = [
             RefiSet(guid=stable_guid("coverage", reviewer), name=f"{COVERAGE_SET}{reviewer}",
@@ -290,7 +297,7 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
                 and note.end is not None:
             anchored.setdefault((note.source_guid, note.start, note.end), []).append(note)
     decision_notes: set[str] = set()  # guids of the notes that became a decision's note
-    merged = codings = noted = 0
+    merged = codings = 0
     with store.transaction():
         codebook_id, _ = store.codebooks.save(codebook)
         document_ids = {}
@@ -335,17 +342,17 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
                 continue
             suggestion_id = store.suggestions.add_manual(segment_id, key, codebook_id, span=(coding.start, coding.end))
             reviewer = (users.get(coding.user) if coding.user else None) or refi.origin or "imported"
-            taken = _note_for(anchored, coding.source_guid, coding.start, coding.end, reviewer, taken=decision_notes,
-                              users=users.values())
+            taken = _note_for(anchored, coding.source_guid, coding.start, coding.end, reviewer, key,
+                              taken=decision_notes, users=users.values())
             result = decide(store, reviewer, accept=[suggestion_id], note=taken.text if taken else None, via=via)
             codings += len(result.recorded)
             merged += len(result.unchanged)
             if taken is not None and result.recorded:
-                noted += 1
                 decision_notes.add(taken.guid)
             coded.setdefault(reviewer, set()).add(document_id)
         if record is not None:
-            _apply_record(store, record, document_ids, codebook_id=codebook_id, via=via)
+            _apply_record(store, record, document_ids, codebook_id=codebook_id, via=via, anchored=anchored,
+                          taken=decision_notes)
         else:
             for reviewer, documents in sorted(coded.items()):
                 store.coverage.mark(reviewer, [(document_id, None) for document_id in sorted(documents)], via=via)
@@ -359,33 +366,64 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
         assignments = [(names[g], case.name) for case in refi.cases for g in case.source_guids if g in names]
         if case_attributes:
             store.documents.assign_cases(assignments, case_attributes, {})
-        memos = import_notes(store, [note for note in notes if note.guid not in decision_notes], records=memo_records,
-                             document_ids=document_ids, code_keys=guid_to_key, users=users,
-                             fallback_author=refi.origin or "imported")
+        if record is not None:
+            _restore_rejections(store, record, notes, document_ids, codebook_id=codebook_id, via=via,
+                                taken=decision_notes)
+        left = [note for note in notes if note.guid not in decision_notes]
+        if record is not None:  # qualkit wrote the file: a note that is not a memo was a decision's note
+            orphans = [note for note in left if note.guid not in memo_records]
+            left = [note for note in left if note.guid in memo_records]
+            if orphans:
+                report_warnings.append(
+                    f"{len(orphans)} note(s) on decisions the file carries no coding or rejection for (undone, or "
+                    "left out by the consensus it was exported with) were not imported"
+                )
+        memos = import_notes(store, left, records=memo_records, document_ids=document_ids, code_keys=guid_to_key,
+                             users=users, fallback_author=refi.origin or "imported")
         report_warnings += memos.warnings
     return ImportReport(
         documents=len(document_ids), codes=len(keys), codings=codings, merged=merged,
         users=tuple(sorted(set(users.values()))), cases=len(refi.cases), warnings=tuple(report_warnings),
-        notes=noted, from_record=record is not None,
+        notes=len(decision_notes), from_record=record is not None,
         memos={about.value: n for about, n in memos.written.items() if n},
     )
 
 
 def _note_for(anchored: Mapping[tuple[str, int, int], list[RefiNote]], source_guid: str, start: int, end: int,
-              reviewer: str, *, taken: set[str], users: Collection[str] = ()) -> RefiNote | None:
-    """The note anchored to exactly this span that no other decision took: the reviewer's own (qualkit
-    names decision notes "REVIEWER on CODE"), else the only one there not named for another of ``users``."""
+              reviewer: str, code: str, *, taken: set[str], users: Collection[str] = ()) -> RefiNote | None:
+    """The note anchored to exactly this span that no other decision took: the reviewer's own on this code
+    (qualkit names decision notes "REVIEWER on CODE"), else the only one there not named for a user."""
     found = [note for note in anchored.get((source_guid, start, end), []) if note.guid not in taken]
-    mine = [note for note in found if note.name.startswith(f"{reviewer} on ")]
+    mine = [note for note in found if note.name == f"{reviewer} on {code}"]
     if mine:
         return mine[0]
-    free = [note for note in found if not any(note.name.startswith(f"{user} on ") for user in users)]
+    free = [note for note in found if not any(note.name.startswith(f"{user} on ") for user in {*users, reviewer})]
     return free[0] if len(free) == 1 else None
 
 
+def _restore_rejections(store: Store, record: QualkitRecord, notes: list[RefiNote], document_ids: Mapping[str, int],
+                        *, codebook_id: int, via: str, taken: set[str]) -> None:
+    """The rejections (with their notes) that coverage implied, so the note is kept on its decision."""
+    from qualkit.review.actions import decide
+
+    for note in notes:
+        owner = record.rejection_notes.get(note.guid)
+        document_id = document_ids.get(note.source_guid or "")
+        if owner is None or note.guid in taken or document_id is None or note.start is None or note.end is None:
+            continue
+        reviewer, code = owner
+        segment_id = store.documents.segment_covering(document_id, note.start, note.end)
+        if segment_id is None:
+            continue
+        suggestion_id = store.suggestions.add_manual(segment_id, code, codebook_id, span=(note.start, note.end))
+        if decide(store, reviewer, reject=[suggestion_id], note=note.text, via=via).recorded:
+            taken.add(note.guid)
+
+
 def _apply_record(store: Store, record: QualkitRecord, document_ids: Mapping[str, int], *, codebook_id: int,
-                  via: str) -> None:
-    """Coverage and rejections from the qualkit record, as the project that wrote it had them."""
+                  via: str, anchored: Mapping[tuple[str, int, int], list[RefiNote]], taken: set[str]) -> None:
+    """Coverage and rejections (with their notes) from the qualkit record, as the project that wrote it had
+    them; the guids of the notes used go into ``taken``."""
     from qualkit.review.actions import decide
 
     for reviewer, coder in sorted(record.coders.items()):
@@ -402,4 +440,9 @@ def _apply_record(store: Store, record: QualkitRecord, document_ids: Mapping[str
             segment_id = store.documents.segment_covering(document_ids[guid], start, end)
             if segment_id is not None:
                 suggestion_id = store.suggestions.add_manual(segment_id, code, codebook_id, span=(start, end))
-                decide(store, reviewer, reject=[suggestion_id], via=via)
+                note = _note_for(anchored, guid, start, end, reviewer, code, taken=taken, users=record.coders)
+                if note is not None and note.name != f"{reviewer} on {code}":
+                    note = None  # only the rejection's own note
+                result = decide(store, reviewer, reject=[suggestion_id], note=note.text if note else None, via=via)
+                if note is not None and result.recorded:
+                    taken.add(note.guid)

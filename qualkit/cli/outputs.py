@@ -172,7 +172,8 @@ def import_qdpx(ctx: click.Context, file: str) -> None:
     click.echo(
         f"Imported {report.documents} documents, {report.codes} codes, {report.codings} codings by "
         f"{len(report.users)} user(s) ({', '.join(report.users) or 'none named'}), {report.cases} cases, "
-        f"{report.notes} note(s) on codings, {_memo_counts(report.memos)}; {report.merged} duplicate codings merged; "
+        f"{report.notes} note(s) on decisions, {_memo_counts(report.memos)}; {report.merged} duplicate codings "
+        "merged; "
         + ("segments and coverage from the qualkit record; " if report.from_record else "")
         + f"{len(report.warnings)} warning(s)."
     )

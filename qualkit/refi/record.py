@@ -62,6 +62,9 @@ class QualkitRecord:
     documents: Mapping[str, DocumentRecord] = field(default_factory=dict)  # by source guid
     coders: Mapping[str, CoderRecord] = field(default_factory=dict)  # by reviewer name
     memos: Mapping[str, MemoRecord] = field(default_factory=dict)  # by note guid
+    # notes left on rejections still in force: note guid -> (reviewer, code). A rejection in a segment the
+    # reviewer coded fully is implied by coverage and not listed above; its note brings it back.
+    rejection_notes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def dumps(record: QualkitRecord) -> str:
@@ -77,7 +80,9 @@ def dumps(record: QualkitRecord) -> str:
             for name, c in record.coders.items()
         },
     }
-    if record.memos:  # older readers ignore the key
+    if record.rejection_notes:  # older readers ignore these keys
+        data["rejection_notes"] = {guid: list(pair) for guid, pair in record.rejection_notes.items()}
+    if record.memos:
         data["memos"] = {
             guid: {"about": m.about, "created_at": m.created_at, "title": m.title, "case": m.case, "code": m.code,
                    "revisions": [list(r) for r in m.revisions]}
@@ -123,9 +128,11 @@ def loads(text: str, *, where: str) -> QualkitRecord:
             )
             for guid, m in _mapping(data.get("memos", {})).items()
         }
+        rejection_notes = {str(guid): (str(pair[0]), str(pair[1]))
+                           for guid, pair in _mapping(data.get("rejection_notes", {})).items()}
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise RefiError(f"{where}: the {NOTE_NAME!r} note is damaged ({exc!r}); remove it and import again") from None
-    return QualkitRecord(documents=documents, coders=coders, memos=memos)
+    return QualkitRecord(documents=documents, coders=coders, memos=memos, rejection_notes=rejection_notes)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

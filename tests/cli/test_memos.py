@@ -45,7 +45,7 @@ def test_memo_export_and_import_qdpx_say_what_became_of_memos(runner, coded_db, 
     assert run(runner, copy, "init").exit_code == 0
     imported = run(runner, copy, "import", "qdpx", str(out))
     assert imported.exit_code == 0
-    assert "0 note(s) on codings, 4 memos (1 on the project, 1 on cases, 1 on codes, 1 on segments);" in \
+    assert "0 note(s) on decisions, 4 memos (1 on the project, 1 on cases, 1 on codes, 1 on segments);" in \
         imported.stdout
     listed = json.loads(run(runner, copy, "memo", "list", "--format", "json").output)
     assert [(m["about"], m["text"], m["author"]) for m in listed] == [
