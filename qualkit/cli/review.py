@@ -329,7 +329,8 @@ def review(ctx: click.Context, reviewer: str | None, codes: tuple[str, ...], doc
     """Review in the terminal: suggestion by suggestion, or (--passages) segment by segment.
 
     Suggestion review: accept, reject, skip, undo, note, add a code. Passage review: every proposal
-    for a segment at once, codes nothing proposed added, the segment marked coded fully.
+    for a segment at once, codes nothing proposed added, the segment marked coded fully. Both show
+    the memos on the segment, its codes, document and case, and m writes one.
     Without a terminal, use the spreadsheet flow (review export / review import) or review decide.
 
     \b
