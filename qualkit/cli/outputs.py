@@ -224,7 +224,8 @@ def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None,
     click.echo(
         f"Wrote {out}: {totals.codings:,} codings in {totals.coded_segments:,} coded segments ({pending} pending) "
         f"under {sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
-        f"consensus {data.consensus_rule}" + (f"; every coding also in {companion}" if companion else "") + "."
+        f"consensus {data.consensus_rule}" + (f", {len(data.memos)} memo(s)" if len(data.memos) else "")
+        + (f"; every coding also in {companion}" if companion else "") + "."
     )
 
 

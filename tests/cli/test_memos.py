@@ -51,3 +51,16 @@ def test_memo_export_and_import_qdpx_say_what_became_of_memos(runner, coded_db, 
     assert [(m["about"], m["text"], m["author"]) for m in listed] == [
         ("the project", "Six schools.", "amira"), ("code culture.trust", "Autonomy.", "amira"),
         ("case Brookfield", "New head.", "amira"), ("segment 4 of leader.txt", "Irony?", "amira")]
+
+
+def test_memo_report_says_how_many_memos_it_shows(runner, coded_db, tmp_path):
+    ids = [row["id"] for row in json.loads(run(runner, coded_db, "suggestions", "--format", "json").stdout)]
+    decided = run(runner, coded_db, "review", "decide", "--reviewer", "ann", *[f"--accept={i}" for i in ids])
+    assert decided.exit_code == 0, decided.output
+    out = tmp_path / "r.docx"
+    plain = run(runner, coded_db, "report", str(out), "--no-figures")
+    assert plain.exit_code == 0 and plain.output.rstrip().endswith("consensus any.")
+    run(runner, coded_db, "memo", "add", "--project", "--author", "ann", "--text", "Six schools.")
+    run(runner, coded_db, "memo", "add", "--code", "offer.npq", "--author", "ann", "--text", "Retention.")
+    with_memos = run(runner, coded_db, "report", str(out), "--no-figures")
+    assert with_memos.output.rstrip().endswith("consensus any, 2 memo(s).")
