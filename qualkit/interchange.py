@@ -126,7 +126,8 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str, consensus: C
     sets: list[RefiSet] = []
     if judged is not None:
         record = replace(_record(store, judged, guid_of_document), memos=memo_records,
-                         rejection_notes=rejection_notes)
+                         rejection_notes=rejection_notes, decision_notes=tuple(note.guid for note in notes
+                                                                               if note.guid not in memo_records))
         notes.append(RefiNote(guid=stable_guid("qualkit-record", name), name=NOTE_NAME, text=dumps(record)))
         sets = [
             RefiSet(guid=stable_guid("coverage", reviewer), name=f"{COVERAGE_SET}{reviewer}",
@@ -370,9 +371,10 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
             _restore_rejections(store, record, notes, document_ids, codebook_id=codebook_id, via=via,
                                 taken=decision_notes)
         left = [note for note in notes if note.guid not in decision_notes]
-        if record is not None:  # qualkit wrote the file: a note that is not a memo was a decision's note
-            orphans = [note for note in left if note.guid not in memo_records]
-            left = [note for note in left if note.guid in memo_records]
+        if record is not None:  # a decision's note qualkit wrote is never taken for a memo
+            written = set(record.decision_notes)
+            orphans = [note for note in left if note.guid in written]
+            left = [note for note in left if note.guid not in written]
             if orphans:
                 report_warnings.append(
                     f"{len(orphans)} note(s) on decisions the file carries no coding or rejection for (undone, or "

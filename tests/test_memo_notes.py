@@ -199,3 +199,25 @@ def test_memo_notes_from_another_program_become_memos(project, tmp_path):
         assert segment.text == text[segment.start:segment.end]
     assert coded_note.source_guid is not None  # the coded note was anchored, and stayed a decision note
     assert "Borderline; kept." not in memos
+
+
+def test_memo_notes_a_note_added_elsewhere_to_a_qualkit_file_becomes_a_memo(memoed, tmp_path):
+    require_refi()
+    out = tmp_path / "p.qdpx"
+    memoed.export_qdpx(out)
+    ET.register_namespace("", NS["q"])
+    with zipfile.ZipFile(out) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    root = ET.fromstring(members.pop("project.qde"))
+    q = f"{{{NS['q']}}}"
+    guid = "00000000-0000-4000-8000-0000000000b1"
+    note = ET.SubElement(root.find("q:Notes", NS), f"{q}Note", {"guid": guid, "name": "Added in NVivo"})
+    ET.SubElement(note, f"{q}PlainTextContent").text = "A thought from the other program."
+    ET.SubElement(root, f"{q}NoteRef", {"targetGUID": guid})
+    document = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    assert validate(document, "Project.xsd") == []
+    with Project.init(tmp_path / "copy.db") as copy:
+        report = copy.import_qdpx(make_qdpx(tmp_path / "edited.qdpx", document, members))
+        assert report.memos["project"] == 2 and report.notes == 1
+        added = next(m for m in copy.memos() if m.title == "Added in NVivo")
+        assert (str(added.target), added.text) == ("the project", "A thought from the other program.")

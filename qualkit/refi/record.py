@@ -65,6 +65,7 @@ class QualkitRecord:
     # notes left on rejections still in force: note guid -> (reviewer, code). A rejection in a segment the
     # reviewer coded fully is implied by coverage and not listed above; its note brings it back.
     rejection_notes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    decision_notes: tuple[str, ...] = ()  # guids of every note qualkit wrote from a decision's note
 
 
 def dumps(record: QualkitRecord) -> str:
@@ -80,7 +81,9 @@ def dumps(record: QualkitRecord) -> str:
             for name, c in record.coders.items()
         },
     }
-    if record.rejection_notes:  # older readers ignore these keys
+    if record.decision_notes:  # older readers ignore these keys
+        data["decision_notes"] = list(record.decision_notes)
+    if record.rejection_notes:
         data["rejection_notes"] = {guid: list(pair) for guid, pair in record.rejection_notes.items()}
     if record.memos:
         data["memos"] = {
@@ -130,9 +133,11 @@ def loads(text: str, *, where: str) -> QualkitRecord:
         }
         rejection_notes = {str(guid): (str(pair[0]), str(pair[1]))
                            for guid, pair in _mapping(data.get("rejection_notes", {})).items()}
+        decision_notes = tuple(str(guid) for guid in data.get("decision_notes", ()))
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise RefiError(f"{where}: the {NOTE_NAME!r} note is damaged ({exc!r}); remove it and import again") from None
-    return QualkitRecord(documents=documents, coders=coders, memos=memos, rejection_notes=rejection_notes)
+    return QualkitRecord(documents=documents, coders=coders, memos=memos, rejection_notes=rejection_notes,
+                         decision_notes=decision_notes)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
