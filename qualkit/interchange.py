@@ -2,21 +2,22 @@
 
 Export: documents as text sources, the codebook (nested codes, colours, definitions as
 descriptions), consensus codings as selections — one per accepting reviewer, who is the
-creating user, so another program sees who coded what — cases with their attributes, and
-decision notes as notes anchored to the coded text.
+creating user, so another program sees who coded what — cases with their attributes, decision
+notes as notes anchored to the coded text, and memos as notes on the project, a source, a code
+or a segment's span (:mod:`qualkit.memo_notes`).
 
 Import: sources become documents (segmented as transcripts or documents), codes a new codebook
-version, and each coding an accepted decision of the user who made it, so agreement between
-the other program's coders can be computed. All of it happens in one transaction: a file that
-fails half-way leaves the project as it was.
+version, each coding an accepted decision of the user who made it, so agreement between the
+other program's coders can be computed, and every other note a memo. All of it happens in one
+transaction: a file that fails half-way leaves the project as it was.
 """
 
 from __future__ import annotations
 
 import os
 import warnings as py_warnings
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
-    from qualkit.refi import RefiCode, RefiProject
+    from qualkit.refi import RefiCode, RefiNote, RefiProject
     from qualkit.review.coverage import Judgements
     from qualkit.store import Store
 
@@ -40,8 +41,9 @@ class ImportReport:
     users: tuple[str, ...]
     cases: int
     warnings: tuple[str, ...]
-    notes: int = 0  # notes kept as the note of the decision on the coding they are anchored to
+    notes: int = 0  # notes kept as the note of a decision (on the coding they are anchored to, or a rejection)
     from_record: bool = False  # segments and coverage came from the qualkit record qualkit wrote
+    memos: Mapping[str, int] = field(default_factory=dict)  # notes that became memos, by what they are about
 
 
 def codebook_codes(codebook: Codebook) -> tuple[RefiCode, ...]:
@@ -64,7 +66,8 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str, consensus: C
     """The project as REFI-QDA records: sources, codes, codings (one per accepting reviewer, with
     its own span), cases, decision notes, a coverage set per reviewer, and the qualkit record
     (segments, coverage and rejections; see :mod:`qualkit.refi.record`) from ``judged``."""
-    from qualkit.records import NO_DECISIONS, Status
+    from qualkit.memo_notes import memos_as_notes
+    from qualkit.records import NO_DECISIONS, Status, Verdict
     from qualkit.refi import RefiCase, RefiCoding, RefiNote, RefiProject, RefiSet, RefiSource, RefiUser, stable_guid
     from qualkit.review.actions import states
 
@@ -99,17 +102,32 @@ def project_to_refi(store: Store, codebook: Codebook, *, name: str, consensus: C
         )
         for case in store.documents.cases()
     ]
+    decision_notes = store.decisions.notes()
     notes = [
         RefiNote(
             guid=stable_guid("note", note.id), name=f"{note.reviewer} on {note.code}", text=note.note,
             targets=(code_guid[note.code],) if note.code in code_guid else (),
             source_guid=source_guid[note.document], start=note.start, end=note.end,
         )
-        for note in store.decisions.notes()
+        for note in decision_notes
     ]
+    rejection_notes = {  # on rejections still in force: another program has no rejections to hang them on
+        stable_guid("note", note.id): (note.reviewer, note.code) for note in decision_notes
+        if note.verdict is Verdict.REJECT and note.suggestion_id is not None
+        and found.get(note.suggestion_id, NO_DECISIONS).verdicts.get(note.reviewer) is Verdict.REJECT
+    }
+
+    def user_guid(name: str) -> str:
+        return users.setdefault(name, RefiUser.new(name)).guid
+
+    memo_notes, memo_records = memos_as_notes(store, source_guid=source_guid, code_guid=code_guid,
+                                              user_guid=user_guid)
+    notes += memo_notes
     sets: list[RefiSet] = []
     if judged is not None:
-        record = _record(store, judged, guid_of_document)
+        record = replace(_record(store, judged, guid_of_document), memos=memo_records,
+                         rejection_notes=rejection_notes, decision_notes=tuple(note.guid for note in notes
+                                                                               if note.guid not in memo_records))
         notes.append(RefiNote(guid=stable_guid("qualkit-record", name), name=NOTE_NAME, text=dumps(record)))
         sets = [
             RefiSet(guid=stable_guid("coverage", reviewer), name=f"{COVERAGE_SET}{reviewer}",
@@ -243,6 +261,7 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
     from qualkit.codebook import parse_codebook
     from qualkit.ingest import count_words
     from qualkit.ingest.layout import find_structure
+    from qualkit.memo_notes import import_notes
     from qualkit.records import Block, DocumentKind, Unit
     from qualkit.refi import read_qdpx
     from qualkit.refi.record import loads
@@ -267,19 +286,19 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
     records = [note for note in refi.notes if note.name == NOTE_NAME and not note.source_guid]
     record = loads(records[0].text, where=str(path)) if records else None
     notes = [note for note in refi.notes if note not in records]
+    memo_records = record.memos if record else {}
     coverage_sets = [group for group in refi.sets if group.name.startswith(COVERAGE_SET)]
     other_sets = [group for group in refi.sets if group not in coverage_sets]
     if other_sets:
         report_warnings.append(f"{len(other_sets)} set(s) not imported (qualkit has no sets): "
                                + ", ".join(repr(group.name) for group in other_sets))
-    anchored: dict[tuple[str, int, int], list[tuple[str, str]]] = {}  # span -> (note name, text)
-    unanchored = 0
+    anchored: dict[tuple[str, int, int], list[RefiNote]] = {}  # span -> notes anchored there
     for note in notes:
-        if note.source_guid is not None and note.start is not None and note.end is not None:
-            anchored.setdefault((note.source_guid, note.start, note.end), []).append((note.name, note.text))
-        else:
-            unanchored += 1
-    merged = codings = noted = 0
+        if note.guid not in memo_records and note.source_guid is not None and note.start is not None \
+                and note.end is not None:
+            anchored.setdefault((note.source_guid, note.start, note.end), []).append(note)
+    decision_notes: set[str] = set()  # guids of the notes that became a decision's note
+    merged = codings = 0
     with store.transaction():
         codebook_id, _ = store.codebooks.save(codebook)
         document_ids = {}
@@ -324,14 +343,17 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
                 continue
             suggestion_id = store.suggestions.add_manual(segment_id, key, codebook_id, span=(coding.start, coding.end))
             reviewer = (users.get(coding.user) if coding.user else None) or refi.origin or "imported"
-            note_text = _note_for(anchored, coding.source_guid, coding.start, coding.end, reviewer)
-            result = decide(store, reviewer, accept=[suggestion_id], note=note_text, via=via)
+            taken = _note_for(anchored, coding.source_guid, coding.start, coding.end, reviewer, key,
+                              taken=decision_notes, users=users.values())
+            result = decide(store, reviewer, accept=[suggestion_id], note=taken.text if taken else None, via=via)
             codings += len(result.recorded)
             merged += len(result.unchanged)
-            noted += bool(note_text and result.recorded)
+            if taken is not None and result.recorded:
+                decision_notes.add(taken.guid)
             coded.setdefault(reviewer, set()).add(document_id)
         if record is not None:
-            _apply_record(store, record, document_ids, codebook_id=codebook_id, via=via)
+            _apply_record(store, record, document_ids, codebook_id=codebook_id, via=via, anchored=anchored,
+                          taken=decision_notes)
         else:
             for reviewer, documents in sorted(coded.items()):
                 store.coverage.mark(reviewer, [(document_id, None) for document_id in sorted(documents)], via=via)
@@ -340,34 +362,70 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
                     "each user is taken to have coded fully the documents they made codings in (REFI-QDA does not "
                     "say which documents a coder read); correct it with `qualkit review mark-coded`"
                 )
-        if unanchored:
-            report_warnings.append(f"{unanchored} note(s) not anchored to a coding were not imported "
-                                   "(qualkit keeps notes on decisions only)")
         case_attributes = {case.name: dict(case.attributes) for case in refi.cases}
         names = {guid: source.name for guid, source in ((s.guid, s) for s in refi.sources)}
         assignments = [(names[g], case.name) for case in refi.cases for g in case.source_guids if g in names]
         if case_attributes:
             store.documents.assign_cases(assignments, case_attributes, {})
+        if record is not None:
+            _restore_rejections(store, record, notes, document_ids, codebook_id=codebook_id, via=via,
+                                taken=decision_notes)
+        left = [note for note in notes if note.guid not in decision_notes]
+        if record is not None:  # a decision's note qualkit wrote is never taken for a memo
+            written = set(record.decision_notes)
+            orphans = [note for note in left if note.guid in written]
+            left = [note for note in left if note.guid not in written]
+            if orphans:
+                report_warnings.append(
+                    f"{len(orphans)} note(s) on decisions the file carries no coding or rejection for (undone, or "
+                    "left out by the consensus it was exported with) were not imported"
+                )
+        memos = import_notes(store, left, records=memo_records, document_ids=document_ids, code_keys=guid_to_key,
+                             users=users, fallback_author=refi.origin or "imported")
+        report_warnings += memos.warnings
     return ImportReport(
         documents=len(document_ids), codes=len(keys), codings=codings, merged=merged,
         users=tuple(sorted(set(users.values()))), cases=len(refi.cases), warnings=tuple(report_warnings),
-        notes=noted, from_record=record is not None,
+        notes=len(decision_notes), from_record=record is not None,
+        memos={about.value: n for about, n in memos.written.items() if n},
     )
 
 
-def _note_for(anchored: Mapping[tuple[str, int, int], list[tuple[str, str]]], source_guid: str, start: int, end: int,
-              reviewer: str) -> str | None:
-    """The note anchored to exactly this span (the reviewer's own where several are)."""
-    found = anchored.get((source_guid, start, end), [])
-    mine = [text for name, text in found if name.startswith(f"{reviewer} on ")]
-    if mine or len(found) == 1:
-        return (mine or [found[0][1]])[0]
-    return None
+def _note_for(anchored: Mapping[tuple[str, int, int], list[RefiNote]], source_guid: str, start: int, end: int,
+              reviewer: str, code: str, *, taken: set[str], users: Collection[str] = ()) -> RefiNote | None:
+    """The note anchored to exactly this span that no other decision took: the reviewer's own on this code
+    (qualkit names decision notes "REVIEWER on CODE"), else the only one there not named for a user."""
+    found = [note for note in anchored.get((source_guid, start, end), []) if note.guid not in taken]
+    mine = [note for note in found if note.name == f"{reviewer} on {code}"]
+    if mine:
+        return mine[0]
+    free = [note for note in found if not any(note.name.startswith(f"{user} on ") for user in {*users, reviewer})]
+    return free[0] if len(free) == 1 else None
+
+
+def _restore_rejections(store: Store, record: QualkitRecord, notes: list[RefiNote], document_ids: Mapping[str, int],
+                        *, codebook_id: int, via: str, taken: set[str]) -> None:
+    """The rejections (with their notes) that coverage implied, so the note is kept on its decision."""
+    from qualkit.review.actions import decide
+
+    for note in notes:
+        owner = record.rejection_notes.get(note.guid)
+        document_id = document_ids.get(note.source_guid or "")
+        if owner is None or note.guid in taken or document_id is None or note.start is None or note.end is None:
+            continue
+        reviewer, code = owner
+        segment_id = store.documents.segment_covering(document_id, note.start, note.end)
+        if segment_id is None:
+            continue
+        suggestion_id = store.suggestions.add_manual(segment_id, code, codebook_id, span=(note.start, note.end))
+        if decide(store, reviewer, reject=[suggestion_id], note=note.text, via=via).recorded:
+            taken.add(note.guid)
 
 
 def _apply_record(store: Store, record: QualkitRecord, document_ids: Mapping[str, int], *, codebook_id: int,
-                  via: str) -> None:
-    """Coverage and rejections from the qualkit record, as the project that wrote it had them."""
+                  via: str, anchored: Mapping[tuple[str, int, int], list[RefiNote]], taken: set[str]) -> None:
+    """Coverage and rejections (with their notes) from the qualkit record, as the project that wrote it had
+    them; the guids of the notes used go into ``taken``."""
     from qualkit.review.actions import decide
 
     for reviewer, coder in sorted(record.coders.items()):
@@ -384,4 +442,9 @@ def _apply_record(store: Store, record: QualkitRecord, document_ids: Mapping[str
             segment_id = store.documents.segment_covering(document_ids[guid], start, end)
             if segment_id is not None:
                 suggestion_id = store.suggestions.add_manual(segment_id, code, codebook_id, span=(start, end))
-                decide(store, reviewer, reject=[suggestion_id], via=via)
+                note = _note_for(anchored, guid, start, end, reviewer, code, taken=taken, users=record.coders)
+                if note is not None and note.name != f"{reviewer} on {code}":
+                    note = None  # only the rejection's own note
+                result = decide(store, reviewer, reject=[suggestion_id], note=note.text if note else None, via=via)
+                if note is not None and result.recorded:
+                    taken.add(note.guid)

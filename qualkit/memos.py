@@ -5,7 +5,8 @@ delete one), and a memo shows its latest. A code memo follows its code through r
 merges (:mod:`qualkit.codechanges`).
 
 :func:`memo_index` gathers every memo by what it is about, for the Word report (per code and
-per case) and REFI-QDA export (as notes); :func:`memos_about` finds those on one review item.
+per case) and REFI-QDA export (as notes); :func:`memos_about` finds those on one review item and
+:func:`memos_for_review` orders them for a reviewer; :func:`write_memo` writes one from a review.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from qualkit.errors import MemoError
 from qualkit.records import Memo, MemoAbout
 
 if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
     from qualkit.store import Store
 
 #: A memo is notes, not a document: longer texts are refused (ingest them instead).
@@ -116,3 +118,71 @@ def memos_about(store: Store, *, segment_id: int | None = None, document_id: int
     if document_id is not None:
         found += store.memos.find(about=[MemoAbout.DOCUMENT], document_ids=[document_id])
     return tuple(sorted({memo.id: memo for memo in found}.values(), key=lambda memo: memo.id))
+
+
+def with_themes(codebook: Codebook | None, codes: Sequence[str]) -> list[str]:
+    """Each code followed by the themes above it, once each (a key the codebook lacks stands alone)."""
+    keys: list[str] = []
+    for code in codes:
+        current: str | None = code
+        while current is not None and current not in keys:
+            keys.append(current)
+            current = codebook.code(current).parent if codebook is not None and current in codebook.keys else None
+    return keys
+
+
+def memos_for_review(store: Store, codebook: Codebook | None, *, segment_id: int, document_id: int,
+                     case: str | None, codes: Sequence[str]) -> tuple[Memo, ...]:
+    """The memos a reviewer sees with a segment: on the segment, its codes (and the themes above them),
+    its document and its case; the most specific first (segment, codes, document, case)."""
+    keys = with_themes(codebook, codes)
+    case_id = store.documents.case_id_of(case) if case else None
+    found = memos_about(store, segment_id=segment_id, document_id=document_id, case_id=case_id, codes=keys)
+    rank = {MemoAbout.SEGMENT: 0, MemoAbout.CODE: 1, MemoAbout.DOCUMENT: 2, MemoAbout.CASE: 3, MemoAbout.PROJECT: 4}
+
+    def order(memo: Memo) -> tuple[int, int, int]:
+        depth = keys.index(memo.target.code) if memo.target.code in keys else 0
+        return rank[memo.target.about], depth, memo.id
+
+    return tuple(sorted(found, key=order))
+
+
+def write_memo(store: Store, about: MemoAbout, *, author: str, text: str, title: str | None = None,
+               document_id: int | None = None, case_id: int | None = None, code: str | None = None,
+               segment_id: int | None = None) -> Memo:
+    """Write a memo (text, author and title checked as `qualkit memo add` checks them) and return it."""
+    memo_id = store.memos.add(about=about, author=memo_author(author), text=memo_text(text=text),
+                              title=memo_title(title), document_id=document_id, case_id=case_id, code=code,
+                              segment_id=segment_id)
+    found = store.memos.get(memo_id)
+    assert found is not None
+    return found
+
+
+def memo_on(store: Store, author: str, text: str, *, on: MemoAbout | str, segment_id: int, document_id: int | None,
+            case: str | None, code: str | None, codebook: Codebook | None = None) -> Memo:
+    """A memo written during review on what is shown: the segment, its document, its case, a code
+    (checked against ``codebook`` when given) or the project."""
+    from qualkit.errors import NotFoundError, did_you_mean
+
+    try:
+        about = MemoAbout(on)
+    except ValueError:
+        raise MemoError(f"a memo is on one of: {', '.join(a.value for a in MemoAbout)} (not {on!r})") from None
+    case_id = store.documents.case_id_of(case) if case else None
+    if about is MemoAbout.DOCUMENT and document_id is None:
+        raise MemoError("this item does not say its document; write the memo on its segment instead")
+    if about is MemoAbout.CASE and case_id is None:
+        raise MemoError("this document belongs to no case; write the memo on its document instead")
+    if about is MemoAbout.CODE:
+        if not code:
+            raise MemoError("say which code the memo is on")
+        if codebook is not None and code not in codebook.keys:
+            raise NotFoundError(f"no code {code!r} in codebook {codebook.name!r}{did_you_mean(code, codebook.keys)}")
+    return write_memo(
+        store, about, author=author, text=text,
+        segment_id=segment_id if about is MemoAbout.SEGMENT else None,
+        document_id=document_id if about is MemoAbout.DOCUMENT else None,
+        case_id=case_id if about is MemoAbout.CASE else None,
+        code=code if about is MemoAbout.CODE else None,
+    )

@@ -1098,18 +1098,10 @@ class Project:
                     code: str | None = None) -> tuple[Memo, ...]:
         """The memos a reviewer should see with a review item: on its segment, document, case, and its code
         and the themes above it. (Call with a ReviewItem's segment_id, document, case and code.)"""
-        from qualkit.memos import memos_about
+        from qualkit.memos import memos_about, with_themes
 
-        codes: list[str] = []
-        if code is not None and self.store.codebooks.latest_id() is not None:
-            _, codebook = self.codebook()
-            if code in codebook.keys:
-                current: str | None = code
-                while current is not None:
-                    codes.append(current)
-                    current = codebook.code(current).parent
-            else:
-                codes.append(code)
+        codebook = self.codebook()[1] if self.store.codebooks.latest_id() is not None else None
+        codes = with_themes(codebook, [code]) if code is not None else []
         return memos_about(
             self.store, segment_id=segment_id,
             document_id=self.store.documents.id_of(document) if document else None,

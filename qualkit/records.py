@@ -318,6 +318,8 @@ class DecisionNote:
     document: str
     start: int
     end: int
+    verdict: Verdict | None = None  # the decision it was left on
+    suggestion_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualkit.codebook import Codebook
-    from qualkit.export.report_data import ReportData
+    from qualkit.export.report_data import ReportData, ReportMemos
     from qualkit.store import Store
 
 CODE_QUOTES = 3  # representative quotes per code in the report body (--quotes N)
@@ -62,12 +63,51 @@ def build_report_data(store: Store, codebook: Codebook, *, title: str | None = N
     documents = [(d.name, d.kind.value, d.words, d.segments, d.case) for d in store.documents.infos()]
     case_count = len(store.documents.cases())
     reviewers = tuple(consensus.reviewers or store.decisions.reviewers())
+    memos = gather_memos(store, where=where)
     # ------------------------------------------------------------------------------------------
     single = consensus.reviewers[0] if consensus.reviewers and len(consensus.reviewers) == 1 else None
     return assemble_report_data(
         frame, codebook, documents=documents, case_count=case_count, reviewers=reviewers, agreement=agreement,
         title=title, codes=codes, by=by, consensus=str(consensus.rule), reviewer=single, where=where,
-        include_pending=include_pending, quotes=quotes, figures=figures and diagram, author=author,
+        include_pending=include_pending, quotes=quotes, figures=figures and diagram, author=author, memos=memos,
+    )
+
+
+def gather_memos(store: Store, *, where: Mapping[str, str] | None = None) -> ReportMemos:
+    """Every memo for a report, with the segments that segment memos are on. With ``where``, memos on
+    cases, documents and segments are kept only for the documents that match it (and their cases);
+    project and code memos always."""
+    from qualkit.attributes import document_attributes, matching_documents
+    from qualkit.export.report_data import ReportMemos, SegmentMemos
+    from qualkit.memos import memo_index
+
+    index = memo_index(store)
+    infos = store.documents.infos()
+    cases = store.documents.cases()
+    kept = {d.id for d in infos}
+    if where:
+        kept = matching_documents(where, document_attributes(infos, cases, store.documents.attributes()))
+    names = {d.id: d.name for d in infos if d.id in kept}
+    case_of = {d.name: d.case for d in infos if d.id in kept}
+    kept_cases = {case for case in case_of.values() if case}
+    segments = store.documents.segments_by_id(index.segments)
+    on_segments = sorted(
+        (segment for segment in segments.values() if segment.document_id in names),
+        key=lambda segment: (names[segment.document_id].casefold(), segment.ordinal),
+    )
+    return ReportMemos(
+        project=index.project,
+        codes=dict(index.codes),
+        cases={case: memos for case, memos in index.cases.items() if case in kept_cases},
+        documents={name: memos for name, memos in index.documents.items() if name in case_of},
+        segments=tuple(
+            SegmentMemos(document=names[segment.document_id], case=case_of[names[segment.document_id]],
+                         segment=segment.ordinal, speaker=segment.speaker, timestamp=segment.timestamp,
+                         text=segment.text, memos=index.segments[segment.id])
+            for segment in on_segments
+        ),
+        document_cases=case_of,
+        case_attributes={case.name: dict(case.attributes) for case in cases if case.name in kept_cases},
     )
 
 
@@ -86,16 +126,25 @@ def assemble_report_data(
     codes: Sequence[str] | None = None, by: str | None = None, consensus: str = "any", reviewer: str | None = None,
     where: Mapping[str, str] | None = None, include_pending: bool = False, quotes: int = CODE_QUOTES,
     figures: bool = True, author: str | None = None, generated_at: str | None = None,
+    memos: ReportMemos | None = None,
 ) -> ReportData:
     """The report's content from plain values: the codings table (:func:`qualkit.analysis.codings`,
-    with an optional ``evidence`` column), the codebook, and ``documents`` as (name, kind,
-    words, segments, case) tuples for the corpus totals."""
+    with an optional ``evidence`` column), the codebook, ``documents`` as (name, kind, words,
+    segments, case) tuples for the corpus totals, and the ``memos`` to show (with ``codes``, only
+    the memos on those codes and the codes under them; memos change no count)."""
     from qualkit import __version__
     from qualkit import analysis as A
     from qualkit.codebook import is_under
     from qualkit.errors import AnalysisError
     from qualkit.export import quotes as Q
-    from qualkit.export.report_data import CodedSegment, LinkEvidence, ReportData, Totals, segments_from_frame
+    from qualkit.export.report_data import (
+        CodedSegment,
+        LinkEvidence,
+        ReportData,
+        ReportMemos,
+        Totals,
+        segments_from_frame,
+    )
     from qualkit.store import utc_timestamp
 
     if quotes < 0:
@@ -149,6 +198,9 @@ def assemble_report_data(
     if codes:
         wanted = {key for code in codebook.codes for key in A.lineage(codebook, code.key) if is_under(code.key, codes)}
         infos = tuple(info for info in infos if info.key in wanted)
+    memos = memos or ReportMemos()
+    if codes:
+        memos = replace(memos, codes={key: found for key, found in memos.codes.items() if is_under(key, codes)})
     drawn = _figures(frame, codebook, frequency, frequency_totals, framework, evidence, by=by) if figures else ()
     filters = _filters(consensus=consensus, reviewer=reviewer, where=where, codes=codes,
                        include_pending=include_pending)
@@ -163,7 +215,7 @@ def assemble_report_data(
         frequency=frequency, frequency_totals=frequency_totals, by_attribute=by, framework=framework,
         framework_quotes=framework_quotes, code_quotes=code_quotes, toc_stages=tuple(codebook.stages),
         toc_links=links, toc_unevidenced=tuple(unevidenced), figures=drawn, filters=filters,
-        codebook_description=codebook.description, author=author,
+        codebook_description=codebook.description, author=author, memos=memos,
     )
 
 

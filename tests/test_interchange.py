@@ -146,7 +146,8 @@ def test_round_trip_through_qdpx_keeps_agreement_exactly(project, tmp_path):
 def test_import_keeps_each_selection_its_notes_users_and_reports_sets(project, tmp_path):
     """Two selections of one code in one paragraph stay two codings with their own spans; a note
     anchored to one becomes its decision's note; a user without codings is still a reviewer; a set
-    and a free note are reported, not dropped silently; no placeholder becomes a definition."""
+    is reported, not dropped silently, and a free note becomes a project memo; no placeholder becomes a
+    definition."""
     from qualkit.refi import RefiCode, RefiCoding, RefiNote, RefiProject, RefiSet, RefiSource, RefiUser, write_qdpx
 
     text = "One paragraph with trust here and trust there, and more.\n\nAnother paragraph."
@@ -173,6 +174,43 @@ def test_import_keeps_each_selection_its_notes_users_and_reports_sets(project, t
     assert [d.note for d in project.store.decisions.log()] == ["the first one", None]
     assert {r.name for r in project.reviewers()} == {"ann", "bob"}
     assert any("1 set(s) not imported (qualkit has no sets): 'Wave 1'" in w for w in report.warnings)
-    assert any("1 note(s) not anchored to a coding were not imported" in w for w in report.warnings)
+    assert report.memos == {"project": 1}  # the free note is a project memo now, not dropped
+    [memo] = project.memos()
+    assert (memo.title, memo.text, str(memo.target)) == ("Project memo", "free-standing", "the project")
+    assert memo.author.startswith("qualkit ")  # no creating user: the program that wrote the file
     _, codebook = project.codebook()
     assert codebook.code("trust").definition == ""
+
+
+def test_round_trip_keeps_every_decision_note_on_its_own_decision(project, tmp_path):
+    """Notes on rejections (also those that coverage makes implicit in the qualkit record) and on
+    several codes of one segment come back on the decision they were left on, never as memos."""
+    (tmp_path / "t.txt").write_text(
+        "[00:00:01] Interviewer: Tell me.\n\n[00:00:09] Headteacher: The NPQ and our mentors help; I trust my team.\n",
+        encoding="utf-8")
+    project.ingest([tmp_path / "t.txt"])
+    project.code(codebook_path=DATA / "mini_codebook.yaml")
+    ids = {r["code"]: r["id"] for r in project.suggestions()}
+    assert {"offer.npq", "offer.ecte", "culture.trust"} <= set(ids)  # three codes proposed on one segment
+    project.decide("ann", accept=[ids["offer.npq"]], note="named outright")
+    project.decide("ann", reject=[ids["offer.ecte"]], note="mentors of staff, not ECTs")
+    project.decide("ann", accept=[ids["culture.trust"]], note="trust in the team")
+    project.decide("bob", reject=[ids["culture.trust"]], note="too thin")
+    project.decide("bob", reject=[ids["offer.ecte"]], note="a first thought")
+    project.undo("bob")  # the undone rejection's note has no decision in force to come back on
+    project.mark_coded("ann", document="t.txt")  # ann's rejection is now implied by her coverage
+    before = project.agreement().report
+    out = tmp_path / "p.qdpx"
+    project.export_qdpx(out)
+    with Project.init(tmp_path / "copy.db") as copy:
+        report = copy.import_qdpx(out)
+        assert report.notes == 4 and report.memos == {}
+        assert any("1 note(s) on decisions the file carries no coding or rejection for" in w for w in report.warnings)
+        code_of = {r["id"]: r["code"] for r in copy.suggestions()}
+        kept = sorted((d.reviewer, code_of[d.suggestion_id], d.verdict.value, d.note)
+                      for d in copy.store.decisions.log() if d.note)
+        assert kept == [("ann", "culture.trust", "accept", "trust in the team"),
+                        ("ann", "offer.ecte", "reject", "mentors of staff, not ECTs"),
+                        ("ann", "offer.npq", "accept", "named outright"),
+                        ("bob", "culture.trust", "reject", "too thin")]
+        assert _frozen(copy.agreement().report) == _frozen(before)

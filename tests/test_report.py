@@ -230,3 +230,54 @@ def test_report_companion_table_lists_every_coding(reported, tmp_path):
     assert set(npq["matched"]) == {"NPQ"} and set(npq["accepted_by"]) == {"Ann Lee; Bob McKay"}
     with pytest.raises(ExportError, match="folder .*nowhere does not exist"):
         reported.report(tmp_path / "r.docx", companion=tmp_path / "nowhere" / "c.xlsx")
+
+
+def _memos(project):
+    """One memo on each kind of thing; returns them by kind."""
+    return {
+        "project": project.add_memo(project=True, author="Ann Lee", text="Six schools.", title="Sampling"),
+        "code": project.add_memo(code="offer.npq", author="Bob McKay", text="NPQs read as retention."),
+        "theme": project.add_memo(code="culture", author="Ann Lee", text="The mechanism we doubt most."),
+        "case_a": project.add_memo(case="School A", author="Ann Lee", text="New head in 2023."),
+        "case_b": project.add_memo(case="School B", author="Ann Lee", text="Secondary, rural."),
+        "document": project.add_memo(document="policy.txt", author="Bob McKay", text="The 2024 revision."),
+        "segment": project.add_memo(document="a.txt", segment=1, author="Ann Lee", text="Irony? Check the audio."),
+    }
+
+
+def test_report_memos_gathered_with_their_targets_and_counts_unchanged(reported, tmp_path):
+    before = reported.report(tmp_path / "before.docx", by="phase")
+    written = _memos(reported)
+    reported.edit_memo(written["code"].id, author="Ann Lee", text="NPQs read as retention, and as reward.")
+    after = reported.report(tmp_path / "after.docx", by="phase")
+    assert (after.totals, after.subtitle, after.segments) == (before.totals, before.subtitle, before.segments)
+    assert after.frequency.equals(before.frequency) and after.framework.equals(before.framework)
+    memos = after.memos
+    assert len(memos) == 7 and [m.title for m in memos.project] == ["Sampling"]
+    assert [(m.text, m.revisions, m.edited_by) for m in memos.codes["offer.npq"]] == [
+        ("NPQs read as retention, and as reward.", 2, "Ann Lee")]
+    assert set(memos.cases) == {"School A", "School B"} and memos.case_attributes["School A"] == {"phase": "primary"}
+    assert memos.document_cases["policy.txt"] is None and memos.document_cases["a.txt"] == "School A"
+    [segment] = memos.segments
+    assert (segment.document, segment.case, segment.segment, segment.speaker) == ("a.txt", "School A", 1, "Headteacher")
+    assert segment.text == next(s.text for s in reported.segments(documents=["a.txt"]) if s.ordinal == 1)
+
+    document = docx.Document(tmp_path / "after.docx")
+    memo_boxes = [t for t in document.tables if t.rows[0].cells[0].text.startswith("Memo")]
+    texts = "\n".join(_text(t.rows[0].cells[0]) for t in memo_boxes)
+    for memo in written.values():
+        assert memo.text in texts or memo.id == written["code"].id
+    assert "Bob McKay, " in texts and "2 versions, the latest by Ann Lee" in texts
+    plain = docx.Document(tmp_path / "before.docx")
+    assert [_cells(r) for r in _table_after(document, "Corpus").rows] == \
+        [_cells(r) for r in _table_after(plain, "Corpus").rows]
+
+
+def test_report_memos_follow_the_selection(reported):
+    _memos(reported)
+    primary = _build(reported, where={"phase": "primary"}, figures=False)
+    assert set(primary.memos.cases) == {"School A"} and not primary.memos.documents  # policy.txt has no phase
+    assert [s.document for s in primary.memos.segments] == ["a.txt"]
+    assert len(primary.memos.project) == 1 and set(primary.memos.codes) == {"offer.npq", "culture"}
+    culture = _build(reported, codes=["culture"], figures=False)
+    assert set(culture.memos.codes) == {"culture"} and len(culture.memos.cases) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import click
 
@@ -91,7 +92,9 @@ def export_qdpx(ctx: click.Context, out: str, consensus: str | None, reviewers: 
     """
     with open_project(ctx) as project:
         count = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None)
-    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'}).")
+        memos = len(project.memos())
+    notes = f", and {memos} memo(s) as notes" if memos else ""
+    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'}){notes}.")
 
 
 @export.command("qdc")
@@ -151,10 +154,12 @@ def import_suggestions(ctx: click.Context, folder: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.pass_context
 def import_qdpx(ctx: click.Context, file: str) -> None:
-    """Build the project from a REFI-QDA export: sources, codes, codings (as decisions), cases.
+    """Build the project from a REFI-QDA export: sources, codes, codings (as decisions), cases, memos.
 
     Each coding becomes an accepted decision of the user who made it, so agreement between the
-    other program's coders can be computed. Nothing is written if the file cannot be read.
+    other program's coders can be computed. A note on a coding becomes its decision's note; every
+    other note a memo on what it is attached to (the project, a source, a code or a passage).
+    Nothing is written if the file cannot be read.
 
     \b
     Example:
@@ -167,10 +172,22 @@ def import_qdpx(ctx: click.Context, file: str) -> None:
     click.echo(
         f"Imported {report.documents} documents, {report.codes} codes, {report.codings} codings by "
         f"{len(report.users)} user(s) ({', '.join(report.users) or 'none named'}), {report.cases} cases, "
-        f"{report.notes} note(s) on codings; {report.merged} duplicate codings merged; "
+        f"{report.notes} note(s) on decisions, {_memo_counts(report.memos)}; {report.merged} duplicate codings "
+        "merged; "
         + ("segments and coverage from the qualkit record; " if report.from_record else "")
         + f"{len(report.warnings)} warning(s)."
     )
+
+
+def _memo_counts(counts: Mapping[str, int]) -> str:
+    """"3 memos (1 on the project, 2 on codes)", or "no memos"."""
+    total = sum(counts.values())
+    if not total:
+        return "no memos"
+    kinds = {"project": "the project", "document": "documents", "case": "cases", "code": "codes",
+             "segment": "segments"}
+    parts = ", ".join(f"{n} on {kinds.get(kind, kind)}" for kind, n in counts.items())
+    return f"{total} memo{'s' if total != 1 else ''} ({parts})"
 
 
 @cli.command()
@@ -207,7 +224,8 @@ def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None,
     click.echo(
         f"Wrote {out}: {totals.codings:,} codings in {totals.coded_segments:,} coded segments ({pending} pending) "
         f"under {sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
-        f"consensus {data.consensus_rule}" + (f"; every coding also in {companion}" if companion else "") + "."
+        f"consensus {data.consensus_rule}" + (f", {len(data.memos)} memo(s)" if len(data.memos) else "")
+        + (f"; every coding also in {companion}" if companion else "") + "."
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
@@ -11,7 +13,7 @@ import click
 from qualkit.cli.base import cli, clock, emit, open_project
 from qualkit.cli.options import case_filter, codes_filter, documents_filter, output_format, reviewer_acting
 from qualkit.errors import QualkitError
-from qualkit.records import Source, Verdict
+from qualkit.records import Memo, MemoAbout, Source, Verdict
 
 if TYPE_CHECKING:
     from qualkit.review.passage import PassageItem, PassageSession
@@ -19,8 +21,66 @@ if TYPE_CHECKING:
 
 
 _REVIEW_HELP = """Keys: a accept · r reject · s skip · u undo the last decision · n note for the next decision
-      c add another code to this segment (Tab completes) · ? this help · q quit
-Every decision is saved the moment you make it; run the same command again to resume."""
+      c add another code to this segment (Tab completes) · m memo on the segment, code, document or case
+      ? this help · q quit
+Every decision is saved the moment you make it; run the same command again to resume.
+Memos (✎) on the segment, its code and themes, its document and case are shown with it; every reviewer sees them."""
+
+MEMOS_SHOWN = 3  # memo lines under an item; the rest are counted, with the command that lists them
+
+
+def _memo_lines(memos: Sequence[Memo], *, document: str, case: str | None, codes: Sequence[str]) -> list[str]:
+    """One line per memo (the most specific first), cut to the terminal's width."""
+    width = shutil.get_terminal_size((100, 24)).columns
+    lines = []
+    for memo in memos[:MEMOS_SHOWN]:
+        head = f"  ✎ {memo.target} · {memo.author}" + (f" · {memo.title}" if memo.title else "") + ": "
+        text = " ".join(memo.text.split())
+        room = max(20, width - len(head) - 1)
+        if len(text) > room:
+            text = text[:room - 1].rstrip() + "…"
+        lines.append(click.style(head, fg="yellow") + text)
+    if len(memos) > MEMOS_SHOWN:
+        where = ["qualkit memo list -d", _quoted(document), *(["--case", _quoted(case)] if case else [])]
+        command = " ".join([*where, *[part for code in dict.fromkeys(codes) for part in ("--code", code)]])
+        if len(command) + 30 > width:  # too long for a line: the codes' memos have `qualkit memo list --code`
+            command = " ".join(where)
+        lines.append(click.style(f"    … and {len(memos) - MEMOS_SHOWN} more memo(s): {command}", dim=True))
+    return lines
+
+
+def _quoted(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)
+
+
+def _ask_memo(item: ReviewItem | PassageItem, *, code: str | None,
+              pick_code: Callable[[], str | None] | None = None) -> tuple[MemoAbout, str | None, str] | None:
+    """What the memo is on (one key; a code is ``code``, else asked with ``pick_code``) and its text (one
+    line): (what, code, text), or None when cancelled."""
+    choices = [("s", MemoAbout.SEGMENT, f"segment {item.ordinal}"),
+               ("c", MemoAbout.CODE, f"code {code}" if code else "a code"),
+               ("d", MemoAbout.DOCUMENT, item.document)]
+    if item.case:
+        choices.append(("k", MemoAbout.CASE, f"case {item.case}"))
+    click.echo("memo on: " + " · ".join(f"[{key}] {label}" for key, _, label in choices) + " (Enter: segment) > ",
+               nl=False)
+    key = click.getchar()
+    click.echo(key)
+    chosen = {choice: about for choice, about, _ in choices}
+    about = MemoAbout.SEGMENT if key in ("\r", "\n") else chosen.get(key)
+    if about is MemoAbout.CODE and code is None and pick_code is not None:
+        code = pick_code()
+    if about is None or (about is MemoAbout.CODE and code is None):
+        click.echo("no memo written")
+        return None
+    text = click.prompt("memo (one line; longer ones: qualkit memo add --file; empty cancels)", default="",
+                        show_default=False).strip()
+    if not text:
+        click.echo("no memo written")
+        return None
+    return about, code, text
 
 
 def _highlight(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
@@ -65,13 +125,17 @@ def _show_item(session: ReviewSession, item: ReviewItem) -> None:
     if session.show_others:
         others = ", ".join(f"{name}: {verdict}" for name, verdict in item.others) or "none yet"
         click.echo(f"  Other reviewers: {others}")
-    click.echo("[a]ccept [r]eject [s]kip [u]ndo [n]ote [c]ode [?]help [q]uit > ", nl=False)
+    for line in _memo_lines(item.memos, document=item.document, case=item.case, codes=[item.code]):
+        click.echo(line)
+    click.echo("[a]ccept [r]eject [s]kip [u]ndo [n]ote [c]ode [m]emo [?]help [q]uit > ", nl=False)
 
 
 _PASSAGE_HELP = """Keys: 1-9 accept that proposal · r then 1-9 reject it · A accept every pending proposal
       c add a code nothing proposed (Tab completes) · d done: segment coded fully (pending ones rejected)
-      s skip · u undo the last action · n note for the next decision · ? this help · q quit
-Every action is saved the moment you make it; run the same command again to resume."""
+      s skip · u undo the last action · n note for the next decision · m memo on the segment, a code,
+      the document or the case · ? this help · q quit
+Every action is saved the moment you make it; run the same command again to resume.
+Memos (✎) on the segment, its proposed codes and their themes, its document and case are shown with it."""
 
 _MARKS = {None: " ", Verdict.ACCEPT: "✓", Verdict.REJECT: "✗"}
 
@@ -103,7 +167,11 @@ def _show_passage(session: PassageSession, item: PassageItem) -> None:
             click.echo(click.style(f"        include: {'; '.join(proposal.include)}", dim=True))
         if proposal.exclude:
             click.echo(click.style(f"        exclude: {'; '.join(proposal.exclude)}", dim=True))
-    click.echo("[1-9] accept  r+[1-9] reject  [A]ll  [c]ode  [d]one  [s]kip  [u]ndo  [n]ote  [?]  [q]uit > ", nl=False)
+    for line in _memo_lines(item.memos, document=item.document, case=item.case,
+                            codes=[p.code for p in item.proposals]):
+        click.echo(line)
+    click.echo("[1-9] accept  r+[1-9] reject  [A]ll  [c]ode  [d]one  [s]kip  [u]ndo  [n]ote  [m]emo  [?]  [q]uit > ",
+               nl=False)
 
 
 def _pick(item: PassageItem, key: str) -> int | None:
@@ -155,6 +223,13 @@ def _passage_loop(session: PassageSession) -> None:
             elif key == "n":
                 session.note(click.prompt("note", default="", show_default=False))
                 click.echo("note kept for your next decision")
+            elif key == "m":
+                proposed = item.pending or item.proposals
+                asked = _ask_memo(item, code=None, pick_code=partial(
+                    _ask_code, session, default=proposed[0].code if proposed else None))
+                if asked is not None:
+                    memo = session.write_memo(item, asked[2], on=asked[0], code=asked[1])
+                    click.echo(f"wrote memo {memo.id} on {memo.target}")
             elif key == "?":
                 click.echo(_PASSAGE_HELP)
             elif key in ("q", "\x03", "\x04"):
@@ -166,7 +241,7 @@ def _passage_loop(session: PassageSession) -> None:
         found = session.item(item.segment_id)  # as it is now
 
 
-def _ask_code(session: ReviewSession | PassageSession) -> str | None:
+def _ask_code(session: ReviewSession | PassageSession, *, default: str | None = None) -> str | None:
     try:
         import readline
 
@@ -179,7 +254,8 @@ def _ask_code(session: ReviewSession | PassageSession) -> str | None:
         readline.parse_and_bind("tab: complete")
     except ImportError:  # pragma: no cover - Windows without readline
         pass
-    typed = click.prompt("code key (Tab completes, empty cancels)", default="", show_default=False).strip()
+    hint = f"Enter: {default}" if default else "empty cancels"
+    typed = click.prompt(f"code key (Tab completes, {hint})", default="", show_default=False).strip() or default
     if not typed:
         return None
     options = session.complete_code(typed)
@@ -219,6 +295,14 @@ def _review_loop(session: ReviewSession) -> None:
                     click.echo(f"added {code_key} to this segment (manual, accepted)")
                 except QualkitError as exc:
                     click.echo(f"error: {exc}")
+        elif key == "m":
+            asked = _ask_memo(item, code=item.code)
+            if asked is not None:
+                try:
+                    memo = session.write_memo(item, asked[2], on=asked[0])
+                    click.echo(f"wrote memo {memo.id} on {memo.target}")
+                except QualkitError as exc:
+                    click.echo(f"error: {exc}")
         elif key == "?":
             click.echo(_REVIEW_HELP)
         elif key in ("q", "\x03", "\x04"):
@@ -245,7 +329,8 @@ def review(ctx: click.Context, reviewer: str | None, codes: tuple[str, ...], doc
     """Review in the terminal: suggestion by suggestion, or (--passages) segment by segment.
 
     Suggestion review: accept, reject, skip, undo, note, add a code. Passage review: every proposal
-    for a segment at once, codes nothing proposed added, the segment marked coded fully.
+    for a segment at once, codes nothing proposed added, the segment marked coded fully. Both show
+    the memos on the segment, its codes, document and case, and m writes one.
     Without a terminal, use the spreadsheet flow (review export / review import) or review decide.
 
     \b

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qualkit.records import Memo
+
 NO_CASE = "(no case)"  # the group of documents that belong to no case (policy papers, surveys)
 NO_VALUE = "(no value)"  # the group of codings whose document has no value for an attribute
 _EVIDENCE = re.compile(r"@(\d+)-(\d+)")
@@ -179,6 +181,48 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class SegmentMemos:
+    """The memos on one segment, with the segment as a reader needs it to follow them."""
+
+    document: str
+    case: str | None
+    segment: int  # its number within the document
+    speaker: str | None
+    timestamp: float | None
+    text: str
+    memos: tuple[Memo, ...]
+
+
+@dataclass(frozen=True)
+class ReportMemos:
+    """The memos a report shows, by what they are about (each group oldest first).
+
+    ``codes``, ``cases`` and ``documents`` are keyed by code key, case name and document name;
+    ``segments`` are in document order; ``document_cases`` gives the case (or None) of every
+    document that has memos, so document and segment memos can be shown under their case;
+    ``case_attributes`` gives each case's attributes, shown with its memos.
+    """
+
+    project: tuple[Memo, ...] = ()
+    codes: Mapping[str, tuple[Memo, ...]] = field(default_factory=dict)
+    cases: Mapping[str, tuple[Memo, ...]] = field(default_factory=dict)
+    documents: Mapping[str, tuple[Memo, ...]] = field(default_factory=dict)
+    segments: tuple[SegmentMemos, ...] = ()
+    document_cases: Mapping[str, str | None] = field(default_factory=dict)
+    case_attributes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return (len(self.project) + sum(len(group) for index in (self.codes, self.cases, self.documents)
+                                        for group in index.values())
+                + sum(len(segment.memos) for segment in self.segments))
+
+    @property
+    def on_cases(self) -> bool:
+        """Whether any memo is on a case, a document or a segment (the report's case memos chapter)."""
+        return bool(self.cases or self.documents or self.segments)
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a coding report shows, in the order the codebook gives it.
 
@@ -192,6 +236,7 @@ class ReportData:
     ``framework_quotes`` maps (case, theme) to quotes, never one passage twice.
     ``code_quotes`` maps each code to its representative quotes. ``filters`` describes what
     was selected (reviewer, consensus, attribute filters, codes), shown under Method.
+    ``memos`` are the researchers' memos the report shows (they change no count).
     """
 
     title: str
@@ -221,6 +266,7 @@ class ReportData:
     filters: tuple[str, ...] = ()
     codebook_description: str = ""
     author: str | None = None
+    memos: ReportMemos = field(default_factory=ReportMemos)
 
     def figure(self, key: str) -> Figure | None:
         return next((figure for figure in self.figures if figure.key == key), None)

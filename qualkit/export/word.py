@@ -5,7 +5,9 @@ text (each heading linked, its page number a field that LibreOffice fills when m
 Word when it updates fields), the method with the corpus counted three ways (segments, coded
 segments, codings), code frequencies with their denominators in the headers, figures, each
 code with a few representative quotes (matched words in bold), the framework matrix and the
-theory of change on landscape pages, the codebook as a table, and every coded segment in an
+theory of change on landscape pages, the research team's memos (project memos in the method, a
+code's under its heading, memos on cases, documents and segments in a chapter of their own; see
+:mod:`qualkit.export.report_memos`), the codebook as a table, and every coded segment in an
 appendix. Built-in styles (Title, Heading 1-3, Caption, List Bullet) feed Word's navigation
 pane; tables repeat their header rows on every page; every section has a page number.
 
@@ -47,6 +49,7 @@ from qualkit.export.docx_layout import (
     update_fields_on_open,
 )
 from qualkit.export.report_data import NO_CASE, CodedSegment, CodeInfo, Quote, ReportData
+from qualkit.export.report_memos import case_memos, memo_table, project_memos
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -190,6 +193,7 @@ class _ReportWriter:
         self.codes()
         self.framework()
         self.theory_of_change()
+        self.memos_on_cases()
         self.codebook_appendix()
         if listing is Listing.SEGMENTS:
             self.listing_by_segment()
@@ -276,6 +280,7 @@ class _ReportWriter:
             paragraph.add_run(" and set in grey italics; read them as leads to check, not as findings.")
         else:
             doc.add_paragraph("Only accepted codings are reported; pending suggestions are left out.")
+        project_memos(doc, data.memos.project, self.contents)
 
         heading(doc, "Inter-rater agreement", 2, self.contents)
         if data.agreement is None or data.agreement.empty:
@@ -431,21 +436,25 @@ class _ReportWriter:
             summary.paragraph_format.keep_with_next = True
             if code.definition.strip():
                 doc.add_paragraph(code.definition.strip())
+            memo_table(doc, data.memos.codes.get(code.key, ()))
             if quotes:
                 self.quote_table(quotes, shown_of=counts.segments)
             elif code.codable and not counts.segments:
                 what = "accepted or pending" if data.include_pending else "accepted"
                 _muted(doc.add_paragraph(), f"No {what} segments were coded with this code.")
-        strays = sorted(key for key in by_code if key not in known)
-        if strays:  # codings whose code is no longer in the codebook
+        strays = sorted(key for key in {*by_code, *data.memos.codes} if key not in known)
+        if strays:  # codings (or memos) whose code is no longer in the codebook
             self.chapter("Codes not in the codebook")
-            doc.add_paragraph("These codings use codes that the codebook used for this report does not define.")
+            doc.add_paragraph("These codings and memos use codes that the codebook used for this report does not "
+                              "define.")
             from qualkit.export.quotes import representative
 
             for key in strays:
                 heading(doc, key, 2, self.contents)
-                self.quote_table(representative(by_code[key], n=max(3, len(data.code_quotes.get(key, ())))),
-                                 shown_of=len(by_code[key]))
+                memo_table(doc, data.memos.codes.get(key, ()))
+                if by_code.get(key):
+                    self.quote_table(representative(by_code[key], n=max(3, len(data.code_quotes.get(key, ())))),
+                                     shown_of=len(by_code[key]))
 
     def theme_summary(self, code: CodeInfo) -> None:
         column = self.data.framework[code.key] if code.key in self.data.framework.columns else None
@@ -457,6 +466,7 @@ class _ReportWriter:
         _muted(self.doc.add_paragraph(), " · ".join(facts))
         if code.definition.strip():
             self.doc.add_paragraph(code.definition.strip())
+        memo_table(self.doc, self.data.memos.codes.get(code.key, ()))
 
     def quote_table(self, quotes: Sequence[Quote], *, shown_of: int) -> None:
         listed = " (all are listed in Appendix B)" if shown_of > len(quotes) and self.listing is not Listing.NONE \
@@ -551,6 +561,13 @@ class _ReportWriter:
 
     def _name(self, key: str | None) -> str:
         return self.names.get(key, key) if key else ""
+
+    # -- memos on cases, documents and segments
+
+    def memos_on_cases(self) -> None:
+        if self.data.memos.on_cases:
+            self.chapter("Memos on cases and documents")
+            case_memos(self.doc, self.data.memos, self.contents)
 
     # -- appendices
 

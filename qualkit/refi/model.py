@@ -123,7 +123,8 @@ class RefiCase:
 @dataclass(frozen=True)
 class RefiNote:
     """A memo. ``targets`` are GUIDs of the codes/sources it annotates (none: the project);
-    ``source_guid``/``start``/``end`` anchor it to a span of a source's text."""
+    ``source_guid``/``start``/``end`` anchor it to a span of a source's text. ``creating_user`` and
+    ``modifying_user`` are GUIDs of RefiUsers (who wrote it, who wrote its present text)."""
 
     guid: str
     name: str
@@ -132,6 +133,10 @@ class RefiNote:
     source_guid: str | None = None
     start: int | None = None
     end: int | None = None
+    creating_user: str | None = None
+    created: datetime | None = None
+    modifying_user: str | None = None
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)

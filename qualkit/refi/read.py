@@ -390,6 +390,8 @@ class _Selection:
     codings: list  # raw Coding elements
     description: str | None
     note_refs: list[str]
+    creating_user: str | None = None  # the raw attribute: who made the selection (and its description)
+    created: datetime | None = None
 
 
 @dataclass
@@ -441,7 +443,7 @@ class _ProjectReader:
         raw_sources = self._sources(_child(root, "Sources"))
         sources, codings, span_notes = self._map_positions(raw_sources, origin, {u.guid for u in users})
         source_guids = {source.guid for source in sources}
-        notes = self._notes(root, raw_sources, span_notes)
+        notes = self._notes(root, raw_sources, span_notes, {u.guid for u in users})
         cases = self._cases(root, source_guids)
         sets = self._sets(root, source_guids)
         for what in ("Links", "Graphs"):
@@ -560,6 +562,8 @@ class _ProjectReader:
                     codings=_children(selection_el, "Coding"),
                     description=(_text(selection_el, "Description") or "").strip() or None,
                     note_refs=self._note_refs(selection_el),
+                    creating_user=_attr(selection_el, "creatingUser"),
+                    created=_parse_datetime(_attr(selection_el, "creationDateTime")),
                 )
             )
         source.whole_codings = _children(element, "Coding")
@@ -697,6 +701,7 @@ class _ProjectReader:
             for coding_el in selection.codings:
                 add(coding_el, source_guid, start, end)
             if selection.description:
+                author = self.context.ref(selection.creating_user)
                 span_notes.append(
                     RefiNote(
                         guid=stable_guid("selection-description", selection.guid),
@@ -705,6 +710,8 @@ class _ProjectReader:
                         source_guid=source_guid,
                         start=start,
                         end=end,
+                        creating_user=author if author in user_guids else None,
+                        created=selection.created,
                     )
                 )
         for source in raw_sources:
@@ -736,7 +743,8 @@ class _ProjectReader:
 
     # -- notes, cases, sets
 
-    def _notes(self, root, raw_sources: list[_RawSource], span_notes: list[RefiNote]) -> list[RefiNote]:
+    def _notes(self, root, raw_sources: list[_RawSource], span_notes: list[RefiNote],
+               user_guids: set[str]) -> list[RefiNote]:
         notes_el = _child(root, "Notes")
         if notes_el is None:
             return span_notes
@@ -767,6 +775,7 @@ class _ProjectReader:
                 self.warn(f"note {name!r} has no plain text; skipped it")
                 continue
             anchor = anchors.get(guid)
+            creating, modifying = (self.context.ref(_attr(element, name)) for name in ("creatingUser", "modifyingUser"))
             notes.append(
                 RefiNote(
                     guid=guid,
@@ -776,6 +785,10 @@ class _ProjectReader:
                     source_guid=anchor[0] if anchor else None,
                     start=anchor[1] if anchor else None,
                     end=anchor[2] if anchor else None,
+                    creating_user=creating if creating in user_guids else None,
+                    created=_parse_datetime(_attr(element, "creationDateTime")),
+                    modifying_user=modifying if modifying in user_guids else None,
+                    modified=_parse_datetime(_attr(element, "modifiedDateTime")),
                 )
             )
         return notes + span_notes

@@ -2,7 +2,9 @@
 
 A .qdpx carries codings, but not how a project was segmented, which documents or segments each
 coder coded fully (so that "not coded" means "no"), or what they rejected. Without those, a
-round trip through another program or qualkit's own .qdpx would change agreement figures. The
+round trip through another program or qualkit's own .qdpx would change agreement figures. Nor
+can it say that a note is a memo on a case (a case has no notes in REFI-QDA), or every earlier
+text of a memo; the record keeps, for each memo's note, what it is about and its revisions. The
 record is one note named :data:`NOTE_NAME` holding a short explanation and then JSON; other
 programs show it as an ordinary memo, qualkit rebuilds segments and coverage from it. Positions
 are code points of the source text, as everywhere in REFI-QDA.
@@ -43,9 +45,27 @@ class CoderRecord:
 
 
 @dataclass(frozen=True)
+class MemoRecord:
+    """A memo's note: what it is about (a case by name, a code by key: the note's own anchors say
+    which document or segment), its title and every text it has had, oldest first."""
+
+    about: str  # project, document, case, code or segment
+    created_at: str
+    revisions: tuple[tuple[str, str, str], ...]  # (text, author, written_at)
+    title: str | None = None
+    case: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class QualkitRecord:
     documents: Mapping[str, DocumentRecord] = field(default_factory=dict)  # by source guid
     coders: Mapping[str, CoderRecord] = field(default_factory=dict)  # by reviewer name
+    memos: Mapping[str, MemoRecord] = field(default_factory=dict)  # by note guid
+    # notes left on rejections still in force: note guid -> (reviewer, code). A rejection in a segment the
+    # reviewer coded fully is implied by coverage and not listed above; its note brings it back.
+    rejection_notes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    decision_notes: tuple[str, ...] = ()  # guids of every note qualkit wrote from a decision's note
 
 
 def dumps(record: QualkitRecord) -> str:
@@ -61,6 +81,16 @@ def dumps(record: QualkitRecord) -> str:
             for name, c in record.coders.items()
         },
     }
+    if record.decision_notes:  # older readers ignore these keys
+        data["decision_notes"] = list(record.decision_notes)
+    if record.rejection_notes:
+        data["rejection_notes"] = {guid: list(pair) for guid, pair in record.rejection_notes.items()}
+    if record.memos:
+        data["memos"] = {
+            guid: {"about": m.about, "created_at": m.created_at, "title": m.title, "case": m.case, "code": m.code,
+                   "revisions": [list(r) for r in m.revisions]}
+            for guid, m in record.memos.items()
+        }
     return _PREFACE + json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -93,9 +123,21 @@ def loads(text: str, *, where: str) -> QualkitRecord:
             )
             for name, c in _mapping(data.get("coders")).items()
         }
+        memos = {
+            str(guid): MemoRecord(
+                about=str(m["about"]), created_at=str(m["created_at"]), title=_text(m.get("title")),
+                case=_text(m.get("case")), code=_text(m.get("code")),
+                revisions=tuple((str(r[0]), str(r[1]), str(r[2])) for r in m["revisions"]),
+            )
+            for guid, m in _mapping(data.get("memos", {})).items()
+        }
+        rejection_notes = {str(guid): (str(pair[0]), str(pair[1]))
+                           for guid, pair in _mapping(data.get("rejection_notes", {})).items()}
+        decision_notes = tuple(str(guid) for guid in data.get("decision_notes", ()))
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise RefiError(f"{where}: the {NOTE_NAME!r} note is damaged ({exc!r}); remove it and import again") from None
-    return QualkitRecord(documents=documents, coders=coders)
+    return QualkitRecord(documents=documents, coders=coders, memos=memos, rejection_notes=rejection_notes,
+                         decision_notes=decision_notes)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -280,7 +280,7 @@ class _ProjectWriter:
         if notes:
             notes_el = ET.SubElement(root, "Notes")
             for guid, note in notes:
-                note_el = ET.SubElement(notes_el, "Note", {"guid": guid, "name": _xml(note.name)})
+                note_el = ET.SubElement(notes_el, "Note", self._note_attributes(guid, note))
                 ET.SubElement(note_el, "PlainTextContent").text = _xml_content(note.text)
         if project.sets:
             sets_el = ET.SubElement(root, "Sets")
@@ -289,6 +289,20 @@ class _ProjectWriter:
         for note in project_notes:
             ET.SubElement(root, "NoteRef", {"targetGUID": note})
         return _serialise(root), members
+
+    def _note_attributes(self, guid: str, note) -> dict[str, str]:
+        """A Note's attributes: its name, and who wrote it and its present text, when."""
+        attributes = {"guid": guid, "name": _xml(note.name)}
+        what = f"note {note.name!r}"
+        if note.creating_user:
+            attributes["creatingUser"] = self.registry.ref(note.creating_user, {"user"}, what)
+        if note.created is not None:
+            attributes["creationDateTime"] = _datetime(note.created)
+        if note.modifying_user:
+            attributes["modifyingUser"] = self.registry.ref(note.modifying_user, {"user"}, what)
+        if note.modified is not None:
+            attributes["modifiedDateTime"] = _datetime(note.modified)
+        return attributes
 
     def _note_targets(self, notes):
         """Which element carries a NoteRef to which note: by target GUID, the project, or a span."""

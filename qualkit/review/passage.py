@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from qualkit.errors import NotFoundError, ReviewError
 from qualkit.interviewers import is_interviewer
-from qualkit.records import Context, QueueFilter, Reviewers, Source, Verdict
+from qualkit.records import Context, Memo, MemoAbout, QueueFilter, Reviewers, Source, Verdict
 from qualkit.review.actions import add_manual_code, check_reviewer, decide, states, undo_last
 from qualkit.store.queue import ORDERS
 
@@ -77,6 +77,7 @@ class PassageItem:
     after: tuple[Context, ...]
     proposals: tuple[Proposal, ...]
     fully_coded: bool  # this reviewer has marked it coded fully
+    memos: tuple[Memo, ...] = ()  # on the segment, its proposed codes and their themes, the document, the case
 
     @property
     def pending(self) -> tuple[Proposal, ...]:
@@ -195,13 +196,17 @@ class PassageSession:
                 verdict=verdict,
             ))
         around = self.store.queue.neighbours(segment.document_id, segment.ordinal)
+        from qualkit.memos import memos_for_review
+
+        memos = memos_for_review(self.store, self.codebook, segment_id=segment.id, document_id=segment.document_id,
+                                 case=info.case, codes=list(dict.fromkeys(p.code for p in proposals)))
         return PassageItem(
             segment_id=segment.id, document_id=segment.document_id, document=info.name, case=info.case,
             ordinal=segment.ordinal, speaker=segment.speaker, timestamp=segment.timestamp, text=segment.text,
             before=tuple(c for c in around if c.ordinal < segment.ordinal),
             after=tuple(c for c in around if c.ordinal > segment.ordinal),
             proposals=tuple(sorted(proposals, key=lambda p: (p.verdict is not None, -p.score, p.code))),
-            fully_coded=segment.id in self._covered,
+            fully_coded=segment.id in self._covered, memos=memos,
         )
 
     def progress(self) -> tuple[int, int]:
@@ -284,6 +289,14 @@ class PassageSession:
             self.skipped.remove(stored.segment_id)
         self.decided_here = max(0, self.decided_here - 1)
         return f"undid {undone.verdict.value} of suggestion {undone.suggestion_id}"
+
+    def write_memo(self, item: PassageItem, text: str, *, on: MemoAbout | str = MemoAbout.SEGMENT,
+                   code: str | None = None) -> Memo:
+        """A memo by this reviewer on the item's segment, document or case, or on ``code``."""
+        from qualkit.memos import memo_on
+
+        return memo_on(self.store, self.reviewer, text, on=on, segment_id=item.segment_id,
+                       document_id=item.document_id, case=item.case, code=code, codebook=self.codebook)
 
     def complete_code(self, prefix: str) -> list[str]:
         """Codable keys and names matching ``prefix`` (for type-ahead): keys first, then names."""

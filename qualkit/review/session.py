@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qualkit.errors import ReviewError
-from qualkit.records import Context, QueueFilter, QueueItem, Source
+from qualkit.records import Context, Memo, MemoAbout, QueueFilter, QueueItem, Source
 from qualkit.review.actions import add_manual_code, check_reviewer, decide, states, undo_last
 from qualkit.store.queue import ORDERS
 
@@ -45,6 +45,8 @@ class ReviewItem:
     before: tuple[Context, ...]
     after: tuple[Context, ...]
     others: tuple[tuple[str, str], ...] = ()  # (reviewer, verdict) of others, only if asked
+    document_id: int | None = None
+    memos: tuple[Memo, ...] = ()  # on the segment, the code and its themes, the document, the case
 
     @property
     def why(self) -> str:
@@ -138,7 +140,14 @@ class ReviewSession:
             before=tuple(context for context in around if context.ordinal < item.ordinal),
             after=tuple(context for context in around if context.ordinal > item.ordinal),
             others=self._others(item.id) if self.show_others else (),
+            document_id=item.document_id, memos=self._memos(item),
         )
+
+    def _memos(self, item: QueueItem) -> tuple[Memo, ...]:
+        from qualkit.memos import memos_for_review
+
+        return memos_for_review(self.store, self.codebook, segment_id=item.segment_id, document_id=item.document_id,
+                                case=item.case, codes=[item.code])
 
     def _others(self, suggestion_id: int) -> tuple[tuple[str, str], ...]:
         state = states(self.store, [suggestion_id]).get(suggestion_id)
@@ -187,6 +196,13 @@ class ReviewSession:
             self.skipped.remove(undone.suggestion_id)
         self.decided_here = max(0, self.decided_here - 1)
         return f"undid {undone.verdict.value} of suggestion {undone.suggestion_id}"
+
+    def write_memo(self, item: ReviewItem, text: str, *, on: MemoAbout | str = MemoAbout.SEGMENT) -> Memo:
+        """A memo by this reviewer on the item's segment, code, document or case (shown with it from now on)."""
+        from qualkit.memos import memo_on
+
+        return memo_on(self.store, self.reviewer, text, on=on, segment_id=item.segment_id,
+                       document_id=item.document_id, case=item.case, code=item.code)
 
     def complete_code(self, prefix: str) -> list[str]:
         """Codable keys starting with ``prefix`` (for completion)."""

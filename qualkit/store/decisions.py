@@ -64,10 +64,11 @@ class DecisionRepository(Repository):
     def notes(self) -> list[DecisionNote]:
         """Notes reviewers left on decisions, with where the suggestion sits."""
         return [
-            DecisionNote(id=r[0], reviewer=r[1], note=r[2], code=r[3], document=r[4], start=r[5], end=r[6])
+            DecisionNote(id=r[0], reviewer=r[1], note=r[2], code=r[3], document=r[4], start=r[5], end=r[6],
+                         verdict=Verdict(r[7]), suggestion_id=r[8])
             for r in self._conn.execute(
                 'SELECT x.id, x.reviewer, x.note, g.code_key, d.name, '
-                'COALESCE(g.span_start, s.start), COALESCE(g.span_end, s."end") '
+                'COALESCE(g.span_start, s.start), COALESCE(g.span_end, s."end"), x.verdict, x.suggestion_id '
                 "FROM decisions x JOIN suggestions g ON g.id = x.suggestion_id "
                 "JOIN segments s ON s.id = g.segment_id JOIN documents d ON d.id = s.document_id "
                 "WHERE x.note IS NOT NULL AND x.note != '' ORDER BY x.id"

@@ -9,6 +9,8 @@ from typing import Any
 from qualkit.records import Memo, MemoAbout, MemoRevision, MemoTarget
 from qualkit.store.database import Repository, placeholders
 
+_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # as the schema's defaults write times
+
 # A memo with where it is attached (by name) and its latest text, in one row.
 _SELECT = """
     SELECT m.id, m.about, d.name, c.name, m.code_key, sd.name, s.ordinal, m.title, m.author, m.created_at,
@@ -33,24 +35,25 @@ def _memo(row: Sequence[Any]) -> Memo:
 class MemoRepository(Repository):
     def add(self, *, about: MemoAbout, author: str, text: str, title: str | None = None,
             document_id: int | None = None, case_id: int | None = None, code: str | None = None,
-            segment_id: int | None = None) -> int:
-        """A new memo with its first text; returns its id."""
+            segment_id: int | None = None, created_at: str | None = None, written_at: str | None = None) -> int:
+        """A new memo with its first text; returns its id. ``created_at`` and its first text's ``written_at``
+        (the stored UTC form): when they were written elsewhere (an import); by default now."""
         with self._transaction():
             cur = self._conn.execute(
-                "INSERT INTO memos (about, document_id, case_id, code_key, segment_id, title, author) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (about.value, document_id, case_id, code, segment_id, title, author),
+                "INSERT INTO memos (about, document_id, case_id, code_key, segment_id, title, author, created_at) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, {_NOW}))",
+                (about.value, document_id, case_id, code, segment_id, title, author, created_at),
             )
             memo_id = int(cur.lastrowid or 0)
-            self._conn.execute("INSERT INTO memo_texts (memo_id, text, author) VALUES (?, ?, ?)",
-                               (memo_id, text, author))
+            self._conn.execute(f"INSERT INTO memo_texts (memo_id, text, author, written_at) VALUES (?, ?, ?, "
+                               f"COALESCE(?, ?, {_NOW}))", (memo_id, text, author, written_at, created_at))
         return memo_id
 
-    def revise(self, memo_id: int, *, text: str, author: str) -> None:
-        """Append a new text to a memo (the old ones stay)."""
+    def revise(self, memo_id: int, *, text: str, author: str, written_at: str | None = None) -> None:
+        """Append a new text to a memo (the old ones stay); ``written_at`` as for :meth:`add`."""
         with self._transaction():
-            self._conn.execute("INSERT INTO memo_texts (memo_id, text, author) VALUES (?, ?, ?)",
-                               (memo_id, text, author))
+            self._conn.execute(f"INSERT INTO memo_texts (memo_id, text, author, written_at) VALUES (?, ?, ?, "
+                               f"COALESCE(?, {_NOW}))", (memo_id, text, author, written_at))
 
     def get(self, memo_id: int) -> Memo | None:
         row = self._conn.execute(_SELECT + " WHERE m.id = ?", (memo_id,)).fetchone()

@@ -30,3 +30,37 @@ def test_memo_errors_are_one_line(runner, coded_db):
     assert missing.output.strip() == "Error: no memo 7; memos: none yet (`qualkit memo list`)"
     no_author = run(runner, coded_db, "memo", "add", "--project", "--text", "x")
     assert no_author.exit_code == 2 and "Missing option '--author'" in no_author.output
+
+
+def test_memo_export_and_import_qdpx_say_what_became_of_memos(runner, coded_db, tmp_path):
+    for args in (("--project", "--text", "Six schools."), ("--code", "culture.trust", "--text", "Autonomy."),
+                 ("--case", "Brookfield", "--text", "New head."), ("-d", "leader.txt", "--segment", "4",
+                                                                    "--text", "Irony?")):
+        assert run(runner, coded_db, "memo", "add", "--author", "amira", *args).exit_code == 0
+    out = tmp_path / "study.qdpx"
+    exported = run(runner, coded_db, "export", "qdpx", str(out))
+    assert exported.output.strip() == (f"Wrote {out}: documents, codebook, cases and 0 codings (consensus any), "
+                                       "and 4 memo(s) as notes.")
+    copy = tmp_path / "copy.db"
+    assert run(runner, copy, "init").exit_code == 0
+    imported = run(runner, copy, "import", "qdpx", str(out))
+    assert imported.exit_code == 0
+    assert "0 note(s) on decisions, 4 memos (1 on the project, 1 on cases, 1 on codes, 1 on segments);" in \
+        imported.stdout
+    listed = json.loads(run(runner, copy, "memo", "list", "--format", "json").output)
+    assert [(m["about"], m["text"], m["author"]) for m in listed] == [
+        ("the project", "Six schools.", "amira"), ("code culture.trust", "Autonomy.", "amira"),
+        ("case Brookfield", "New head.", "amira"), ("segment 4 of leader.txt", "Irony?", "amira")]
+
+
+def test_memo_report_says_how_many_memos_it_shows(runner, coded_db, tmp_path):
+    ids = [row["id"] for row in json.loads(run(runner, coded_db, "suggestions", "--format", "json").stdout)]
+    decided = run(runner, coded_db, "review", "decide", "--reviewer", "ann", *[f"--accept={i}" for i in ids])
+    assert decided.exit_code == 0, decided.output
+    out = tmp_path / "r.docx"
+    plain = run(runner, coded_db, "report", str(out), "--no-figures")
+    assert plain.exit_code == 0 and plain.output.rstrip().endswith("consensus any.")
+    run(runner, coded_db, "memo", "add", "--project", "--author", "ann", "--text", "Six schools.")
+    run(runner, coded_db, "memo", "add", "--code", "offer.npq", "--author", "ann", "--text", "Retention.")
+    with_memos = run(runner, coded_db, "report", str(out), "--no-figures")
+    assert with_memos.output.rstrip().endswith("consensus any, 2 memo(s).")

@@ -22,6 +22,13 @@ from tests.conftest import CORPUS, ROOT
 
 BODY_PAGES = 40  # everything before the appendix that lists every coded segment
 ALL_PAGES = 120
+MEMOS = (  # one of each kind, as a team writes them (issue #20)
+    ({"project": True, "title": "Sampling"}, "Six schools varying phase, region, rurality and disadvantage."),
+    ({"code": "culture.trust"}, "In primaries trust reads as autonomy; in secondaries, as accountability."),
+    ({"case": "Harbour Academy"}, "New headteacher in post since September 2023."),
+    ({"document": "harbour_leader.vtt"}, "Audio poor between 12:00 and 15:00; checked by hand."),
+    ({"document": "harbour_leader.vtt", "segment": 5}, "Says coaching is for everyone; check the PD lead's account."),
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +44,8 @@ def rendered(tmp_path_factory):
         project.ingest([CORPUS / "interviews", CORPUS / "documents"], cases_file=CORPUS / "cases.csv")
         project.code(codebook_path=ROOT / "codebooks" / "niot_coherent_offer.yaml")
         project.import_review(CORPUS / "decisions.csv")
+        for target, text in MEMOS:
+            project.add_memo(author="Ben Roberts", text=text, **target)
         data = project.report(folder / "report.docx", by="disadvantage")
     profile = (folder / "profile").as_uri()  # its own profile: another soffice running elsewhere cannot block it
     subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
@@ -148,3 +157,14 @@ def test_split_words_finds_a_word_broken_in_its_column():
     page = "Code      Agree     Units\n          ment      12\nAgreement in prose is fine"
     assert _split_words([page], {"Agreement"}) == ["Agree|ment"]
     assert _split_words(["Agree\n                 ment"], {"Agreement"}) == []  # not under it: not one word
+
+
+def test_render_memos_in_the_pdf(rendered):
+    _, _, pdf = rendered
+    pages = [" ".join(page.split()) for page in _pages(pdf)]
+    for _, text in MEMOS:
+        assert sum(text in page for page in pages) == 1, text  # each memo once, whole
+    chapter = next(page for page in pages if page.startswith("Memos on cases and documents"))
+    assert chapter.index("Harbour Academy") < chapter.index("harbour_leader.vtt") < chapter.index("Segment 5 ·")
+    method = next(page for page in pages if page.startswith("Method"))
+    assert "Project memos" in method and "Memo: Sampling Ben Roberts, " in method

@@ -1,5 +1,6 @@
 """Drive `qualkit review` through a real pseudo-terminal, key by key."""
 
+import re
 import signal
 import sys
 
@@ -9,6 +10,12 @@ import pytest
 from qualkit.project import Project
 
 PROMPT = r"\[q\]uit > "
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plain(text: str) -> str:
+    """What a reader sees: the text without colour codes."""
+    return ANSI.sub("", text)
 
 
 def spawn(db, *args):
@@ -123,3 +130,66 @@ def test_blind_by_default_others_on_request(db):
     assert "Other reviewers: bob: reject" in seeing.before
     seeing.send("q")
     seeing.expect(pexpect.EOF)
+
+
+def test_memos_shown_with_the_item_and_written_with_m(db):
+    with Project.open(db) as project:
+        project.add_memo(code="offer", author="ben", text="The offer theme: read with the policy documents.")
+        project.add_memo(document="leader.txt", author="ben", title="Audio", text="Poor audio after 10 minutes.")
+    child = spawn(db)
+    child.delaybeforesend = 0.3  # a key sent before getchar puts the terminal in raw mode is flushed away
+    assert "Code: offer.ecte" in plain(child.before)
+    assert "✎ code offer · ben: The offer theme: read with the policy documents." in plain(child.before)
+    assert "✎ document leader.txt · ben · Audio: Poor audio after 10 minutes." in plain(child.before)
+    child.send("m")
+    child.expect_exact("memo on: [s] segment 1 · [c] code offer.ecte · [d] leader.txt (Enter: segment) > ")
+    child.send("c")
+    child.expect("memo \\(one line")
+    child.sendline("Mentoring here is the ECF's, not ITT's.")
+    child.expect_exact("wrote memo 3 on code offer.ecte")
+    child.expect(PROMPT)  # the same item again, with the new memo first among the code's
+    shown = plain(child.before)
+    assert "Code: offer.ecte" in shown
+    assert shown.index("✎ code offer.ecte · alice: Mentoring here") < shown.index("✎ code offer ·")
+    child.send("m")
+    child.expect("Enter: segment")
+    child.send("\r")
+    child.expect("memo \\(one line")
+    child.sendline("")                   # an empty memo is no memo
+    child.expect_exact("no memo written")
+    child.expect(PROMPT)
+    child.send("m")
+    child.expect("Enter: segment")
+    child.send("\r")
+    child.sendline("Is weekly true? Ask the ECT.")
+    child.expect_exact("wrote memo 4 on segment 1 of leader.txt")
+    child.expect(PROMPT)
+    assert "… and 1 more memo(s): qualkit memo list -d leader.txt --code offer.ecte" in plain(child.before)
+    child.send("q")
+    child.expect(pexpect.EOF)
+    with Project.open(db) as project:
+        assert [(str(m.target), m.author, m.text) for m in project.memos()][2:] == [
+            ("code offer.ecte", "alice", "Mentoring here is the ECF's, not ITT's."),
+            ("segment 1 of leader.txt", "alice", "Is weekly true? Ask the ECT.")]
+        assert [d.verdict.value for d in project.store.decisions.log(reviewer="alice")] == []  # memos decide nothing
+
+
+def test_passage_review_memo_on_a_code_asked_with_completion(db):
+    child = pexpect.spawn(sys.executable, ["-m", "qualkit", "-p", str(db), "review", "--reviewer", "alice",
+                                           "--passages"], encoding="utf-8", timeout=30, dimensions=(50, 200))
+    child.delaybeforesend = 0.3
+    child.expect(r"\[q\]uit > ")
+    child.send("m")
+    child.expect_exact("[c] a code")
+    child.send("c")
+    child.expect("code key \\(Tab completes, Enter: offer.")
+    child.sendline("culture.tr")
+    child.expect("memo \\(one line")
+    child.sendline("Trust is implied by weekly mentoring?")
+    child.expect_exact("wrote memo 1 on code culture.trust")
+    child.expect(r"\[q\]uit > ")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    with Project.open(db) as project:
+        [memo] = project.memos()
+        assert (str(memo.target), memo.author) == ("code culture.trust", "alice")
