@@ -1,8 +1,10 @@
 """An ingest run: files and folders in, documents with their segments and cases stored.
 
-Each document is written in its own transaction, so a killed ingest never leaves half a
-document. A file that cannot be read is reported and skipped; with ``strict=True`` the first
-failure rolls back everything the run wrote.
+Each source file's documents are written in one transaction, so a killed ingest never leaves
+half a file (a survey's first 28,000 rows, say) that a re-run would call "already ingested":
+the file is in wholly or not at all, and running the same command again ingests what is not.
+A file that cannot be read is reported and skipped; with ``strict=True`` the first failure
+rolls back everything the run wrote.
 """
 
 from __future__ import annotations
@@ -165,18 +167,23 @@ def _ingest_file(store: Store, source: SourceFile, options: ReadOptions, unit: U
                     f"{source.path}: a different document named {document.name!r} is already in the project "
                     f"(from {other}); rename the file or ingest it from another folder level"
                 )
-        for document in documents:
-            doc_unit = unit or document.kind.natural_unit
-            segments = segment_blocks(document.text, document.blocks, doc_unit)
-            words = count_words(document.text)
-            store.documents.insert(
-                name=document.name, kind=document.kind, unit=doc_unit, source_path=document.source_path,
-                source_sha256=document.source_sha256, sha256=text_sha256(document.text), reader=document.reader,
-                text=document.text, words=words, metadata=document.metadata, attributes=document.attributes,
-                segments=segments,
-            )
-            state.added.append(IngestedDocument(document.name, document.kind, doc_unit, words, len(segments)))
-            state.names.append(document.name)
+        added: list[IngestedDocument] = []
+        # One transaction per source file: a killed ingest leaves a file wholly in or wholly out,
+        # so "already ingested" (decided by the file's hash) is never said of half a survey.
+        with store.transaction():
+            for document in documents:
+                doc_unit = unit or document.kind.natural_unit
+                segments = segment_blocks(document.text, document.blocks, doc_unit)
+                words = count_words(document.text)
+                store.documents.insert(
+                    name=document.name, kind=document.kind, unit=doc_unit, source_path=document.source_path,
+                    source_sha256=document.source_sha256, sha256=text_sha256(document.text),
+                    reader=document.reader, text=document.text, words=words, metadata=document.metadata,
+                    attributes=document.attributes, segments=segments,
+                )
+                added.append(IngestedDocument(document.name, document.kind, doc_unit, words, len(segments)))
+        state.added.extend(added)  # reported only once committed
+        state.names.extend(document.name for document in documents)
     except IngestError as exc:
         state.failures.append((str(source.path), _reason(exc, source.path)))
         if strict:
