@@ -37,6 +37,7 @@ from qualkit.records import (
     ProjectSize,
     QueryHit,
     QueueFilter,
+    RemovedDocument,
     ReviewedSuggestion,
     SearchHit,
     Segment,
@@ -237,9 +238,12 @@ class Project:
         self, paths: Sequence[str | os.PathLike], *, kind: str = "auto", unit: Unit | str | None = None,
         case: str | None = None, cases_file: str | os.PathLike | None = None, strict: bool = False,
         pdf_text: bool = False, id_column: str | None = None, text_columns: Sequence[str] = (),
-        text_column: str | None = None, on_progress: Progress | None = None,
+        text_column: str | None = None, replace: bool = False, force: bool = False,
+        on_progress: Progress | None = None,
     ) -> IngestReport:
-        """Read files and folders into documents and segments (see :mod:`qualkit.ingest.run`)."""
+        """Read files and folders into documents and segments (see :mod:`qualkit.ingest.run`).
+        ``replace``: a file ingested before (or changed since) replaces the documents it gave;
+        ``force``: even documents people worked on (see :mod:`qualkit.removal`)."""
         from qualkit.ingest import KINDS, ReadOptions
         from qualkit.ingest.run import ingest
 
@@ -248,7 +252,7 @@ class Project:
         options = ReadOptions(kind=kind, pdf_text=pdf_text, id_column=id_column,
                               text_columns=(*text_columns, *((text_column,) if text_column else ())))
         return ingest(self.store, paths, options=options, unit=Unit(unit) if unit else None, case=case,
-                      cases_file=cases_file, strict=strict, on_progress=on_progress)
+                      cases_file=cases_file, strict=strict, replace=replace, force=force, on_progress=on_progress)
 
     def assign_cases(self, cases_file: str | os.PathLike) -> tuple[int, tuple[str, ...]]:
         """Apply a cases file to documents already in the project."""
@@ -1185,6 +1189,22 @@ class Project:
     def size(self, *, measure: bool = True) -> ProjectSize:
         """The project file's size by part (measured with SQLite's dbstat when available, else estimated)."""
         return self.store.maintenance.size(use_dbstat=measure)
+
+    # -- corpus management: removing and replacing documents, interviewers (issue #18) -----------------------
+
+    def remove_documents(self, names: Sequence[str], *, force: bool = False) -> tuple[RemovedDocument, ...]:
+        """Take documents out of the corpus, all or none (see :mod:`qualkit.removal`): one people
+        worked on (decisions, coverage marks, memos) only with ``force``, and then kept, marked
+        removed, its decisions orphaned in the log; others are deleted."""
+        from qualkit.removal import remove_documents
+
+        if not names:
+            raise NotFoundError("name the documents to remove (`qualkit documents` lists them)")
+        return remove_documents(self.store, [self.document_id(name) for name in dict.fromkeys(names)], force=force)
+
+    def removed_documents(self) -> list[RemovedDocument]:
+        """Documents removed (or replaced) but kept for the work about them, with that work."""
+        return self.store.documents.removed()
 
 
 def _role(role: Role | str) -> Role:

@@ -702,3 +702,58 @@ class ProjectSize:
     free_bytes: int  # pages free inside the file (`qualkit vacuum` returns them)
     parts: tuple[SizePart, ...]
     measured: bool
+
+
+# -- corpus management: removing and replacing documents (issue #18) -----------------------------
+
+
+class Removal(str, enum.Enum):
+    """How a document left the corpus."""
+
+    REMOVED = "removed"  # `qualkit documents remove`
+    REPLACED = "replaced"  # `qualkit ingest --replace` brought a new version in its place
+
+
+@dataclass(frozen=True)
+class DocumentUsage:
+    """What a document carries: its segments and suggestions, and the decisions, coverage marks
+    and memos about it, which removing it would leave orphaned in the log."""
+
+    name: str
+    segments: int
+    suggestions: int
+    decisions: int
+    reviewers: tuple[str, ...]  # who made those decisions or coverage marks, or wrote those memos
+    coverage_marks: int
+    memos: int
+
+    @property
+    def in_use(self) -> bool:
+        """Whether people's work is about this document (so removing it needs --force)."""
+        return bool(self.decisions or self.coverage_marks or self.memos)
+
+
+@dataclass(frozen=True)
+class RemovedDocument:
+    """A document taken out of the corpus.
+
+    ``kept`` is True when people's work was about it: it stays in the file, marked removed, so
+    the append-only log keeps its decisions (orphaned: no view, count or export uses them);
+    otherwise it was deleted with its segments and suggestions."""
+
+    usage: DocumentUsage
+    removal: Removal
+    kept: bool
+    removed_at: str
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A document in the corpus as `ingest --replace` compares it with a new version of its file."""
+
+    id: int
+    name: str
+    kind: DocumentKind
+    unit: Unit
+    sha256: str  # of its text
+    case_id: int | None
