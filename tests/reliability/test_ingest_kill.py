@@ -146,3 +146,23 @@ def test_ingest_killed_from_outside_mid_transaction_then_rerun(tmp_path, db):
     assert again.returncode == 0, again.stderr
     assert f"Ingested {rows} document(s)" in again.stdout
     _assert_complete(db, _expected(rows, "survey"))
+
+
+def test_ingest_replace_killed_midway_leaves_the_old_version_whole(tmp_path, db):
+    survey = _survey(tmp_path / "survey.csv", 600)
+    assert _qualkit(db, *_ingest_args(survey)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        before = conn.execute("SELECT id, name, text FROM documents ORDER BY id").fetchall()
+    survey.write_text(survey.read_text(encoding="utf-8").replace("helped us", "helped them"), encoding="utf-8")
+    killed = _qualkit(db, *_ingest_args(survey), "--replace", killer=("insert", 300))
+    assert killed.returncode == -signal.SIGKILL
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT id, name, text FROM documents ORDER BY id").fetchall() == before
+
+    again = _qualkit(db, *_ingest_args(survey), "--replace")
+    assert again.returncode == 0, again.stderr
+    assert "Ingested 600 document(s)" in again.stdout and "Replaced: 600. Unchanged: 0." in again.stdout
+    _assert_complete(db, _expected(600, "survey"))
+    with sqlite3.connect(db) as conn:
+        texts = [row[0] for row in conn.execute("SELECT text FROM documents")]
+    assert all("helped them" in text for text in texts)  # the old versions, nobody's work, were deleted
