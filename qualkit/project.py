@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from qualkit.errors import AnalysisError, CodebookError, IngestError, NotFoundError, did_you_mean
-from qualkit.interviewers import DEFAULT_INTERVIEWERS
+from qualkit.interviewers import DEFAULT_INTERVIEWERS, Interviewers
 from qualkit.records import (
     NO_DECISIONS,
     Case,
@@ -30,6 +30,7 @@ from qualkit.records import (
     CorpusCount,
     Decision,
     DocumentInfo,
+    InterviewerSetup,
     Memo,
     MemoAbout,
     MemoRevision,
@@ -278,8 +279,9 @@ class Project:
         stored = self.store.settings.get("interviewer_speakers")
         return tuple(json.loads(stored)) if stored else DEFAULT_INTERVIEWERS
 
-    def _interviewers(self) -> frozenset[str]:
-        return frozenset(name.casefold() for name in self.interviewer_speakers())
+    def _interviewers(self) -> Interviewers:
+        """The project's interviewer names, and those documents name themselves (issue #18)."""
+        return Interviewers.of(self.interviewer_speakers(), self._own_interviewers())
 
     def set_interviewer_speakers(self, names: Sequence[str]) -> None:
         self.store.settings.set("interviewer_speakers", json.dumps(list(names)))
@@ -397,7 +399,7 @@ class Project:
                 model = follow_model(model, followed_keys(since))
         return run_code(
             self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
-            documents=list(documents or []), model=model, interviewers=self.interviewer_speakers(),
+            documents=list(documents or []), model=model, interviewers=self._interviewers(),
             identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
         )
 
@@ -1124,7 +1126,7 @@ class Project:
         hits = self.search(query, **filters)
         codebook_id, _ = self.codebook()
         report = suggest_hits(self.store, hits, code=code, codebook_id=codebook_id, query=parse_query(query),
-                              interviewers=self.interviewer_speakers(), include_interviewer=include_interviewer)
+                              interviewers=self._interviewers(), include_interviewer=include_interviewer)
         return hits, report
 
     def query_codings(self, code: str, *, all_of: Sequence[str] = (), none_of: Sequence[str] = (), within: int = 0,
@@ -1205,6 +1207,55 @@ class Project:
     def removed_documents(self) -> list[RemovedDocument]:
         """Documents removed (or replaced) but kept for the work about them, with that work."""
         return self.store.documents.removed()
+
+    def interviewers(self, *, documents: Sequence[str] | None = None) -> InterviewerSetup:
+        """Who counts as the interviewer (the project's names and those documents set in the cases
+        file's ``interviewer`` column), and what that makes of the transcripts' speakers (of these
+        documents): see :mod:`qualkit.interviewers`."""
+        from qualkit.interviewers import setup
+
+        ids = self._document_ids(documents)
+        return setup(
+            self.interviewer_speakers(), default=self.interviewer_speakers() == DEFAULT_INTERVIEWERS,
+            interviewers=self._interviewers(), turns=self.store.documents.speaker_turns(ids),
+            document_names={d.id: d.name for d in self.store.documents.infos()}, own_names=self._own_interviewers(),
+        )
+
+    def change_interviewers(self, how: str, names: Sequence[str] = ()) -> InterviewerSetup:
+        """``how``: 'set' (these names replace the list), 'add', 'remove' (names on the list), 'reset'
+        (the built-in names) or 'clear' (none: only documents that name their own have interviewers)."""
+        from qualkit.interviewers import fold
+
+        names = [" ".join(name.split()) for name in names if name.strip()]
+        current = list(self.interviewer_speakers())
+        known = {fold(name) for name in current}
+        if how in ("set", "add", "remove") and not names:
+            raise NotFoundError(f"`interviewers {how}` needs at least one name")
+        if how == "set":
+            chosen = list(dict.fromkeys(names))
+        elif how == "add":
+            chosen = current + [name for name in dict.fromkeys(names) if fold(name) not in known]
+        elif how == "remove":
+            missing = [name for name in names if fold(name) not in known]
+            if missing:
+                raise NotFoundError(f"{missing[0]!r} is not an interviewer name{did_you_mean(missing[0], current)}; "
+                                    f"the names are: {', '.join(current) or '(none)'}")
+            chosen = [name for name in current if fold(name) not in {fold(n) for n in names}]
+        elif how == "reset":
+            chosen = list(DEFAULT_INTERVIEWERS)
+        elif how == "clear":
+            chosen = []
+        else:
+            raise NotFoundError(f"unknown change {how!r}; use set, add, remove, reset or clear")
+        self.set_interviewer_speakers(chosen)
+        return self.interviewers()
+
+    def _own_interviewers(self) -> dict[int, tuple[str, ...]]:
+        """document id -> the interviewers it names (its cases-file ``interviewer`` column, or its case's)."""
+        from qualkit.interviewers import ATTRIBUTES, split_names
+
+        cells = self.store.documents.attribute_of_each(ATTRIBUTES)
+        return {document: split_names(cell) for document, cell in cells.items()}
 
 
 def _role(role: Role | str) -> Role:

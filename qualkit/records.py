@@ -757,3 +757,42 @@ class StoredVersion:
     unit: Unit
     sha256: str  # of its text
     case_id: int | None
+
+
+# -- interviewers by name (issue #18) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeakerTurns:
+    """A speaker label in the corpus's transcripts: how many turns, in how many documents, and
+    whether they are the interviewer's (``named``: 'project' or 'document': where the name is set)."""
+
+    speaker: str
+    documents: int
+    turns: int
+    interviewer: bool  # in some document
+    named: str = ""
+    interviewer_turns: int = 0  # its turns in the documents where it is the interviewer
+
+
+@dataclass(frozen=True)
+class InterviewerSetup:
+    """Who counts as the interviewer, and what that makes of the corpus's speakers."""
+
+    names: tuple[str, ...]  # for every document, as given
+    default: bool  # the built-in names (nobody set them)
+    by_document: tuple[tuple[str, tuple[str, ...]], ...]  # (document, its own names from the cases file)
+    speakers: tuple[SpeakerTurns, ...]  # most turns first
+    interviewer_documents: int  # documents with an interviewer turn
+    # (name, '' or the document that names it, a label it may be meant for or ''): names no turn has
+    unmatched: tuple[tuple[str, str, str], ...] = ()
+    lookalikes: tuple[tuple[str, str], ...] = ()  # (speaker label, named interviewer) that may be the same person
+
+    @property
+    def interviewer_turns(self) -> int:
+        return sum(s.interviewer_turns for s in self.speakers)
+
+    @property
+    def interviewer_labels(self) -> tuple[str, ...]:
+        """The labels whose turns are the interviewer's, most turns first."""
+        return tuple(s.speaker for s in self.speakers if s.interviewer)

@@ -165,6 +165,7 @@ def status(ctx: click.Context, fmt: str) -> None:
         path, version = project.path, project.schema_version
         size = project.size() if fmt == "table" else None
         removed = project.removed_documents() if fmt == "table" else []
+        interviewers = project.interviewers() if fmt == "table" else None
     if fmt != "table":
         emit([
             {"by": column, "value": c.value, "documents": c.documents, "segments": c.segments, "words": c.words}
@@ -183,6 +184,10 @@ def status(ctx: click.Context, fmt: str) -> None:
             f"Removed or replaced, kept for the work on them: {len(removed):,} document(s), with "
             f"{orphaned(removed)} orphaned (not counted or exported; `qualkit documents --removed` lists them)."
         )
+    if interviewers is not None and interviewers.speakers:
+        from qualkit.cli.managing import interviewer_line
+
+        click.echo(interviewer_line(interviewers))
     for column in ("kind", "case", "unit"):
         click.echo("")
         rows = [[c.value if c.value is not None else "(none)", c.documents, c.segments, c.words]

@@ -311,6 +311,40 @@ class DocumentRepository(Repository):
         )
         return [CorpusCount(r[0], r[1], r[2] or 0, r[3] or 0) for r in rows]
 
+    # -- interviewers per document, speakers (issue #18) ------------------------------------
+
+    def attribute_of_each(self, names: Sequence[str]) -> dict[int, str]:
+        """document id -> its value of the attribute called one of ``names`` (any case): its own,
+        else its case's; for documents in the corpus that have one."""
+        folded = [name.casefold() for name in names]
+        rows = self._conn.execute(
+            f"""
+            SELECT d.id, COALESCE(
+                (SELECT value FROM document_attributes a WHERE a.document_id = d.id
+                 AND lower(a.name) IN ({placeholders(folded)}) ORDER BY a.rowid LIMIT 1),
+                (SELECT value FROM case_attributes a WHERE a.case_id = d.case_id
+                 AND lower(a.name) IN ({placeholders(folded)}) ORDER BY a.rowid LIMIT 1))
+            FROM documents d WHERE d.removed_at IS NULL
+            """,
+            [*folded, *folded],
+        )
+        return {row[0]: row[1] for row in rows if row[1]}
+
+    def speaker_turns(self, document_ids: Sequence[int] | None = None) -> list[tuple[int, str, int]]:
+        """(document id, speaker label, turns) of every labelled turn in transcripts of the corpus (in
+        these documents), by document and label."""
+        where = ""
+        params: list[object] = []
+        if document_ids is not None:
+            where = f"AND s.document_id IN ({placeholders(document_ids)})"
+            params = list(document_ids)
+        return [(row[0], row[1], row[2]) for row in self._conn.execute(
+            "SELECT s.document_id, s.speaker, COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id "
+            f"WHERE s.speaker IS NOT NULL AND d.removed_at IS NULL AND d.kind = 'transcript' {where} "
+            "GROUP BY s.document_id, s.speaker ORDER BY s.document_id, s.speaker",
+            params,
+        )]
+
     # -- removing documents (issue #18) -----------------------------------------------------
 
     def usage(self, document_id: int) -> DocumentUsage:
