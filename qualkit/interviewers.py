@@ -148,16 +148,17 @@ def setup(names: Collection[str], *, default: bool, interviewers: Interviewers,
                   if document_id in document_names and document_id not in interviewer_documents
                   and document_id in by_document
                   for name in found]
-    given = [*(name for name in names if fold(name) not in built_in),
-             *(name for found in own_names.values() for name in found)]
-    lookalikes = []
-    for label in counts:
-        if label in named:
+    # A label that is a named interviewer's initials (or whose initials are a named interviewer),
+    # in a document where that name applies, is probably the same person under another label.
+    project_given = [name for name in names if fold(name) not in built_in]
+    lookalikes: dict[tuple[str, str], None] = {}
+    for document_id, label, _ in turns_seen:
+        if interviewers.matches(label, document_id):
             continue
-        for name in dict.fromkeys(given):
-            short = initials(name)
-            if (short and fold(short) == fold(label)) or ((mine := initials(label)) and fold(mine) == fold(name)):
-                lookalikes.append((label, name))
+        for name in [*project_given, *own_names.get(document_id, ())]:
+            short, mine = initials(name), initials(label)
+            if (short and fold(short) == fold(label)) or (mine and fold(mine) == fold(name)):
+                lookalikes[(label, name)] = None
     return InterviewerSetup(
         names=tuple(names), default=default,
         by_document=tuple(sorted((document_names[d], tuple(found)) for d, found in own_names.items()

@@ -85,3 +85,40 @@ def test_ingest_force_without_replace_is_a_usage_error(runner, coded_db, tmp_pat
     result = run(runner, coded_db, "ingest", str(tmp_path), "--force")
     assert result.exit_code == 2
     assert "--force goes with --replace (to remove documents: qualkit documents remove --force)" in result.output
+
+
+def test_interviewers_listing_set_and_the_code_summary(runner, coded_db):
+    listing = run(runner, coded_db, "interviewers")
+    assert listing.exit_code == 0
+    lines = listing.stdout.splitlines()
+    assert lines[0] == ("Interviewers: Interviewer, INT, I, Researcher, Facilitator, Moderator (the defaults): "
+                        "2 turns in 1 document(s) (Interviewer).")
+    assert lines[2].split() == ["speaker", "documents", "turns", "interviewer"]
+    assert lines[4].split() == ["Headteacher", "1", "3", "no"] and lines[5].split() == [
+        "Interviewer", "1", "2", "yes", "(project)"]
+
+    changed = run(runner, coded_db, "interviewers", "set", "Headteachr", "H.T.")
+    assert changed.stdout.strip() == "Interviewers: Headteachr, H.T.: no turn in the transcripts."
+    assert changed.stderr.splitlines() == [
+        "note: no speaker in the transcripts is labelled 'Headteachr' (did you mean 'Headteacher'?)",
+        "note: no speaker in the transcripts is labelled 'H.T.'",
+        "Suggestions already made on turns whose speaker counts differently now stay as they are; "
+        "`qualkit code` follows the new names from now on.",
+    ]
+    coded = run(runner, coded_db, "code").stdout.splitlines()[-1]
+    assert coded.endswith("0 interviewer turns skipped as context (no speaker is labelled 'Headteachr' or 'H.T.': "
+                          "`qualkit interviewers` lists the speakers and sets yours). Run 3.")
+
+    added = run(runner, coded_db, "interviewers", "add", "Headteacher", "Interviewer")
+    assert added.stdout.strip() == (
+        "Interviewers: Headteachr, H.T., Headteacher, Interviewer: 5 turns in 1 document(s) "
+        "(Headteacher, Interviewer).")
+    coded = run(runner, coded_db, "code").stdout.splitlines()[-1]
+    assert coded.endswith("5 interviewer turns skipped as context (Headteacher, Interviewer). Run 4.")
+    status = run(runner, coded_db, "status").stdout.splitlines()
+    assert status[1] == added.stdout.strip()
+    assert run(runner, coded_db, "interviewers", "remove", "Nobody").output.strip() == (
+        "Error: 'Nobody' is not an interviewer name; the names are: Headteachr, H.T., Headteacher, Interviewer")
+    reset = run(runner, coded_db, "interviewers", "reset")
+    assert reset.stdout.startswith(
+        "Interviewers: Interviewer, INT, I, Researcher, Facilitator, Moderator (the defaults)")
