@@ -239,8 +239,8 @@ class Project:
         self, paths: Sequence[str | os.PathLike], *, kind: str = "auto", unit: Unit | str | None = None,
         case: str | None = None, cases_file: str | os.PathLike | None = None, strict: bool = False,
         pdf_text: bool = False, id_column: str | None = None, text_columns: Sequence[str] = (),
-        text_column: str | None = None, replace: bool = False, force: bool = False,
-        on_progress: Progress | None = None,
+        text_column: str | None = None, case_column: str | None = None, replace: bool = False,
+        force: bool = False, on_progress: Progress | None = None,
     ) -> IngestReport:
         """Read files and folders into documents and segments (see :mod:`qualkit.ingest.run`).
         ``replace``: a file ingested before (or changed since) replaces the documents it gave;
@@ -251,7 +251,8 @@ class Project:
         if kind not in KINDS:
             raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
         options = ReadOptions(kind=kind, pdf_text=pdf_text, id_column=id_column,
-                              text_columns=(*text_columns, *((text_column,) if text_column else ())))
+                              text_columns=(*text_columns, *((text_column,) if text_column else ())),
+                              case_column=case_column)
         return ingest(self.store, paths, options=options, unit=Unit(unit) if unit else None, case=case,
                       cases_file=cases_file, strict=strict, replace=replace, force=force, on_progress=on_progress)
 

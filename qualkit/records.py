@@ -66,6 +66,7 @@ class ExtractedDocument:
     reader: str
     attributes: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, object] = field(default_factory=dict)
+    case: str | None = None  # the case the source itself names (a survey's --case-column), if any
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,14 @@ def init(ctx: click.Context) -> None:
     help="Survey files: a column of answers; repeat it for several questions. A name, a unique start of one, "
          "its number (3) or a pattern ('Q*').",
 )
+@click.option(
+    "--case-column", metavar="COLUMN",
+    help="Survey files: the column naming each respondent's case (their school); their answers go in that case.",
+)
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | None, case: str | None,
            cases_file: str | None, strict: bool, replace: bool, force: bool, pdf_text: bool, id_column: str | None,
-           text_columns: tuple[str, ...]) -> None:
+           text_columns: tuple[str, ...], case_column: str | None) -> None:
     """Read transcripts, documents and surveys into the project. Folders are walked.
 
     Formats: .txt .md .docx .odt .rtf .pdf .vtt .srt (transcripts and documents),
@@ -78,6 +82,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | No
       qualkit ingest leader.docx --case "Brookfield Primary"
       qualkit ingest strategy.txt --kind document --pdf-text
       qualkit ingest responses.xlsx --id-column id --text-column "Q1*" --text-column "Q2*"
+      qualkit ingest staff_survey.csv --id-column id --text-column answer --case-column school
       qualkit ingest notes.txt --kind transcript --replace
     """
     if force and not replace:
@@ -85,7 +90,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | No
     with open_project(ctx) as project, ProgressBar("Ingesting") as progress:
         report = project.ingest(
             list(paths), kind=kind, unit=unit, case=case, cases_file=cases_file, strict=strict, pdf_text=pdf_text,
-            id_column=id_column, text_columns=text_columns, replace=replace, force=force, on_progress=progress,
+            id_column=id_column, text_columns=text_columns, case_column=case_column, replace=replace, force=force,
+            on_progress=progress,
         )
     for note in report.notes:
         click.echo(f"note: {note}", err=True)

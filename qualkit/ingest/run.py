@@ -144,8 +144,8 @@ def ingest(
         parameters={
             "paths": [str(p) for p in paths], "kind": options.kind, "unit": unit and unit.value, "case": case,
             "cases_file": cases_file and str(cases_file), "strict": strict, "pdf_text": options.pdf_text,
-            "id_column": options.id_column, "text_columns": list(options.text_column_specs), "replace": replace,
-            "force": force,
+            "id_column": options.id_column, "case_column": options.case_column,
+            "text_columns": list(options.text_column_specs), "replace": replace, "force": force,
         },
         counts={
             "added": len(report.added), "duplicates": len(report.duplicates), "failures": len(report.failures),
@@ -223,13 +223,17 @@ def _ingest_file(store: Store, source: SourceFile, options: ReadOptions, unit: U
             for version in outgoing:
                 inherited[version.name] = (version.case_id, store.documents.own_attributes(version.id))
                 replaced.append(take_out(store, version.id, usages[version.id], removal=Removal.REPLACED, when=now))
+            cases = {name: store.documents.ensure_case(name) for name in dict.fromkeys(
+                document.case for document in documents if document.case)}  # a survey's --case-column
             for document, doc_unit in zip(documents, units, strict=True):
+                named_case = cases[document.case] if document.case else None
                 if document.name in unchanged:
                     store.documents.refresh(old[document.name].id, source_path=document.source_path,
                                             source_sha256=document.source_sha256, metadata=document.metadata,
-                                            attributes=document.attributes)
+                                            attributes=document.attributes, case_id=named_case)
                     continue
                 case_id, attributes = inherited.get(document.name, (None, {}))
+                case_id = named_case or case_id
                 segments = segment_blocks(document.text, document.blocks, doc_unit)
                 words = count_words(document.text)
                 store.documents.insert(

@@ -1,9 +1,11 @@
 """Survey exports (.csv, .xlsx): one document per answer to an open question.
 
 The answers come from ``--text-column`` (repeatable: one column per open question); the id
-from ``--id-column`` (default: the row's line number). Every other column is an attribute of
-the respondent (school, role, phase, ...), kept on each of their answers. A respondent's
-answers come in the file's column order.
+from ``--id-column`` (default: the row's line number), which is also each answer's speaker,
+so quotes and exports say who wrote it. ``--case-column`` names the column holding each
+respondent's case (their school): their answers are put in that case. Every other column is
+an attribute of the respondent (role, phase, ...), kept on each of their answers, so reports
+and exports carry them. A respondent's answers come in the file's column order.
 
 Names: with one text column an answer is ``<file stem>/<id>``, as it always was; with several,
 ``<file stem>/<id>/<question>``, where ``<question>`` is the column's name when it is short
@@ -66,10 +68,14 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
         resolve_columns([options.id_column], columns, option="--id-column", source=str(path))[0]
         if options.id_column else None
     )
+    case_column = (
+        resolve_columns([options.case_column], columns, option="--case-column", source=str(path))[0]
+        if options.case_column else None
+    )
     asked = resolve_columns(specs, columns, option="--text-column", source=str(path))
-    text_columns = [column for column in columns if column in asked and column != id_column]  # file order
+    text_columns = [column for column in columns if column in asked and column not in (id_column, case_column)]
     if not text_columns:
-        raise IngestError(f"{path}: --text-column names only the --id-column {id_column!r}")
+        raise IngestError(f"{path}: --text-column names only the --id-column or --case-column")
     several = len(text_columns) > 1
     short_names = question_names(text_columns, columns) if several else {}
     seen: dict[str, int] = {}
@@ -91,8 +97,9 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
         respondent = {
             key: str(value).strip()
             for key, value in record.items()
-            if key != id_column and key not in answer_columns and str(value).strip()
+            if key not in (id_column, case_column) and key not in answer_columns and str(value).strip()
         }
+        case = str(record[case_column]).strip() or None if case_column else None
         for column in text_columns:
             answer = str(record[column]).replace("\r\n", "\n").strip()
             if not answer:
@@ -101,11 +108,12 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
             raws.append(
                 RawText(
                     text=answer,
-                    blocks=(Block(start=0, end=len(answer)),),
+                    blocks=(Block(start=0, end=len(answer), speaker=response_id),),
                     kind=DocumentKind.SURVEY,
                     name_suffix=f"{response_id}/{short_names[column]}" if several else response_id,
                     attributes={**respondent, "question": column},
                     metadata={"line": line, "column": columns.index(column) + 1},
+                    case=case,
                 )
             )
     skipped = {column: n for column, n in empty.items() if n}

@@ -388,6 +388,23 @@ class DocumentRepository(Repository):
                                           sha256=row[4], case_id=row[5])
         return sorted(found.values(), key=lambda version: version.id)
 
+    def ensure_case(self, name: str) -> int:
+        """The id of the case called ``name``, made if it is new."""
+        with self._transaction():
+            self._conn.execute("INSERT OR IGNORE INTO cases (name) VALUES (?)", (name,))
+            return int(self._conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()[0])
+
+    def survey_attributes(self) -> dict[str, list[tuple[str, str]]]:
+        """survey answer (document name) -> its own attributes (the respondent's columns), in the
+        order the file gave them."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for name, attribute, value in self._conn.execute(
+            "SELECT d.name, a.name, a.value FROM document_attributes a JOIN documents d ON d.id = a.document_id "
+            "WHERE d.kind = 'survey' AND d.removed_at IS NULL ORDER BY a.document_id, a.rowid"
+        ):
+            found.setdefault(name, []).append((attribute, value))
+        return found
+
     def own_attributes(self, document_id: int) -> dict[str, str]:
         """One document's own attributes (not its case's), in the order they were set."""
         return dict(self._conn.execute(
@@ -395,13 +412,14 @@ class DocumentRepository(Repository):
         ).fetchall())
 
     def refresh(self, document_id: int, *, source_path: str, source_sha256: str, metadata: Mapping[str, object],
-                attributes: Mapping[str, str]) -> None:
+                attributes: Mapping[str, str], case_id: int | None = None) -> None:
         """A document whose text a new version of its file left as it was: record where it now comes
-        from (so that file is "already ingested" next time) and the attributes the file gives."""
+        from (so that file is "already ingested" next time), the attributes (and case) the file gives."""
         with self._transaction():
             self._conn.execute(
-                "UPDATE documents SET source_path = ?, source_sha256 = ?, metadata = ? WHERE id = ?",
-                (source_path, source_sha256, json.dumps(metadata, sort_keys=True), document_id),
+                "UPDATE documents SET source_path = ?, source_sha256 = ?, metadata = ?, case_id = COALESCE(?, case_id) "
+                "WHERE id = ?",
+                (source_path, source_sha256, json.dumps(metadata, sort_keys=True), case_id, document_id),
             )
             self._conn.executemany(
                 "INSERT INTO document_attributes (document_id, name, value) VALUES (?, ?, ?) "
