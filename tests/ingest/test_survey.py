@@ -174,3 +174,32 @@ def test_ingest_survey_case_column_assigns_cases_and_exports_carry_the_responden
     assert codings[["document", "case", "speaker", "role"]].fillna("-").drop_duplicates().values.tolist() == [
         ["responses/R1", "Brookfield", "R1", "ECT"], ["responses/R2", "-", "R2", "Mentor"],
         ["responses/R3", "Harbour", "R3", "NPQ"]]
+
+
+@pytest.mark.parametrize("width", [10_000, 10_001, 1_000_000], ids=["at-the-limit", "one-over", "a-million"])
+def test_read_survey_too_many_columns_is_refused_before_parsing(tmp_path, width):
+    """A million columns took 7 minutes and 5 GB; now the header is counted first."""
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(width)) + "\n" + ",".join(["x"] * width) + "\n", encoding="utf-8")
+    options = ReadOptions(text_column="c1")
+    if width <= 10_000:
+        raws, _ = read_survey(path, path.read_bytes(), options)
+        assert len(raws) == 1 and len(raws[0].attributes) == width  # every other column, and the question
+        return
+    with pytest.raises(IngestError) as refused:
+        read_survey(path, path.read_bytes(), options)
+    assert str(refused.value) == (
+        f"{path}: {width:,} columns is over the 10,000-column limit for a survey; save a copy with only the id, "
+        "answer and respondent columns you need")
+
+
+def test_read_survey_xlsx_too_many_columns_is_refused(tmp_path, monkeypatch):
+    import pandas as pd
+
+    import qualkit.ingest.survey as survey
+
+    monkeypatch.setattr(survey, "MAX_COLUMNS", 3)
+    path = tmp_path / "wide.xlsx"
+    pd.DataFrame({"id": [1], "a": ["x"], "b": ["y"], "answer": ["Coaching works."]}).to_excel(path, index=False)
+    with pytest.raises(IngestError, match=r"wide\.xlsx: 4 columns is over the 3-column limit for a survey"):
+        read_survey(path, path.read_bytes(), ReadOptions(text_column="answer"))
