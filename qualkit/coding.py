@@ -9,11 +9,12 @@ This process is the only writer; each page is durable on its own, so a killed ru
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import EngineError, NotFoundError
+from qualkit.interviewers import as_interviewers
 from qualkit.records import ModelInfo, Run, Segment
 from qualkit.store import utc_timestamp
 
@@ -174,7 +175,7 @@ def pages_with_context(
 def run_code(
     store: Store, *, codebook_id: int, codebook: Codebook, document_ids: Sequence[int] | None = None,
     documents: Sequence[str] = (), model: tuple[ModelInfo, Scorer] | None = None,
-    interviewers: Sequence[str] = (), identity: ProjectIdentity | None = None,
+    interviewers: Collection[str] = (), identity: ProjectIdentity | None = None,
     options: CodeOptions | None = None, on_progress: Progress | None = None,
 ) -> CodeReport:
     """Run the rules and ``model`` over segments (of ``document_ids``, or all) and store what they propose.
@@ -308,7 +309,7 @@ def _unwritten(pages: Iterator[Page], sink: ParquetSink) -> Iterator[Page]:
 
 
 def _setup(codebook: Codebook, model: tuple[ModelInfo, Scorer] | None, *, options: CodeOptions,
-           interviewers: Sequence[str]) -> tuple[WorkerSetup, ModelSuggester | None]:
+           interviewers: Collection[str]) -> tuple[WorkerSetup, ModelSuggester | None]:
     """(what the workers need, the model suggester or None). Workers in other processes get the
     model serialised into the setup (as it is stored: data, never pickle); an in-process run uses
     the loaded one and skips the copy."""
@@ -331,7 +332,7 @@ def _setup(codebook: Codebook, model: tuple[ModelInfo, Scorer] | None, *, option
     setup = WorkerSetup(
         codebook_source=codebook.source, codebook_path=codebook.path, use_rules=options.use_rules,
         model_bytes=model_bytes, model_options=model_options,
-        interviewers=frozenset(name.casefold() for name in interviewers),
+        interviewers=as_interviewers(interviewers),  # names, or names per document too (issue #18)
         include_interviewer=options.include_interviewer, batch_size=options.batch_size,
     )
     return setup, suggester

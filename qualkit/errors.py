@@ -9,6 +9,7 @@ The hierarchy::
     │   └── BackupError             a backup cannot be written, or the copy does not verify
     ├── NotFoundError               a named document, case, code, reviewer or record does not exist
     ├── IngestError                 a source file could not be read into documents
+    ├── DocumentInUseError          a document people coded cannot be removed or replaced without --force
     ├── CasesError                  a cases file is malformed
     ├── CodebookError               a codebook is invalid (file, line and key in the message)
     │   ├── YamlSourceError         the file is not valid (or not safe) YAML
@@ -48,6 +49,7 @@ __all__ = [
     "CodeChangeError",
     "CodebookError",
     "DatabaseBusyError",
+    "DocumentInUseError",
     "EngineError",
     "ExportError",
     "IngestError",
@@ -91,6 +93,10 @@ class NotFoundError(QualkitError):
 
 class IngestError(QualkitError):
     """A source file could not be read into a document."""
+
+
+class DocumentInUseError(QualkitError):
+    """A document with decisions, coverage marks or memos about it is not removed or replaced without --force."""
 
 
 class CasesError(QualkitError):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from qualkit.errors import AnalysisError, CodebookError, IngestError, NotFoundError, did_you_mean
-from qualkit.interviewers import DEFAULT_INTERVIEWERS
+from qualkit.interviewers import DEFAULT_INTERVIEWERS, Interviewers
 from qualkit.records import (
     NO_DECISIONS,
     Case,
@@ -30,6 +30,7 @@ from qualkit.records import (
     CorpusCount,
     Decision,
     DocumentInfo,
+    InterviewerSetup,
     Memo,
     MemoAbout,
     MemoRevision,
@@ -37,6 +38,7 @@ from qualkit.records import (
     ProjectSize,
     QueryHit,
     QueueFilter,
+    RemovedDocument,
     ReviewedSuggestion,
     Run,
     SearchHit,
@@ -249,18 +251,22 @@ class Project:
         self, paths: Sequence[str | os.PathLike], *, kind: str = "auto", unit: Unit | str | None = None,
         case: str | None = None, cases_file: str | os.PathLike | None = None, strict: bool = False,
         pdf_text: bool = False, id_column: str | None = None, text_columns: Sequence[str] = (),
-        text_column: str | None = None, on_progress: Progress | None = None,
+        text_column: str | None = None, case_column: str | None = None, replace: bool = False,
+        force: bool = False, on_progress: Progress | None = None,
     ) -> IngestReport:
-        """Read files and folders into documents and segments (see :mod:`qualkit.ingest.run`)."""
+        """Read files and folders into documents and segments (see :mod:`qualkit.ingest.run`).
+        ``replace``: a file ingested before (or changed since) replaces the documents it gave;
+        ``force``: even documents people worked on (see :mod:`qualkit.removal`)."""
         from qualkit.ingest import KINDS, ReadOptions
         from qualkit.ingest.run import ingest
 
         if kind not in KINDS:
             raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
         options = ReadOptions(kind=kind, pdf_text=pdf_text, id_column=id_column,
-                              text_columns=(*text_columns, *((text_column,) if text_column else ())))
+                              text_columns=(*text_columns, *((text_column,) if text_column else ())),
+                              case_column=case_column)
         return ingest(self.store, paths, options=options, unit=Unit(unit) if unit else None, case=case,
-                      cases_file=cases_file, strict=strict, on_progress=on_progress)
+                      cases_file=cases_file, strict=strict, replace=replace, force=force, on_progress=on_progress)
 
     def assign_cases(self, cases_file: str | os.PathLike) -> tuple[int, tuple[str, ...]]:
         """Apply a cases file to documents already in the project."""
@@ -286,8 +292,9 @@ class Project:
         stored = self.store.settings.get("interviewer_speakers")
         return tuple(json.loads(stored)) if stored else DEFAULT_INTERVIEWERS
 
-    def _interviewers(self) -> frozenset[str]:
-        return frozenset(name.casefold() for name in self.interviewer_speakers())
+    def _interviewers(self) -> Interviewers:
+        """The project's interviewer names, and those documents name themselves (issue #18)."""
+        return Interviewers.of(self.interviewer_speakers(), self._own_interviewers())
 
     def set_interviewer_speakers(self, names: Sequence[str]) -> None:
         self.store.settings.set("interviewer_speakers", json.dumps(list(names)))
@@ -405,7 +412,7 @@ class Project:
                 model = follow_model(model, followed_keys(since))
         return run_code(
             self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
-            documents=list(documents or []), model=model, interviewers=self.interviewer_speakers(),
+            documents=list(documents or []), model=model, interviewers=self._interviewers(),
             identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
         )
 
@@ -1173,7 +1180,7 @@ class Project:
         hits = self.search(query, **filters)
         codebook_id, _ = self.codebook()
         report = suggest_hits(self.store, hits, code=code, codebook_id=codebook_id, query=parse_query(query),
-                              interviewers=self.interviewer_speakers(), include_interviewer=include_interviewer)
+                              interviewers=self._interviewers(), include_interviewer=include_interviewer)
         return hits, report
 
     def query_codings(self, code: str, *, all_of: Sequence[str] = (), none_of: Sequence[str] = (), within: int = 0,
@@ -1238,6 +1245,71 @@ class Project:
     def size(self, *, measure: bool = True) -> ProjectSize:
         """The project file's size by part (measured with SQLite's dbstat when available, else estimated)."""
         return self.store.maintenance.size(use_dbstat=measure)
+
+    # -- corpus management: removing and replacing documents, interviewers (issue #18) -----------------------
+
+    def remove_documents(self, names: Sequence[str], *, force: bool = False) -> tuple[RemovedDocument, ...]:
+        """Take documents out of the corpus, all or none (see :mod:`qualkit.removal`): one people
+        worked on (decisions, coverage marks, memos) only with ``force``, and then kept, marked
+        removed, its decisions orphaned in the log; others are deleted."""
+        from qualkit.removal import remove_documents
+
+        if not names:
+            raise NotFoundError("name the documents to remove (`qualkit documents` lists them)")
+        return remove_documents(self.store, [self.document_id(name) for name in dict.fromkeys(names)], force=force)
+
+    def removed_documents(self) -> list[RemovedDocument]:
+        """Documents removed (or replaced) but kept for the work about them, with that work."""
+        return self.store.documents.removed()
+
+    def interviewers(self, *, documents: Sequence[str] | None = None) -> InterviewerSetup:
+        """Who counts as the interviewer (the project's names and those documents set in the cases
+        file's ``interviewer`` column), and what that makes of the transcripts' speakers (of these
+        documents): see :mod:`qualkit.interviewers`."""
+        from qualkit.interviewers import setup
+
+        ids = self._document_ids(documents)
+        return setup(
+            self.interviewer_speakers(), default=self.interviewer_speakers() == DEFAULT_INTERVIEWERS,
+            interviewers=self._interviewers(), turns=self.store.documents.speaker_turns(ids),
+            document_names={d.id: d.name for d in self.store.documents.infos()}, own_names=self._own_interviewers(),
+        )
+
+    def change_interviewers(self, how: str, names: Sequence[str] = ()) -> InterviewerSetup:
+        """``how``: 'set' (these names replace the list), 'add', 'remove' (names on the list), 'reset'
+        (the built-in names) or 'clear' (none: only documents that name their own have interviewers)."""
+        from qualkit.interviewers import fold
+
+        names = [" ".join(name.split()) for name in names if name.strip()]
+        current = list(self.interviewer_speakers())
+        known = {fold(name) for name in current}
+        if how in ("set", "add", "remove") and not names:
+            raise NotFoundError(f"`interviewers {how}` needs at least one name")
+        if how == "set":
+            chosen = list(dict.fromkeys(names))
+        elif how == "add":
+            chosen = current + [name for name in dict.fromkeys(names) if fold(name) not in known]
+        elif how == "remove":
+            missing = [name for name in names if fold(name) not in known]
+            if missing:
+                raise NotFoundError(f"{missing[0]!r} is not an interviewer name{did_you_mean(missing[0], current)}; "
+                                    f"the names are: {', '.join(current) or '(none)'}")
+            chosen = [name for name in current if fold(name) not in {fold(n) for n in names}]
+        elif how == "reset":
+            chosen = list(DEFAULT_INTERVIEWERS)
+        elif how == "clear":
+            chosen = []
+        else:
+            raise NotFoundError(f"unknown change {how!r}; use set, add, remove, reset or clear")
+        self.set_interviewer_speakers(chosen)
+        return self.interviewers()
+
+    def _own_interviewers(self) -> dict[int, tuple[str, ...]]:
+        """document id -> the interviewers it names (its cases-file ``interviewer`` column, or its case's)."""
+        from qualkit.interviewers import ATTRIBUTES, split_names
+
+        cells = self.store.documents.attribute_of_each(ATTRIBUTES)
+        return {document: split_names(cell) for document, cell in cells.items()}
 
 
 def _role(role: Role | str) -> Role:

@@ -66,6 +66,7 @@ class ExtractedDocument:
     reader: str
     attributes: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, object] = field(default_factory=dict)
+    case: str | None = None  # the case the source itself names (a survey's --case-column), if any
 
 
 @dataclass(frozen=True)
@@ -704,3 +705,97 @@ class ProjectSize:
     free_bytes: int  # pages free inside the file (`qualkit vacuum` returns them)
     parts: tuple[SizePart, ...]
     measured: bool
+
+
+# -- corpus management: removing and replacing documents (issue #18) -----------------------------
+
+
+class Removal(str, enum.Enum):
+    """How a document left the corpus."""
+
+    REMOVED = "removed"  # `qualkit documents remove`
+    REPLACED = "replaced"  # `qualkit ingest --replace` brought a new version in its place
+
+
+@dataclass(frozen=True)
+class DocumentUsage:
+    """What a document carries: its segments and suggestions, and the decisions, coverage marks
+    and memos about it, which removing it would leave orphaned in the log."""
+
+    name: str
+    segments: int
+    suggestions: int
+    decisions: int
+    reviewers: tuple[str, ...]  # who made those decisions or coverage marks, or wrote those memos
+    coverage_marks: int
+    memos: int
+
+    @property
+    def in_use(self) -> bool:
+        """Whether people's work is about this document (so removing it needs --force)."""
+        return bool(self.decisions or self.coverage_marks or self.memos)
+
+
+@dataclass(frozen=True)
+class RemovedDocument:
+    """A document taken out of the corpus.
+
+    ``kept`` is True when people's work was about it: it stays in the file, marked removed, so
+    the append-only log keeps its decisions (orphaned: no view, count or export uses them);
+    otherwise it was deleted with its segments and suggestions."""
+
+    usage: DocumentUsage
+    removal: Removal
+    kept: bool
+    removed_at: str
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A document in the corpus as `ingest --replace` compares it with a new version of its file."""
+
+    id: int
+    name: str
+    kind: DocumentKind
+    unit: Unit
+    sha256: str  # of its text
+    case_id: int | None
+
+
+# -- interviewers by name (issue #18) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeakerTurns:
+    """A speaker label in the corpus's transcripts: how many turns, in how many documents, and
+    whether they are the interviewer's (``named``: 'project' or 'document': where the name is set)."""
+
+    speaker: str
+    documents: int
+    turns: int
+    interviewer: bool  # in some document
+    named: str = ""
+    interviewer_turns: int = 0  # its turns in the documents where it is the interviewer
+
+
+@dataclass(frozen=True)
+class InterviewerSetup:
+    """Who counts as the interviewer, and what that makes of the corpus's speakers."""
+
+    names: tuple[str, ...]  # for every document, as given
+    default: bool  # the built-in names (nobody set them)
+    by_document: tuple[tuple[str, tuple[str, ...]], ...]  # (document, its own names from the cases file)
+    speakers: tuple[SpeakerTurns, ...]  # most turns first
+    interviewer_documents: int  # documents with an interviewer turn
+    # (name, '' or the document that names it, a label it may be meant for or ''): names no turn has
+    unmatched: tuple[tuple[str, str, str], ...] = ()
+    lookalikes: tuple[tuple[str, str], ...] = ()  # (speaker label, named interviewer) that may be the same person
+
+    @property
+    def interviewer_turns(self) -> int:
+        return sum(s.interviewer_turns for s in self.speakers)
+
+    @property
+    def interviewer_labels(self) -> tuple[str, ...]:
+        """The labels whose turns are the interviewer's, most turns first."""
+        return tuple(s.speaker for s in self.speakers if s.interviewer)

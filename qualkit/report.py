@@ -60,6 +60,7 @@ def build_report_data(store: Store, codebook: Codebook, *, title: str | None = N
     check_codes(codebook, codes)
     records = A.coding_records(store, codebook, consensus=consensus, include_pending=include_pending)
     frame = A.codings_frame(records, where=dict(where or {}))
+    frame = describe_respondents(frame, store.documents.survey_attributes())
     documents = [(d.name, d.kind.value, d.words, d.segments, d.case) for d in store.documents.infos()]
     case_count = len(store.documents.cases())
     reviewers = tuple(consensus.reviewers or store.decisions.reviewers())
@@ -109,6 +110,32 @@ def gather_memos(store: Store, *, where: Mapping[str, str] | None = None) -> Rep
         document_cases=case_of,
         case_attributes={case.name: dict(case.attributes) for case in cases if case.name in kept_cases},
     )
+
+
+RESPONDENT_ATTRIBUTES = 3  # of a survey respondent's columns shown with their quotes
+
+
+def describe_respondents(frame: pd.DataFrame, attributes: Mapping[str, Sequence[tuple[str, str]]]) -> pd.DataFrame:
+    """The codings with each survey answer's speaker (the respondent's id) followed by who they
+    are, from their first columns in the file (not the question): "r17 (Headteacher, primary)",
+    so the report's quotes say who wrote them (issue #18). Exports keep the columns apart."""
+    from qualkit.interviewers import ATTRIBUTES
+
+    if frame.empty or "kind" not in frame.columns:
+        return frame
+    shown = {
+        document: ", ".join([value for name, value in pairs
+                             if name != "question" and name.casefold() not in ATTRIBUTES][:RESPONDENT_ATTRIBUTES])
+        for document, pairs in attributes.items()
+    }
+
+    def speaker(row) -> object:
+        about = shown.get(row["document"]) if row["kind"] == "survey" else None
+        if not about:
+            return row["speaker"]
+        return f"{row['speaker']} ({about})" if isinstance(row["speaker"], str) and row["speaker"] else about
+
+    return frame.assign(speaker=frame.apply(speaker, axis=1))
 
 
 def check_codes(codebook, codes: Sequence[str] | None) -> None:

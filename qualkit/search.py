@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -237,11 +237,13 @@ def suggest_hits(store: Store, hits: Sequence[SearchHit], *, code: str, codebook
     """Turn search hits into suggestions of ``code`` (source 'search') for review, like NVivo's "code at
     results" but reviewable: nothing becomes a coding until a reviewer accepts it. A segment that
     already has a suggestion of the code is left alone; interviewer turns are skipped unless asked."""
+    from qualkit.interviewers import as_interviewers
     from qualkit.store import evidence_json, utc_timestamp
 
-    spoken_by_interviewer = {name.casefold() for name in interviewers}
+    names = as_interviewers(list(interviewers) if not isinstance(interviewers, Collection) else interviewers)
+    ids = {info.name: info.id for info in store.documents.infos()} if names.by_document else {}
     skipped = {hit.segment_id for hit in hits
-               if not include_interviewer and (hit.speaker or "").casefold() in spoken_by_interviewer}
+               if not include_interviewer and names.matches(hit.speaker, ids.get(hit.document))}
     candidates = [hit for hit in hits if hit.segment_id not in skipped]
     there = store.suggestions.segments_with_code(code, [hit.segment_id for hit in candidates])
     rows = [

@@ -207,8 +207,8 @@ def test_code_on_a_local_dask_cluster(runner, db, folder, tmp_path):
     assert result.exit_code == 0, result.output
     summary = result.output.splitlines()[-1]
     assert summary.startswith("Coded 4 segments on Dask (2 workers, local cluster) with codebook 'Test' version 1 ")
-    assert summary.endswith(": 1 suggestions, 1 new; 3 segments with none; 4 interviewer turns skipped as context. "
-                            "Run 2.")
+    assert summary.endswith(": 1 suggestions, 1 new; 3 segments with none; 4 interviewer turns skipped as context "
+                            "(Interviewer). Run 2.")
 
 
 def test_code_with_a_bad_scheduler_is_one_error_line(runner, db, folder, monkeypatch):

@@ -132,7 +132,8 @@ def test_cli_codebook_and_code_flow(runner, tmp_path):
     assert result.output.splitlines()[-1].startswith(
         "Coded 3 segments with codebook 'Test' version 1 (hash "
     )
-    assert "3 suggestions, 3 new; 1 segments with none; 2 interviewer turns skipped as context." in result.output
+    summary = "3 suggestions, 3 new; 1 segments with none; 2 interviewer turns skipped as context (Interviewer)."
+    assert summary in result.output
 
     listing = json.loads(invoke("suggestions", "--code", "culture", "--format", "json").stdout)
     assert [row["code"] for row in listing] == ["culture.trust"]

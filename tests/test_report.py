@@ -281,3 +281,38 @@ def test_report_memos_follow_the_selection(reported):
     assert len(primary.memos.project) == 1 and set(primary.memos.codes) == {"offer.npq", "culture"}
     culture = _build(reported, codes=["culture"], figures=False)
     assert set(culture.memos.codes) == {"culture"} and len(culture.memos.cases) == 2
+
+
+def test_describe_respondents_adds_who_wrote_a_survey_answer_to_its_speaker():
+    import pandas as pd
+
+    from qualkit.report import describe_respondents
+
+    frame = pd.DataFrame({
+        "document": ["s/r1", "s/r2", "a.txt"], "kind": ["survey", "survey", "transcript"],
+        "speaker": ["r1", "r2", "Head"],
+    })
+    attributes = {
+        "s/r1": [("role", "ECT"), ("phase", "primary"), ("interviewer", "SO"), ("question", "Q1 long"),
+                 ("region", "North"), ("age", "30s")],
+        "s/r2": [("question", "Q1 long")],
+    }
+    described = describe_respondents(frame, attributes)
+    assert described["speaker"].tolist() == ["r1 (ECT, primary, North)", "r2", "Head"]
+    assert frame["speaker"].tolist() == ["r1", "r2", "Head"]  # the codings table itself is left alone
+
+
+def test_report_survey_quotes_name_the_respondent_and_their_case(project, tmp_path):
+    survey = tmp_path / "staff.csv"
+    survey.write_text("id,school,role,answer\nr1,Brookfield,ECT,Our NPQ gave staff more autonomy.\n"
+                      "r2,Fellside,Headteacher,Two staff are on an NPQ.\n", encoding="utf-8")
+    project.ingest([survey], id_column="id", text_columns=["answer"], case_column="school")
+    project.code(codebook_path=DATA / "mini_codebook.yaml")
+    project.decide("Ann Lee", accept=[r["id"] for r in project.suggestions()])
+    out = tmp_path / "report.docx"
+    project.report(out)
+    quotes = _table_after(docx.Document(out), "NPQs")
+    expected = {"staff/r1": ["Brookfield", "staff/r1", "r1 (ECT)"],
+                "staff/r2": ["Fellside", "staff/r2", "r2 (Headteacher)"]}
+    sources = [_cells(row)[1].splitlines() for row in quotes.rows[1:]]
+    assert sources and all(source == expected[source[1]] for source in sources)

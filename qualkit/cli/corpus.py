@@ -42,6 +42,15 @@ def init(ctx: click.Context) -> None:
 )
 @click.option("--strict", is_flag=True, help="Stop at the first bad file and write nothing.")
 @click.option(
+    "--replace", is_flag=True,
+    help="A file ingested before (or changed since) replaces its documents: changed ones get the new text, "
+         "unchanged ones stay as they are; use it to re-read with another --kind, --unit or --text-column.",
+)
+@click.option(
+    "--force", is_flag=True,
+    help="With --replace: replace documents people worked on too (their decisions stay in the log, orphaned).",
+)
+@click.option(
     "--pdf-text", is_flag=True,
     help="The .txt files were extracted from PDFs: repair ligatures, hyphens, page furniture.",
 )
@@ -51,16 +60,21 @@ def init(ctx: click.Context) -> None:
     help="Survey files: a column of answers; repeat it for several questions. A name, a unique start of one, "
          "its number (3) or a pattern ('Q*').",
 )
+@click.option(
+    "--case-column", metavar="COLUMN",
+    help="Survey files: the column naming each respondent's case (their school); their answers go in that case.",
+)
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | None, case: str | None,
-           cases_file: str | None, strict: bool, pdf_text: bool, id_column: str | None,
-           text_columns: tuple[str, ...]) -> None:
+           cases_file: str | None, strict: bool, replace: bool, force: bool, pdf_text: bool, id_column: str | None,
+           text_columns: tuple[str, ...], case_column: str | None) -> None:
     """Read transcripts, documents and surveys into the project. Folders are walked.
 
     Formats: .txt .md .docx .odt .rtf .pdf .vtt .srt (transcripts and documents),
-    .csv .xlsx (surveys: one answer per row and question). Ingesting a file again is a no-op.
-    A cases file (header 'document,case,...') found in a folder is applied; a review file is
-    left for `qualkit review import`.
+    .csv .xlsx (surveys: one answer per row and question). Ingesting a file again is a no-op;
+    with --replace it replaces what changed. Each file is written all or nothing, so a killed
+    ingest is finished by running it again. A cases file (header 'document,case,...') found in
+    a folder is applied; a review file is left for `qualkit review import`.
 
     \b
     Examples:
@@ -68,11 +82,16 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | No
       qualkit ingest leader.docx --case "Brookfield Primary"
       qualkit ingest strategy.txt --kind document --pdf-text
       qualkit ingest responses.xlsx --id-column id --text-column "Q1*" --text-column "Q2*"
+      qualkit ingest staff_survey.csv --id-column id --text-column answer --case-column school
+      qualkit ingest notes.txt --kind transcript --replace
     """
+    if force and not replace:
+        raise click.UsageError("--force goes with --replace (to remove documents: qualkit documents remove --force)")
     with open_project(ctx) as project, ProgressBar("Ingesting") as progress:
         report = project.ingest(
             list(paths), kind=kind, unit=unit, case=case, cases_file=cases_file, strict=strict, pdf_text=pdf_text,
-            id_column=id_column, text_columns=text_columns, on_progress=progress,
+            id_column=id_column, text_columns=text_columns, case_column=case_column, replace=replace, force=force,
+            on_progress=progress,
         )
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
@@ -93,10 +112,15 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], kind: str, unit: str | No
         kinds[document.kind.value] = kinds.get(document.kind.value, 0) + 1
     by_kind = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
     reasons = ", ".join(f"{n} {reason}" for reason, n in report.skipped_by_reason().items())
+    from qualkit.cli.managing import removal_lines, replaced_summary
+
+    for line in removal_lines(report.replaced, verb="replaced"):
+        click.echo(line, err=True)
     click.echo(
         f"Ingested {len(report.added)} document(s){f' ({by_kind})' if by_kind else ''}: "
         f"{sum(d.segments for d in report.added):,} segments, {sum(d.words for d in report.added):,} words. "
-        f"Already in the project: {len(report.duplicates)}. "
+        + (replaced_summary(report.replaced, report.unchanged) if replace else "")
+        + f"Already in the project: {len(report.duplicates)}. "
         f"Skipped: {len(report.skipped)}{f' ({reasons})' if reasons else ''}. Failed: {len(report.failures)}."
     )
     if case or report.cases_applied:
@@ -146,6 +170,8 @@ def status(ctx: click.Context, fmt: str) -> None:
         counts = project.status()
         path, version = project.path, project.schema_version
         size = project.size() if fmt == "table" else None
+        removed = project.removed_documents() if fmt == "table" else []
+        interviewers = project.interviewers() if fmt == "table" else None
     if fmt != "table":
         emit([
             {"by": column, "value": c.value, "documents": c.documents, "segments": c.segments, "words": c.words}
@@ -157,6 +183,17 @@ def status(ctx: click.Context, fmt: str) -> None:
         f"Project {path} (schema {version}): {sum(c.documents for c in total):,} documents, "
         f"{sum(c.segments for c in total):,} segments, {sum(c.words for c in total):,} words."
     )
+    if removed:
+        from qualkit.cli.managing import orphaned
+
+        click.echo(
+            f"Removed or replaced, kept for the work on them: {len(removed):,} document(s), with "
+            f"{orphaned(removed)} orphaned (not counted or exported; `qualkit documents --removed` lists them)."
+        )
+    if interviewers is not None and interviewers.speakers:
+        from qualkit.cli.managing import interviewer_line
+
+        click.echo(interviewer_line(interviewers))
     for column in ("kind", "case", "unit"):
         click.echo("")
         rows = [[c.value if c.value is not None else "(none)", c.documents, c.segments, c.words]
@@ -182,16 +219,26 @@ def _show_size(size: ProjectSize) -> None:
     click.echo(table(["part", "size", "share"], rows, {}))
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
+@click.option("--removed", is_flag=True, help="List the documents removed but kept for the decisions on them.")
 @output_format
 @click.pass_context
-def documents(ctx: click.Context, fmt: str) -> None:
-    """List the documents in the project.
+def documents(ctx: click.Context, removed: bool, fmt: str) -> None:
+    """List the documents in the project; `documents remove` takes some out.
 
     \b
-    Example:
+    Examples:
       qualkit documents --format csv > documents.csv
+      qualkit documents --removed
+      qualkit documents remove old_notes.txt
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if removed:
+        from qualkit.cli.managing import show_removed
+
+        show_removed(ctx, fmt)
+        return
     with open_project(ctx) as project:
         rows = [
             {

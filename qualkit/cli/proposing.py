@@ -97,6 +97,9 @@ def code(ctx: click.Context, codebook_file: str | None, documents: tuple[str, ..
             use_rules=not no_rules, use_model=not no_model, threshold=threshold, thresholds=per_code or None,
             workers=workers, engine=engine or "local", scheduler=scheduler, parquet=parquet, on_progress=progress,
         )
+        from qualkit.cli.managing import skipped_speakers
+
+        skipped = "" if include_interviewer else skipped_speakers(project, documents, report.context_segments)
     if report.resumed_from:
         click.echo(f"Resumed run {report.resumed_from}, which was interrupted: its finished pages were kept.")
     if report.partitions_skipped:
@@ -129,7 +132,7 @@ def code(ctx: click.Context, codebook_file: str | None, documents: tuple[str, ..
         f"Coded {report.segments} segments{where} with codebook {report.codebook_name!r} "
         f"version {report.codebook_id} (hash {report.codebook_sha256[:12]}) using {sources}: "
         f"{found}; {report.segments_without} segments with none; "
-        f"{report.context_segments} interviewer turns skipped as context"
+        f"{report.context_segments} interviewer turns skipped as context{skipped}"
         + (f"; {len(report.failures)} segment(s) could not be coded (above)" if report.failures else "")
         + (f"; withdrew {report.withdrawn} undecided suggestion(s) the trained scorer no longer makes"
            if report.withdrawn else "")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from qualkit.interviewers import is_interviewer
+from qualkit.interviewers import Interviewers, is_interviewer
 from qualkit.records import Segment, Source
 from qualkit.store import SuggestionRow, suggestion_row
 
@@ -39,7 +39,7 @@ class WorkerSetup:
     use_rules: bool
     model_bytes: bytes | None  # the scorer as qualkit.suggest.storage writes it (no pickle), or None
     model_options: dict = field(default_factory=dict)  # ModelSuggester keywords: version, thresholds
-    interviewers: frozenset[str] = frozenset()  # casefolded speaker names skipped as context
+    interviewers: Interviewers = Interviewers(names=frozenset())  # whose turns are skipped as context
     include_interviewer: bool = False
     batch_size: int = 512
 
@@ -89,7 +89,7 @@ def passages(setup: WorkerSetup, page: Iterable[Segment]) -> list[tuple[int, int
     return [
         (s.id, s.start, s.text)
         for s in page
-        if setup.include_interviewer or not is_interviewer(s.speaker, setup.interviewers)
+        if setup.include_interviewer or not is_interviewer(s.speaker, setup.interviewers, s.document_id)
     ]
 
 

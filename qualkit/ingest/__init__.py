@@ -117,6 +117,7 @@ def extract(source: SourceFile, data: bytes, options: ReadOptions) -> tuple[list
                 reader=reader.__module__.rsplit(".", 1)[-1],
                 attributes=raw.attributes,
                 metadata=metadata,
+                case=raw.case,
             )
         )
     return documents, warnings

@@ -18,6 +18,7 @@ class ReadOptions:
     # Survey columns with answers (`--text-column`, repeatable): names, unique prefixes,
     # 1-based numbers or shell-style patterns ("Q*"). Used together with `text_column`.
     text_columns: tuple[str, ...] = ()
+    case_column: str | None = None  # survey files: the column naming each respondent's case (their school)
 
     @property
     def text_column_specs(self) -> tuple[str, ...]:
@@ -40,3 +41,4 @@ class RawText:
     name_suffix: str | None = None  # survey rows: the response id
     attributes: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, object] = field(default_factory=dict)
+    case: str | None = None  # survey rows: the respondent's case, from --case-column

@@ -1,9 +1,11 @@
 """Survey exports (.csv, .xlsx): one document per answer to an open question.
 
 The answers come from ``--text-column`` (repeatable: one column per open question); the id
-from ``--id-column`` (default: the row's line number). Every other column is an attribute of
-the respondent (school, role, phase, ...), kept on each of their answers. A respondent's
-answers come in the file's column order.
+from ``--id-column`` (default: the row's line number), which is also each answer's speaker,
+so quotes and exports say who wrote it. ``--case-column`` names the column holding each
+respondent's case (their school): their answers are put in that case. Every other column is
+an attribute of the respondent (role, phase, ...), kept on each of their answers, so reports
+and exports carry them. A respondent's answers come in the file's column order.
 
 Names: with one text column an answer is ``<file stem>/<id>``, as it always was; with several,
 ``<file stem>/<id>/<question>``, where ``<question>`` is the column's name when it is short
@@ -18,6 +20,7 @@ takes every column it matches, in file order.
 
 from __future__ import annotations
 
+import csv
 import fnmatch
 import io
 import re
@@ -29,6 +32,11 @@ from qualkit.ingest.base import RawText, ReadOptions
 from qualkit.ingest.encoding import decode_text
 from qualkit.records import Block, DocumentKind
 
+#: A survey export with more columns than this is refused before it is parsed: a million columns
+#: took pandas 7 minutes and 5 GB, and each answer would carry every column as an attribute. Excel
+#: itself stops at 16,384 columns; real exports with every question and metadata column have a
+#: few hundred.
+MAX_COLUMNS = 10_000
 _SHORT_NAME = 24
 _LISTED_COLUMNS = 20  # columns named in an error; the rest are counted
 _LISTED_CHARS = 40
@@ -49,11 +57,13 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
         warnings += [warning] if warning else []
         if not text.strip():
             raise IngestError(f"{path}: the file is empty")
+        _check_width(path, len(next(csv.reader(io.StringIO(text)), [])))
         try:
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         except Exception as exc:
             raise IngestError(f"{path}: not a readable CSV file ({exc})") from None
     first_data_line = 2  # line (or row) 1 is the header
+    _check_width(path, len(frame.columns))
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     specs = options.text_column_specs
@@ -66,10 +76,14 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
         resolve_columns([options.id_column], columns, option="--id-column", source=str(path))[0]
         if options.id_column else None
     )
+    case_column = (
+        resolve_columns([options.case_column], columns, option="--case-column", source=str(path))[0]
+        if options.case_column else None
+    )
     asked = resolve_columns(specs, columns, option="--text-column", source=str(path))
-    text_columns = [column for column in columns if column in asked and column != id_column]  # file order
+    text_columns = [column for column in columns if column in asked and column not in (id_column, case_column)]
     if not text_columns:
-        raise IngestError(f"{path}: --text-column names only the --id-column {id_column!r}")
+        raise IngestError(f"{path}: --text-column names only the --id-column or --case-column")
     several = len(text_columns) > 1
     short_names = question_names(text_columns, columns) if several else {}
     seen: dict[str, int] = {}
@@ -91,8 +105,9 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
         respondent = {
             key: str(value).strip()
             for key, value in record.items()
-            if key != id_column and key not in answer_columns and str(value).strip()
+            if key not in (id_column, case_column) and key not in answer_columns and str(value).strip()
         }
+        case = str(record[case_column]).strip() or None if case_column else None
         for column in text_columns:
             answer = str(record[column]).replace("\r\n", "\n").strip()
             if not answer:
@@ -101,11 +116,12 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
             raws.append(
                 RawText(
                     text=answer,
-                    blocks=(Block(start=0, end=len(answer)),),
+                    blocks=(Block(start=0, end=len(answer), speaker=response_id),),
                     kind=DocumentKind.SURVEY,
                     name_suffix=f"{response_id}/{short_names[column]}" if several else response_id,
                     attributes={**respondent, "question": column},
                     metadata={"line": line, "column": columns.index(column) + 1},
+                    case=case,
                 )
             )
     skipped = {column: n for column, n in empty.items() if n}
@@ -117,6 +133,14 @@ def read_survey(path: Path, data: bytes, options: ReadOptions) -> tuple[list[Raw
     if not raws:
         raise IngestError(f"{path}: no responses with text in column(s) {_names(text_columns)}")
     return raws, warnings
+
+
+def _check_width(path: Path, columns: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise IngestError(
+            f"{path}: {columns:,} columns is over the {MAX_COLUMNS:,}-column limit for a survey; save a copy with "
+            "only the id, answer and respondent columns you need"
+        )
 
 
 def resolve_columns(specs: list[str] | tuple[str, ...], columns: list[str], *, option: str, source: str) -> list[str]:

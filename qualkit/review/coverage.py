@@ -66,13 +66,14 @@ def judgements(
 
     ``units``: every suggestion's place; ``states``: review states by suggestion; ``marks``:
     coverage marks in the order made; ``segments``: every segment; ``codes``: the codable codes;
-    ``interviewers``: casefolded interviewer speaker names; ``manual``: ids of suggestions that are
+    ``interviewers``: interviewer speaker names (or :class:`~qualkit.interviewers.Interviewers`,
+    which may name more per document); ``manual``: ids of suggestions that are
     codes added by hand (never pending for anyone who did not add them)."""
     codes = frozenset(codes)
     document_of = {s.id: s.document_id for s in segments}
     codable_by_document: dict[int, list[int]] = {}
     for s in segments:
-        if not is_interviewer(s.speaker, interviewers):
+        if not is_interviewer(s.speaker, interviewers, s.document_id):
             codable_by_document.setdefault(s.document_id, []).append(s.id)
     explicit: dict[str, dict[Unit, int]] = {}
     decided: dict[str, dict[int, bool]] = {}  # reviewer -> segment -> every suggestion there decided

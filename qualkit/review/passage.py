@@ -139,7 +139,7 @@ class PassageSession:
             return set()
         by_document: dict[int, list[int]] = {}
         for ref in self.store.documents.segment_refs([mark.document_id for mark in mine]):
-            if not is_interviewer(ref.speaker, self.interviewers):
+            if not is_interviewer(ref.speaker, self.interviewers, ref.document_id):
                 by_document.setdefault(ref.document_id, []).append(ref.id)
         return marked_segments(mine, names, by_document).get(self.reviewer, set())
 
@@ -162,7 +162,7 @@ class PassageSession:
         if self.where.case is not None:
             case_documents = {d.id for d in self.store.documents.infos() if d.case == self.where.case}
         for ref in self.store.documents.segment_refs():
-            if ref.id in exclude or is_interviewer(ref.speaker, self.interviewers):
+            if ref.id in exclude or is_interviewer(ref.speaker, self.interviewers, ref.document_id):
                 continue
             if documents is not None and ref.document_id not in documents:
                 continue

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qualkit.records import CoverageMark, ReviewerChange, ReviewerChangeKind
-from qualkit.store.database import Repository
+from qualkit.store.database import REMOVED_DOCUMENTS, Repository
 
 _MARK = "id, reviewer, document_id, segment_id, covered, via, marked_at"
 
@@ -27,8 +27,11 @@ class CoverageRepository(Repository):
         return len(rows)
 
     def log(self, *, reviewer: str | None = None) -> list[CoverageMark]:
-        """Every mark in the order made (of one reviewer)."""
-        where, params = ("WHERE reviewer = ?", (reviewer,)) if reviewer is not None else ("", ())
+        """Every mark in the order made (of one reviewer), on documents in the corpus (a removed
+        document's marks stay in the file, orphaned)."""
+        where, params = f"WHERE document_id NOT IN {REMOVED_DOCUMENTS}", tuple[str, ...]()
+        if reviewer is not None:
+            where, params = where + " AND reviewer = ?", (reviewer,)
         return [_mark(row) for row in self._conn.execute(f"SELECT {_MARK} FROM coverage {where} ORDER BY id", params)]
 
 

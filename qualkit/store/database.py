@@ -23,6 +23,13 @@ from qualkit.store.schema import APPLICATION_ID, FOREIGN_KEYS_OFF, MIGRATIONS, S
 #: SQLite caps the number of parameters in one statement; ids are asked this many at a time.
 CHUNK = 500
 
+#: SQL: the documents removed from the corpus but kept for the decisions made on them (issue #18).
+#: Every live view of documents, segments, suggestions and coverage leaves them out. SQLite
+#: evaluates it once per statement, from a partial index that holds only removed documents.
+REMOVED_DOCUMENTS = "(SELECT id FROM documents WHERE removed_at IS NOT NULL)"
+#: SQL: the segments of removed documents (for queries that do not join documents).
+REMOVED_SEGMENTS = f"(SELECT id FROM segments WHERE document_id IN {REMOVED_DOCUMENTS})"
+
 
 def utc_timestamp() -> str:
     """Now in UTC, as the schema's created_at defaults write it (2026-11-24T00:09:05Z)."""

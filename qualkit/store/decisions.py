@@ -71,7 +71,7 @@ class DecisionRepository(Repository):
                 'COALESCE(g.span_start, s.start), COALESCE(g.span_end, s."end"), x.verdict, x.suggestion_id '
                 "FROM decisions x JOIN suggestions g ON g.id = x.suggestion_id "
                 "JOIN segments s ON s.id = g.segment_id JOIN documents d ON d.id = s.document_id "
-                "WHERE x.note IS NOT NULL AND x.note != '' ORDER BY x.id"
+                "WHERE x.note IS NOT NULL AND x.note != '' AND d.removed_at IS NULL ORDER BY x.id"
             )
         ]
 

@@ -5,38 +5,60 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from qualkit.records import Block, Case, CorpusCount, DocumentInfo, DocumentKind, Segment, SegmentRef, Unit
-from qualkit.store.database import Repository, chunks, placeholders
+from qualkit.records import (
+    Block,
+    Case,
+    CorpusCount,
+    DocumentInfo,
+    DocumentKind,
+    DocumentUsage,
+    Removal,
+    RemovedDocument,
+    Segment,
+    SegmentRef,
+    StoredVersion,
+    Unit,
+)
+from qualkit.store.database import REMOVED_DOCUMENTS, Repository, chunks, placeholders
 
 _UNITS = {unit.value: unit for unit in Unit}
 
 
 class DocumentRepository(Repository):
-    """Documents, their segments, and the cases and attributes they carry."""
+    """Documents, their segments, and the cases and attributes they carry.
+
+    A document removed from the corpus while decisions, coverage marks or memos were about it stays
+    in the file, marked removed (see :meth:`remove`); everything here that lists, counts or pages
+    documents and segments leaves it out. Lookups by id still find it.
+    """
 
     # -- documents -------------------------------------------------------------------------
 
     def names_with_source(self, source_sha256: str) -> list[str]:
         """Documents ingested from a file with these bytes."""
-        rows = self._conn.execute("SELECT name FROM documents WHERE source_sha256 = ? ORDER BY id", (source_sha256,))
+        rows = self._conn.execute(
+            "SELECT name FROM documents WHERE source_sha256 = ? AND removed_at IS NULL ORDER BY id", (source_sha256,)
+        )
         return [row[0] for row in rows]
 
     def source_path(self, name: str) -> str | None:
-        row = self._conn.execute("SELECT source_path FROM documents WHERE name = ?", (name,)).fetchone()
+        row = self._conn.execute(
+            "SELECT source_path FROM documents WHERE name = ? AND removed_at IS NULL", (name,)
+        ).fetchone()
         return row[0] if row else None
 
     def insert(
         self, *, name: str, kind: DocumentKind, unit: Unit, source_path: str, source_sha256: str, sha256: str,
         reader: str, text: str, words: int, metadata: Mapping[str, object], attributes: Mapping[str, str],
-        segments: Iterable[Block],
+        segments: Iterable[Block], case_id: int | None = None,
     ) -> int:
-        """Insert a document with its attributes and segments, in one transaction."""
+        """Insert a document with its attributes and segments (and case), in one transaction."""
         with self._transaction():
             cur = self._conn.execute(
                 "INSERT INTO documents (name, kind, unit, source_path, source_sha256, sha256, "
-                "reader, text, words, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "reader, text, words, metadata, case_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (name, kind.value, unit.value, source_path, source_sha256, sha256, reader, text, words,
-                 json.dumps(metadata, sort_keys=True)),
+                 json.dumps(metadata, sort_keys=True), case_id),
             )
             document_id = int(cur.lastrowid or 0)
             self._conn.executemany(
@@ -59,17 +81,18 @@ class DocumentRepository(Repository):
         return document_id
 
     def names(self) -> list[str]:
-        return [row[0] for row in self._conn.execute("SELECT name FROM documents ORDER BY id")]
+        return [row[0] for row in self._conn.execute("SELECT name FROM documents WHERE removed_at IS NULL ORDER BY id")]
 
     def id_of(self, name: str) -> int | None:
-        row = self._conn.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
+        row = self._conn.execute("SELECT id FROM documents WHERE name = ? AND removed_at IS NULL", (name,)).fetchone()
         return int(row[0]) if row else None
 
     def text(self, document_id: int) -> str:
         return str(self._conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0])
 
     def infos(self) -> list[DocumentInfo]:
-        return self._infos("", ())
+        """The documents in the corpus (not removed ones)."""
+        return self._infos("WHERE d.removed_at IS NULL", ())
 
     def _infos(self, where: str, params: tuple[object, ...]) -> list[DocumentInfo]:
         rows = self._conn.execute(
@@ -112,7 +135,7 @@ class DocumentRepository(Repository):
 
     def count_segments(self, document_ids: Sequence[int] | None = None, *, up_to: int | None = None) -> int:
         """Segments (in these documents; with id at most ``up_to``)."""
-        where: list[str] = []
+        where: list[str] = [f"document_id NOT IN {REMOVED_DOCUMENTS}"]
         params: list[object] = []
         if document_ids is not None:
             where.append(f"document_id IN ({placeholders(document_ids)})")
@@ -120,7 +143,7 @@ class DocumentRepository(Repository):
         if up_to is not None:
             where.append("id <= ?")
             params.append(up_to)
-        query = "SELECT COUNT(*) FROM segments" + (f" WHERE {' AND '.join(where)}" if where else "")
+        query = f"SELECT COUNT(*) FROM segments WHERE {' AND '.join(where)}"
         return int(self._conn.execute(query, params).fetchone()[0])
 
     def segment_pages(
@@ -138,7 +161,7 @@ class DocumentRepository(Repository):
         while True:
             query = (
                 'SELECT s.id, s.document_id, s.ordinal, s.start, s."end", s.unit, s.speaker, s.timestamp '
-                "FROM segments s WHERE s.id > ?"
+                f"FROM segments s WHERE s.id > ? AND s.document_id NOT IN {REMOVED_DOCUMENTS}"
             )
             params: tuple[object, ...] = (after,)
             if document_ids is not None:
@@ -185,9 +208,9 @@ class DocumentRepository(Repository):
 
     def segment_refs(self, document_ids: Sequence[int] | None = None) -> list[SegmentRef]:
         """Every segment's id, document, number and speaker (no text), in reading order."""
-        where, params = "", tuple[int, ...]()
+        where, params = f"WHERE document_id NOT IN {REMOVED_DOCUMENTS}", tuple[int, ...]()
         if document_ids is not None:
-            where, params = f"WHERE document_id IN ({placeholders(document_ids)})", tuple(document_ids)
+            where, params = where + f" AND document_id IN ({placeholders(document_ids)})", tuple(document_ids)
         cursor = self._conn.cursor()
         cursor.row_factory = None
         return [SegmentRef(*row) for row in cursor.execute(
@@ -226,7 +249,8 @@ class DocumentRepository(Repository):
                 self._conn.execute("INSERT OR IGNORE INTO cases (name) VALUES (?)", (case,))
             case_ids = {row[1]: row[0] for row in self._conn.execute("SELECT id, name FROM cases")}
             for document, case in assignments:
-                self._conn.execute("UPDATE documents SET case_id = ? WHERE name = ?", (case_ids[case], document))
+                self._conn.execute("UPDATE documents SET case_id = ? WHERE name = ? AND removed_at IS NULL",
+                                   (case_ids[case], document))
             for case, attributes in case_attributes.items():
                 self._conn.executemany(
                     "INSERT INTO case_attributes (case_id, name, value) VALUES (?, ?, ?) "
@@ -236,7 +260,7 @@ class DocumentRepository(Repository):
             for document, attributes in document_attributes.items():
                 self._conn.executemany(
                     "INSERT INTO document_attributes (document_id, name, value) "
-                    "SELECT id, ?, ? FROM documents WHERE name = ? "
+                    "SELECT id, ?, ? FROM documents WHERE name = ? AND removed_at IS NULL "
                     "ON CONFLICT(document_id, name) DO UPDATE SET value = excluded.value",
                     [(key, value, document) for key, value in attributes.items()],
                 )
@@ -251,7 +275,8 @@ class DocumentRepository(Repository):
         values: dict[str, list[str]] = {}
         for name, value in self._conn.execute(
             "SELECT name, value FROM (SELECT 0 AS part, rowid AS n, name, value FROM case_attributes "
-            "UNION ALL SELECT 1, rowid, name, value FROM document_attributes) ORDER BY part, n"
+            "UNION ALL SELECT 1, rowid, name, value FROM document_attributes "
+            f"WHERE document_id NOT IN {REMOVED_DOCUMENTS}) ORDER BY part, n"
         ):
             found = values.setdefault(name, [])
             if value not in found:
@@ -264,7 +289,7 @@ class DocumentRepository(Repository):
         for row in self._conn.execute("SELECT case_id, name, value FROM case_attributes ORDER BY name"):
             attributes.setdefault(row[0], {})[row[1]] = row[2]
         rows = self._conn.execute(
-            "SELECT c.id, c.name, (SELECT COUNT(*) FROM documents d WHERE d.case_id = c.id) "
+            "SELECT c.id, c.name, (SELECT COUNT(*) FROM documents d WHERE d.case_id = c.id AND d.removed_at IS NULL) "
             "FROM cases c ORDER BY c.name"
         )
         return [Case(name=r[1], attributes=attributes.get(r[0], {}), documents=r[2]) for r in rows]
@@ -280,7 +305,154 @@ class DocumentRepository(Repository):
                    SUM((SELECT COUNT(*) FROM segments s WHERE s.document_id = d.id)),
                    SUM(d.words)
             FROM documents d LEFT JOIN cases c ON c.id = d.case_id
+            WHERE d.removed_at IS NULL
             GROUP BY {group} ORDER BY {group}
             """
         )
         return [CorpusCount(r[0], r[1], r[2] or 0, r[3] or 0) for r in rows]
+
+    # -- interviewers per document, speakers (issue #18) ------------------------------------
+
+    def attribute_of_each(self, names: Sequence[str]) -> dict[int, str]:
+        """document id -> its value of the attribute called one of ``names`` (any case): its own,
+        else its case's; for documents in the corpus that have one."""
+        folded = [name.casefold() for name in names]
+        rows = self._conn.execute(
+            f"""
+            SELECT d.id, COALESCE(
+                (SELECT value FROM document_attributes a WHERE a.document_id = d.id
+                 AND lower(a.name) IN ({placeholders(folded)}) ORDER BY a.rowid LIMIT 1),
+                (SELECT value FROM case_attributes a WHERE a.case_id = d.case_id
+                 AND lower(a.name) IN ({placeholders(folded)}) ORDER BY a.rowid LIMIT 1))
+            FROM documents d WHERE d.removed_at IS NULL
+            """,
+            [*folded, *folded],
+        )
+        return {row[0]: row[1] for row in rows if row[1]}
+
+    def speaker_turns(self, document_ids: Sequence[int] | None = None) -> list[tuple[int, str, int]]:
+        """(document id, speaker label, turns) of every labelled turn in transcripts of the corpus (in
+        these documents), by document and label."""
+        where = ""
+        params: list[object] = []
+        if document_ids is not None:
+            where = f"AND s.document_id IN ({placeholders(document_ids)})"
+            params = list(document_ids)
+        return [(row[0], row[1], row[2]) for row in self._conn.execute(
+            "SELECT s.document_id, s.speaker, COUNT(*) FROM segments s JOIN documents d ON d.id = s.document_id "
+            f"WHERE s.speaker IS NOT NULL AND d.removed_at IS NULL AND d.kind = 'transcript' {where} "
+            "GROUP BY s.document_id, s.speaker ORDER BY s.document_id, s.speaker",
+            params,
+        )]
+
+    # -- removing documents (issue #18) -----------------------------------------------------
+
+    def usage(self, document_id: int) -> DocumentUsage:
+        """What a document carries, and the people's work about it that removing it would orphan."""
+        segments = "SELECT id FROM segments WHERE document_id = :document"
+        decisions = f"FROM decisions x JOIN suggestions g ON g.id = x.suggestion_id WHERE g.segment_id IN ({segments})"
+        memos = f"FROM memos WHERE document_id = :document OR segment_id IN ({segments})"
+        coverage = "FROM coverage WHERE document_id = :document"
+
+        def one(query: str) -> int:
+            return int(self._conn.execute(query, {"document": document_id}).fetchone()[0])
+
+        people = self._conn.execute(
+            f"SELECT x.reviewer {decisions} UNION SELECT reviewer {coverage} UNION SELECT author {memos}",
+            {"document": document_id},
+        )
+        return DocumentUsage(
+            name=str(self._conn.execute("SELECT name FROM documents WHERE id = ?", (document_id,)).fetchone()[0]),
+            segments=one("SELECT COUNT(*) FROM segments WHERE document_id = :document"),
+            suggestions=one(f"SELECT COUNT(*) FROM suggestions WHERE segment_id IN ({segments})"),
+            decisions=one(f"SELECT COUNT(*) {decisions}"),
+            reviewers=tuple(sorted({row[0] for row in people})),
+            coverage_marks=one(f"SELECT COUNT(*) {coverage}"),
+            memos=one(f"SELECT COUNT(*) {memos}"),
+        )
+
+    def versions(self, *, source_path: str, source_sha256: str, names: Iterable[str]) -> list[StoredVersion]:
+        """The documents in the corpus a file brings a new version of: those read from the same path
+        or the same bytes, and those with a name the file's documents take."""
+        found: dict[int, StoredVersion] = {}
+        query = (
+            "SELECT d.id, d.name, d.kind, d.unit, d.sha256, d.case_id FROM documents d WHERE d.removed_at IS NULL AND "
+        )
+        rows = self._conn.execute(
+            query + "(d.source_path = ? OR d.source_sha256 = ?)", (source_path, source_sha256)
+        ).fetchall()
+        for part in chunks(list(dict.fromkeys(names))):
+            rows += self._conn.execute(query + f"d.name IN ({placeholders(part)})", list(part)).fetchall()
+        for row in rows:
+            found[row[0]] = StoredVersion(id=row[0], name=row[1], kind=DocumentKind(row[2]), unit=Unit(row[3]),
+                                          sha256=row[4], case_id=row[5])
+        return sorted(found.values(), key=lambda version: version.id)
+
+    def ensure_case(self, name: str) -> int:
+        """The id of the case called ``name``, made if it is new."""
+        with self._transaction():
+            self._conn.execute("INSERT OR IGNORE INTO cases (name) VALUES (?)", (name,))
+            return int(self._conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()[0])
+
+    def survey_attributes(self) -> dict[str, list[tuple[str, str]]]:
+        """survey answer (document name) -> its own attributes (the respondent's columns), in the
+        order the file gave them."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for name, attribute, value in self._conn.execute(
+            "SELECT d.name, a.name, a.value FROM document_attributes a JOIN documents d ON d.id = a.document_id "
+            "WHERE d.kind = 'survey' AND d.removed_at IS NULL ORDER BY a.document_id, a.rowid"
+        ):
+            found.setdefault(name, []).append((attribute, value))
+        return found
+
+    def own_attributes(self, document_id: int) -> dict[str, str]:
+        """One document's own attributes (not its case's), in the order they were set."""
+        return dict(self._conn.execute(
+            "SELECT name, value FROM document_attributes WHERE document_id = ? ORDER BY rowid", (document_id,)
+        ).fetchall())
+
+    def refresh(self, document_id: int, *, source_path: str, source_sha256: str, metadata: Mapping[str, object],
+                attributes: Mapping[str, str], case_id: int | None = None) -> None:
+        """A document whose text a new version of its file left as it was: record where it now comes
+        from (so that file is "already ingested" next time), the attributes (and case) the file gives."""
+        with self._transaction():
+            self._conn.execute(
+                "UPDATE documents SET source_path = ?, source_sha256 = ?, metadata = ?, case_id = COALESCE(?, case_id) "
+                "WHERE id = ?",
+                (source_path, source_sha256, json.dumps(metadata, sort_keys=True), case_id, document_id),
+            )
+            self._conn.executemany(
+                "INSERT INTO document_attributes (document_id, name, value) VALUES (?, ?, ?) "
+                "ON CONFLICT(document_id, name) DO UPDATE SET value = excluded.value",
+                [(document_id, key, value) for key, value in attributes.items()],
+            )
+
+    def remove(self, document_id: int, *, removal: Removal, keep: bool, removed_at: str) -> None:
+        """Take a document out of the corpus: marked removed and kept (``keep``: the decisions,
+        coverage marks and memos about it stay valid in the log), or deleted with its segments
+        and suggestions. Either way the search index forgets its segments."""
+        with self._transaction():
+            text = self.text(document_id)
+            indexed = self._conn.execute(
+                'SELECT s.id, s.start, s."end" FROM segments s JOIN segment_search_docsize i ON i.id = s.id '
+                "WHERE s.document_id = ?",
+                (document_id,),
+            ).fetchall()
+            # a contentless index forgets a row when told the text it indexed
+            self._conn.executemany(
+                "INSERT INTO segment_search (segment_search, rowid, text) VALUES ('delete', ?, ?)",
+                [(segment_id, text[start:end]) for segment_id, start, end in indexed],
+            )
+            if keep:
+                self._conn.execute("UPDATE documents SET removed_at = ?, removal = ? WHERE id = ?",
+                                   (removed_at, removal.value, document_id))
+            else:
+                self._conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def removed(self) -> list[RemovedDocument]:
+        """Documents taken out of the corpus but kept for the work about them, oldest first."""
+        rows = self._conn.execute(
+            "SELECT id, removal, removed_at FROM documents WHERE removed_at IS NOT NULL ORDER BY removed_at, id"
+        ).fetchall()
+        return [RemovedDocument(usage=self.usage(row[0]), removal=Removal(row[1]), kept=True, removed_at=row[2])
+                for row in rows]

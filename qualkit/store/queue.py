@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from qualkit.records import EVERYTHING, Context, QueueFilter, QueueItem, Source
-from qualkit.store.database import Repository, parse_evidence, placeholders
+from qualkit.store.database import REMOVED_SEGMENTS, Repository, parse_evidence, placeholders
 from qualkit.store.suggestions import codes_under
 
 ORDERS = ("document", "score", "uncertainty")
@@ -45,9 +45,9 @@ def _where(reviewer: str | Sequence[str] | None, where: QueueFilter, exclude: It
     # reviewer None: every suggestion in the filter, decided or not. With a reviewer: what is pending
     # for them — a code someone added by hand is never pending for anyone else (it is their coding,
     # and showing it would tell one reviewer what another did). A suggestion a code merge absorbed
-    # is never in a queue: its decisions live on in the one it joined.
+    # is never in a queue: its decisions live on in the one it joined. Nor is one on a removed document.
     names = _names(reviewer) if reviewer is not None else ()
-    clause = "WHERE g.merged_into IS NULL"
+    clause = f"WHERE g.merged_into IS NULL AND g.segment_id NOT IN {REMOVED_SEGMENTS}"
     if names:
         clause += f" AND g.source != 'manual' AND NOT EXISTS ({_in_force(names)})"
     params: list[object] = list(names)

@@ -331,6 +331,43 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE models ADD COLUMN weights_deleted_at TEXT;
     """,
+    # 12 (issue #18): a document can be removed from the corpus or replaced by a new ingest. One that
+    #     carries decisions, coverage marks or memos is kept, marked removed, so the append-only log
+    #     keeps every decision and the text it was about; every live view leaves it out. Its name is
+    #     then free for the document that replaces it: names are unique among live documents only,
+    #     which SQLite cannot change in place, so the table is rebuilt (ids kept) with foreign keys off.
+    f"""
+    {FOREIGN_KEYS_OFF}
+    CREATE TABLE documents_rebuilt (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('transcript', 'document', 'survey')),
+        unit          TEXT NOT NULL,
+        source_path   TEXT NOT NULL,
+        source_sha256 TEXT NOT NULL,
+        sha256        TEXT NOT NULL,
+        reader        TEXT NOT NULL,
+        text          TEXT NOT NULL,
+        words         INTEGER NOT NULL,
+        metadata      TEXT NOT NULL DEFAULT '{{}}',
+        case_id       INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+        ingested_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        removed_at    TEXT,                   -- NULL: in the corpus
+        removal       TEXT CHECK (removal IN ('removed', 'replaced')),
+        CHECK ((removed_at IS NULL) = (removal IS NULL))
+    );
+    INSERT INTO documents_rebuilt (id, name, kind, unit, source_path, source_sha256, sha256, reader, text, words,
+                                   metadata, case_id, ingested_at)
+        SELECT id, name, kind, unit, source_path, source_sha256, sha256, reader, text, words, metadata, case_id,
+               ingested_at
+        FROM documents;
+    DROP TABLE documents;
+    ALTER TABLE documents_rebuilt RENAME TO documents;
+    CREATE UNIQUE INDEX documents_live_name ON documents(name) WHERE removed_at IS NULL;
+    CREATE INDEX documents_source_sha256 ON documents(source_sha256);
+    CREATE INDEX documents_case ON documents(case_id);
+    CREATE INDEX documents_removed ON documents(id) WHERE removed_at IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -71,11 +71,14 @@ class SearchIndex(Repository):
             self._conn.executemany("INSERT INTO segment_search (rowid, text) VALUES (?, ?)", segments)
 
     def rebuild(self) -> int:
-        """Empty the index and index every segment again, each document's text read once; returns how many."""
+        """Empty the index and index every segment again, each document's text read once; returns how many.
+        Removed documents (issue #18) are not indexed."""
         with self._transaction():
             self._conn.execute("INSERT INTO segment_search (segment_search) VALUES ('delete-all')")
             count = 0
-            for (document_id,) in self._conn.execute("SELECT id FROM documents ORDER BY id").fetchall():
+            for (document_id,) in self._conn.execute(
+                "SELECT id FROM documents WHERE removed_at IS NULL ORDER BY id"
+            ).fetchall():
                 text = self._conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
                 pairs = [(segment_id, text[start:end]) for segment_id, start, end in self._conn.execute(
                     'SELECT id, start, "end" FROM segments WHERE document_id = ?', (document_id,)

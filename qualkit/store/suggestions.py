@@ -6,7 +6,16 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
 from qualkit.records import Source, StoredSuggestion, Suggestion, SuggestionUnit, SuggestionView
-from qualkit.store.database import Repository, chunks, evidence_json, parse_evidence, placeholders, utc_timestamp
+from qualkit.store.database import (
+    REMOVED_DOCUMENTS,
+    REMOVED_SEGMENTS,
+    Repository,
+    chunks,
+    evidence_json,
+    parse_evidence,
+    placeholders,
+    utc_timestamp,
+)
 
 #: (segment id, code, source, score, evidence JSON): a suggestion as the store writes it.
 SuggestionRow = tuple[int, str, str, float, str]
@@ -175,8 +184,11 @@ class SuggestionRepository(Repository):
 
     def get(self, suggestion_id: int) -> StoredSuggestion | None:
         """A live suggestion (one a code merge absorbed is not: its decisions live on in the one it
-        was merged into)."""
-        row = self._conn.execute(_STORED + "WHERE g.id = ? AND g.merged_into IS NULL", (suggestion_id,)).fetchone()
+        was merged into; nor is one on a removed document)."""
+        row = self._conn.execute(
+            _STORED + f"WHERE g.id = ? AND g.merged_into IS NULL AND s.document_id NOT IN {REMOVED_DOCUMENTS}",
+            (suggestion_id,),
+        ).fetchone()
         return _stored(row) if row else None
 
     def find(self, segment_id: int, code: str, source: Source | None = None) -> StoredSuggestion | None:
@@ -196,23 +208,27 @@ class SuggestionRepository(Repository):
         )]
 
     def existing_ids(self, ids: Iterable[int]) -> set[int]:
-        """Those of ``ids`` that are live suggestions (not absorbed by a code merge)."""
+        """Those of ``ids`` that are live suggestions (not absorbed by a code merge, not on a removed document)."""
         wanted = list(ids)
         found: set[int] = set()
         for part in chunks(wanted):
-            query = f"SELECT id FROM suggestions WHERE merged_into IS NULL AND id IN ({placeholders(part)})"
+            query = (
+                f"SELECT id FROM suggestions WHERE merged_into IS NULL AND segment_id NOT IN {REMOVED_SEGMENTS} "
+                f"AND id IN ({placeholders(part)})"
+            )
             found.update(row[0] for row in self._conn.execute(query, part))
         return found
 
     def units(self, source: Source | None = None) -> list[SuggestionUnit]:
-        """(suggestion, segment, document, code) for every suggestion (of one source, if given)."""
+        """(suggestion, segment, document, code) for every live suggestion (of one source, if given)."""
         where, params = ("AND g.source = ?", (source.value,)) if source else ("", ())
         cursor = self._conn.cursor()
         cursor.row_factory = None
         return [
             SuggestionUnit(*row) for row in cursor.execute(
                 "SELECT g.id, g.segment_id, s.document_id, g.code_key FROM suggestions g "
-                f"JOIN segments s ON s.id = g.segment_id WHERE g.merged_into IS NULL {where} ORDER BY g.id",
+                f"JOIN segments s ON s.id = g.segment_id WHERE g.merged_into IS NULL "
+                f"AND s.document_id NOT IN {REMOVED_DOCUMENTS} {where} ORDER BY g.id",
                 params,
             )
         ]
@@ -235,7 +251,7 @@ class SuggestionRepository(Repository):
             JOIN segments s ON s.id = g.segment_id
             JOIN documents d ON d.id = s.document_id
             LEFT JOIN cases c ON c.id = d.case_id
-            WHERE g.merged_into IS NULL
+            WHERE g.merged_into IS NULL AND d.removed_at IS NULL
         """
         params: list[object] = []
         if codes:

@@ -3,6 +3,7 @@ import pytest
 from qualkit.errors import IngestError
 from qualkit.ingest.base import ReadOptions
 from qualkit.ingest.survey import read_survey
+from tests.conftest import DATA
 
 CSV = (
     "id,school,role,answer\n"
@@ -137,3 +138,68 @@ def test_question_names_are_unique_and_slash_free():
         "?" * 30: "q4",
         "Q5": "Q5",
     }
+
+
+def test_read_survey_respondent_is_each_answers_speaker_and_case_column_its_case(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(CSV, encoding="utf-8")
+    raws, _ = read_survey(path, path.read_bytes(), ReadOptions(id_column="id", text_column="answer",
+                                                                case_column="scho"))  # a unique prefix
+    assert [(r.name_suffix, r.case, r.blocks[0].speaker, r.attributes) for r in raws] == [
+        ("R1", "Brookfield", "R1", {"role": "ECT", "question": "answer"}),  # the case column is the case only
+        ("R3", "Harbour", "R3", {"role": "NPQ", "question": "answer"}),
+    ]
+
+
+def test_read_survey_case_column_unknown_or_the_answers_is_refused(tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(CSV, encoding="utf-8")
+    with pytest.raises(IngestError, match=r"no column 'schol' for --case-column \(did you mean 'school'\?\)"):
+        read_survey(path, path.read_bytes(), ReadOptions(text_column="answer", case_column="schol"))
+    with pytest.raises(IngestError, match="--text-column names only the --id-column or --case-column"):
+        read_survey(path, path.read_bytes(), ReadOptions(text_column="answer", case_column="answer"))
+
+
+def test_ingest_survey_case_column_assigns_cases_and_exports_carry_the_respondent(project, tmp_path):
+    path = tmp_path / "responses.csv"
+    path.write_text(CSV.replace("R2,Fellside,Mentor,", "R2,,Mentor,Mentoring every week."), encoding="utf-8")
+    report = project.ingest([path], id_column="id", text_columns=["answer"], case_column="school")
+    assert len(report.added) == 3
+    assert [(c.name, c.documents) for c in project.cases()] == [("Brookfield", 1), ("Harbour", 1)]
+    assert [(d.name, d.case) for d in project.documents()] == [
+        ("responses/R1", "Brookfield"), ("responses/R2", None), ("responses/R3", "Harbour")]  # an empty cell: none
+    project.code(codebook_path=DATA / "mini_codebook.yaml")
+    project.decide("alice", accept=[row["id"] for row in project.suggestions()])
+    codings = project.codings()
+    assert codings[["document", "case", "speaker", "role"]].fillna("-").drop_duplicates().values.tolist() == [
+        ["responses/R1", "Brookfield", "R1", "ECT"], ["responses/R2", "-", "R2", "Mentor"],
+        ["responses/R3", "Harbour", "R3", "NPQ"]]
+
+
+@pytest.mark.parametrize("width", [10_000, 10_001, 1_000_000], ids=["at-the-limit", "one-over", "a-million"])
+def test_read_survey_too_many_columns_is_refused_before_parsing(tmp_path, width):
+    """A million columns took 7 minutes and 5 GB; now the header is counted first."""
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(width)) + "\n" + ",".join(["x"] * width) + "\n", encoding="utf-8")
+    options = ReadOptions(text_column="c1")
+    if width <= 10_000:
+        raws, _ = read_survey(path, path.read_bytes(), options)
+        assert len(raws) == 1 and len(raws[0].attributes) == width  # every other column, and the question
+        return
+    with pytest.raises(IngestError) as refused:
+        read_survey(path, path.read_bytes(), options)
+    assert str(refused.value) == (
+        f"{path}: {width:,} columns is over the 10,000-column limit for a survey; save a copy with only the id, "
+        "answer and respondent columns you need")
+
+
+def test_read_survey_xlsx_too_many_columns_is_refused(tmp_path, monkeypatch):
+    import pandas as pd
+
+    import qualkit.ingest.survey as survey
+
+    monkeypatch.setattr(survey, "MAX_COLUMNS", 3)
+    path = tmp_path / "wide.xlsx"
+    pd.DataFrame({"id": [1], "a": ["x"], "b": ["y"], "answer": ["Coaching works."]}).to_excel(path, index=False)
+    with pytest.raises(IngestError, match=r"wide\.xlsx: 4 columns is over the 3-column limit for a survey"):
+        read_survey(path, path.read_bytes(), ReadOptions(text_column="answer"))

@@ -1,5 +1,6 @@
-"""Migrations 6-11 (issues #15, #20, #21) on a project written by schema 5: the suggestions table is rebuilt with
-foreign keys off, every decision still points at its suggestion, and existing segments are indexed."""
+"""Migrations 6-12 (issues #15, #18, #20, #21) on a project written by schema 5: the suggestions and documents
+tables are rebuilt with foreign keys off, every decision still points at its suggestion, and existing segments
+are indexed."""
 
 from __future__ import annotations
 
@@ -98,4 +99,29 @@ def test_schema_upgrade_keeps_every_column_and_allows_one_code_several_times_per
     first = store.suggestions.add_manual(2, "offer.npq", 1, span=(30, 37))
     second = store.suggestions.add_manual(2, "offer.npq", 1, span=(40, 48))
     assert first != second == store.suggestions.add_manual(2, "offer.npq", 1, span=(40, 48))
+    store.close()
+
+
+def test_schema_upgrade_makes_names_unique_among_live_documents_only(schema_5):
+    """Migration 12 (issue #18) rebuilds documents: ids, texts and references kept; a removed
+    document's name may be taken by its replacement, never by a second live document."""
+    before = sqlite3.connect(schema_5)
+    documents = before.execute("SELECT id, name, text FROM documents").fetchall()
+    before.close()
+    store = Store.open(schema_5)
+    conn = store._db.conn
+    assert [tuple(row) for row in conn.execute("SELECT id, name, text FROM documents")] == documents
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    insert = ("INSERT INTO documents (name, kind, unit, source_path, source_sha256, sha256, reader, text, words) "
+              "VALUES ('a.txt', 'document', 'paragraph', 'a.txt', 'x2', 'y2', 'text', 'New.', 1)")
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        conn.execute(insert)
+    conn.execute("UPDATE documents SET removed_at = '2026-12-01T00:00:00Z', removal = 'replaced' WHERE id = 1")
+    conn.execute(insert)
+    assert [tuple(row) for row in conn.execute("SELECT id, removal FROM documents ORDER BY id")] == [
+        (1, "replaced"), (2, None)]
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):  # removed_at and removal go together
+        conn.execute("UPDATE documents SET removal = 'removed' WHERE id = 2")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # deleting it would cascade to decisions
+        conn.execute("DELETE FROM documents WHERE id = 1")
     store.close()
