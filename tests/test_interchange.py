@@ -176,3 +176,22 @@ def test_import_keeps_each_selection_its_notes_users_and_reports_sets(project, t
     assert any("1 note(s) not anchored to a coding were not imported" in w for w in report.warnings)
     _, codebook = project.codebook()
     assert codebook.code("trust").definition == ""
+
+
+@pytest.mark.parametrize("mask", [0o077, 0o022], ids=["umask-077", "umask-022"])
+def test_exports_qdpx_and_qdc_get_the_same_mode_as_every_other_export(source_project, tmp_path, mask):
+    import os
+    import stat
+
+    previous = os.umask(mask)
+    try:
+        source_project.export_qdpx(tmp_path / "p.qdpx")
+        source_project.export_qdc(tmp_path / "c.qdc")
+        source_project.export_suggestions(tmp_path / "s.xlsx")
+        source_project.export_codebook(tmp_path / "codebook.yaml")
+        source_project.report(tmp_path / "r.docx", figures=False)
+    finally:
+        os.umask(previous)
+    modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode)
+             for name in ("p.qdpx", "c.qdc", "s.xlsx", "codebook.yaml", "r.docx")}
+    assert set(modes.values()) == {0o666 & ~mask}, modes
