@@ -15,6 +15,8 @@ PUBLIC = {
     "AccountError", "SignInError", "WebServerError",
     # issue #20
     "BackupError", "CodeChangeError", "MemoError", "SearchError",
+    # issue #17: one `code` run at a time
+    "RunInProgressError",
 }
 
 
