@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from qualkit.errors import ExportError, QualkitError
+from qualkit.faults import fault_point
 
 SUFFIX = ".tmp"
 
@@ -85,6 +86,7 @@ def atomic_output(path: str | os.PathLike, *, mode: int | None = None,
         yield temporary
         _flush(temporary)
         os.chmod(temporary, default_mode() if mode is None else mode)
+        fault_point("export.rename")  # tests/reliability: a kill with the output written but not in place
         os.replace(temporary, path)
     except OSError as exc:
         raise error(f"{path}: cannot write it ({exc.strerror or exc})") from None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit.errors import RefiError
+from qualkit.faults import fault_point
 from qualkit.refi.record import NOTE_NAME, QualkitRecord, dumps
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
@@ -326,6 +327,7 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
             reviewer = (users.get(coding.user) if coding.user else None) or refi.origin or "imported"
             note_text = _note_for(anchored, coding.source_guid, coding.start, coding.end, reviewer)
             result = decide(store, reviewer, accept=[suggestion_id], note=note_text, via=via)
+            fault_point("qdpx.import.coding")  # tests/reliability: a kill half-way through the transaction
             codings += len(result.recorded)
             merged += len(result.unchanged)
             noted += bool(note_text and result.recorded)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from qualkit.atomicfile import atomic_output, remove_stale_temporaries, write_text
 from qualkit.errors import StagedSuggestionsError
+from qualkit.faults import fault_point
 from qualkit.records import DocumentInfo, Segment, Source
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class ProjectSink:
                     )
                     new[code] = new.get(code, 0) + added
             store.runs.update_counts(self.run_id, progress)
+            fault_point("code.page.writing")  # tests/reliability: a kill before the page commits
+        fault_point("code.page")  # ... and after it did
         return new
 
 
