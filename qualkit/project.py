@@ -174,9 +174,8 @@ class Project:
         import uuid
 
         value = self.store.settings.get("project_id")
-        if value is None:
-            value = str(uuid.uuid4())
-            self.store.settings.set("project_id", value)
+        if value is None:  # two processes minting it at once keep the first one written (#17)
+            value = self.store.settings.set_once("project_id", str(uuid.uuid4()))
         return value
 
     def identity(self) -> ProjectIdentity:
@@ -391,11 +390,14 @@ class Project:
 
                 since = self.store.code_changes.log(after_codebook=model[0].codebook_id)
                 model = follow_model(model, followed_keys(since))
-        return run_code(
-            self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
-            documents=list(documents or []), model=model, interviewers=self.interviewer_speakers(),
-            identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
-        )
+        from qualkit.runlock import run_lock
+
+        with run_lock(self.path, "code"):  # one run at a time: a running run is never "resumed" (#17)
+            return run_code(
+                self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
+                documents=list(documents or []), model=model, interviewers=self.interviewer_speakers(),
+                identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
+            )
 
     def import_suggestions(self, folder: str | os.PathLike, *,
                            on_progress: Progress | None = None) -> StagedImportReport:
@@ -1185,6 +1187,14 @@ class Project:
     def size(self, *, measure: bool = True) -> ProjectSize:
         """The project file's size by part (measured with SQLite's dbstat when available, else estimated)."""
         return self.store.maintenance.size(use_dbstat=measure)
+
+    # -- reliability: decisions under concurrency (issue #17) ----------------------------------
+
+    def verdict_in_force(self, reviewer: str, suggestion_id: int) -> Decision | None:
+        """What ``reviewer`` says of a suggestion now: their decision in force, or None (pending)."""
+        from qualkit.review.actions import verdict_in_force
+
+        return verdict_in_force(self.store, reviewer, suggestion_id)
 
 
 def _role(role: Role | str) -> Role:

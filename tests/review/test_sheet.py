@@ -68,7 +68,8 @@ def test_badly_edited_sheet_is_refused_row_by_row(reviewed, tmp_path, project):
     reasons = [reason for _, reason in report.refused]
     assert reasons[0] == "decision 'maybe' is not accept or reject"
     assert reasons[1] == "no suggestion with id 9999 in this project"
-    assert "does not match suggestion" in reasons[2]
+    assert reasons[2] == ("suggestion 3 is 'culture.trust' on segment 4 of 'leader.txt' here, but the row says code "
+                          "'offer.itt'; was the row edited, or is the sheet from another project?")
 
 
 def test_sheet_from_another_project_is_refused(reviewed, tmp_path):
@@ -112,7 +113,7 @@ def test_cli_review_commands(reviewed, runner, tmp_path):
                                  "--accept", str(ids["offer.npq"]), "--reject", str(ids["offer.ecte"])])
     assert result.output == "Recorded 2 decision(s); 0 already recorded as given.\n"
     result = runner.invoke(cli, ["-p", db, "review", "undo", "--reviewer", "alice"])
-    assert result.output == f"Undid alice's reject of suggestion {ids['offer.ecte']}.\n"
+    assert result.output == f"Undid alice's reject of suggestion {ids['offer.ecte']}; it is pending for alice again.\n"
     result = runner.invoke(cli, ["-p", db, "review", "export", str(tmp_path / "a.csv"), "--reviewer", "alice"])
     assert result.output.startswith("Wrote 2 pending suggestion(s) for alice to ")
     status = runner.invoke(cli, ["-p", db, "review", "status", "--format", "csv"]).output.splitlines()
