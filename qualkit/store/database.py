@@ -92,11 +92,11 @@ def busy_error(path: Path, sql: str, seconds: float) -> DatabaseBusyError:
     reading = sql.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH"))
     waited = "to read it" if reading else "for its turn to write"
     running = holder(path)
-    who = f"{running} is using it" if running else (
-        "another process is writing to it (a `qualkit code` or `train` run, an import, `qualkit serve`...)"
-    )
+    who = (f"a `qualkit {running.command}` run is going: process {running.pid}, since {running.since}" if running
+           else "a `qualkit code` or `train` run, an import, `qualkit serve`...")
     return DatabaseBusyError(
-        f"{path} is busy: {who}, and this command waited {seconds:g} s {waited}; nothing was changed. "
+        f"{path} is busy: another process is writing to it ({who}), and this command waited {seconds:g} s "
+        f"{waited}; nothing was changed. "
         f"Try again when that has finished, or wait longer with {BUSY_TIMEOUT_VARIABLE}=120"
     )
 

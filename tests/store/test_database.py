@@ -66,8 +66,9 @@ def test_database_busy_names_the_code_run_that_holds_the_project(busy_project, t
     runner = hold_lock(busy_project, tmp_path / "locked")
     try:
         with Project.open(busy_project) as project, pytest.raises(DatabaseBusyError,
-                                                                  match=rf"is busy: a `qualkit code` run \(process "
-                                                                        rf"{runner.pid}, since .*\) is using it"):
+                                                                  match=rf"is busy: another process is writing to it "
+                                                                        rf"\(a `qualkit code` run is going: process "
+                                                                        rf"{runner.pid}, since .*Z\), and this"):
             project.set_interviewer_speakers(["Interviewer"])
     finally:
         runner.kill()
