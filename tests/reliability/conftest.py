@@ -139,23 +139,22 @@ class Templates:
         return path
 
 
-@pytest.fixture(scope="session")
-def templates(tmp_path_factory) -> Templates:
+def build_templates(folder: Path) -> Templates:
     """ingested (corpus and codebook in, nothing coded), coded, reviewed (the corpus's decisions)."""
     from qualkit.project import Project
 
-    folder = tmp_path_factory.mktemp("templates")
     with Project.init(folder / "work.db") as project:
         project.ingest([CORPUS / "interviews", CORPUS / "documents"], cases_file=CORPUS / "cases.csv")
         project.load_codebook(CODEBOOK)
         _ = project.project_id
-        _snapshot(project, folder / "ingested.db")
+        project.backup(folder / "ingested.db")  # SQLite's online backup: one file, no -wal to carry along
         project.code()
-        _snapshot(project, folder / "coded.db")
+        project.backup(folder / "coded.db")
         project.import_review(DECISIONS)
-        _snapshot(project, folder / "reviewed.db")
+        project.backup(folder / "reviewed.db")
     return Templates(folder)
 
 
-def _snapshot(project, path: Path) -> None:
-    project.backup(path)  # SQLite's online backup: one file, no -wal to carry along
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory) -> Templates:
+    return build_templates(tmp_path_factory.mktemp("templates"))
