@@ -6,6 +6,7 @@ The hierarchy::
     QualkitError                    something the user can fix
     ├── ProjectError                the project file is missing, locked, unreadable or too new
     │   ├── DatabaseBusyError       another qualkit process held the project too long
+    │   ├── RunInProgressError      another `qualkit code` run is still going on the project
     │   └── BackupError             a backup cannot be written, or the copy does not verify
     ├── NotFoundError               a named document, case, code, reviewer or record does not exist
     ├── IngestError                 a source file could not be read into documents
@@ -66,6 +67,7 @@ __all__ = [
     "RefiSafetyError",
     "RefiWarning",
     "ReviewError",
+    "RunInProgressError",
     "SearchError",
     "SignInError",
     "StagedSuggestionsError",
@@ -85,6 +87,10 @@ class ProjectError(QualkitError):
 
 class DatabaseBusyError(ProjectError):
     """Another qualkit process kept the project busy for longer than qualkit waits."""
+
+
+class RunInProgressError(ProjectError):
+    """Another process is running `qualkit code` on the project; one run at a time."""
 
 
 class NotFoundError(QualkitError):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qualkit.errors import RefiError
+from qualkit.faults import fault_point
 from qualkit.refi.record import NOTE_NAME, QualkitRecord, dumps
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
@@ -346,6 +347,7 @@ def import_qdpx(store: Store, path: str | os.PathLike) -> ImportReport:
             taken = _note_for(anchored, coding.source_guid, coding.start, coding.end, reviewer, key,
                               taken=decision_notes, users=users.values())
             result = decide(store, reviewer, accept=[suggestion_id], note=taken.text if taken else None, via=via)
+            fault_point("qdpx.import.coding")  # tests/reliability: a kill half-way through the transaction
             codings += len(result.recorded)
             merged += len(result.unchanged)
             if taken is not None and result.recorded:

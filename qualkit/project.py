@@ -188,9 +188,8 @@ class Project:
         import uuid
 
         value = self.store.settings.get("project_id")
-        if value is None:
-            value = str(uuid.uuid4())
-            self.store.settings.set("project_id", value)
+        if value is None:  # two processes minting it at once keep the first one written (#17)
+            value = self.store.settings.set_once("project_id", str(uuid.uuid4()))
         return value
 
     def identity(self) -> ProjectIdentity:
@@ -410,11 +409,14 @@ class Project:
 
                 since = self.store.code_changes.log(after_codebook=model[0].codebook_id)
                 model = follow_model(model, followed_keys(since))
-        return run_code(
-            self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
-            documents=list(documents or []), model=model, interviewers=self._interviewers(),
-            identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
-        )
+        from qualkit.runlock import run_lock
+
+        with run_lock(self.path, "code"):  # one run at a time: a running run is never "resumed" (#17)
+            return run_code(
+                self.store, codebook_id=codebook_id, codebook=codebook, document_ids=self._document_ids(documents),
+                documents=list(documents or []), model=model, interviewers=self._interviewers(),
+                identity=self.identity() if parquet is not None else None, options=options, on_progress=on_progress,
+            )
 
     def runs(self, *, command: str | None = None) -> list[Run]:
         """The run log, oldest first (of one command, if given)."""
@@ -1310,6 +1312,14 @@ class Project:
 
         cells = self.store.documents.attribute_of_each(ATTRIBUTES)
         return {document: split_names(cell) for document, cell in cells.items()}
+
+    # -- reliability: decisions under concurrency (issue #17) ----------------------------------
+
+    def verdict_in_force(self, reviewer: str, suggestion_id: int) -> Decision | None:
+        """What ``reviewer`` says of a suggestion now: their decision in force, or None (pending)."""
+        from qualkit.review.actions import verdict_in_force
+
+        return verdict_in_force(self.store, reviewer, suggestion_id)
 
 
 def _role(role: Role | str) -> Role:

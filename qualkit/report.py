@@ -347,8 +347,9 @@ def write_codebook(codebook: Codebook, path: str | os.PathLike, *, fmt: str | No
         write_codebook_docx(code_infos(codebook), name=codebook.name, version=str(codebook.version), path=path,
                             codebook_hash=codebook.sha256, description=codebook.description)
     elif fmt == "yaml":
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(codebook.source)
+        from qualkit.atomicfile import write_text
+
+        write_text(path, codebook.source)
     elif fmt == "csv":
         from qualkit.export.tables import write_table
 

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit.atomicfile import atomic_output, remove_stale_temporaries, write_text
 from qualkit.errors import StagedSuggestionsError
+from qualkit.faults import fault_point
 from qualkit.records import DocumentInfo, Segment, Source
 
 if TYPE_CHECKING:
@@ -97,6 +99,8 @@ class ProjectSink:
                     )
                     new[code] = new.get(code, 0) + added
             store.runs.update_counts(self.run_id, progress)
+            fault_point("code.page.writing")  # tests/reliability: a kill before the page commits
+        fault_point("code.page")  # ... and after it did
         return new
 
 
@@ -163,8 +167,7 @@ class ParquetSink:
                 "parameters": parameters, "project": identity, "started_at": started_at, "finished_at": None,
             }
             self._write_manifest()
-        for stale in self.folder.glob(".part-*.tmp"):  # a killed write's leftovers
-            stale.unlink()
+        remove_stale_temporaries(self.folder)  # a killed write's leftovers
         self.existing = {path.name for path in self.folder.iterdir() if PARTITION.match(path.name)}
         self.written = self.rows = self.skipped = self.skipped_segments = 0
 
@@ -188,9 +191,8 @@ class ParquetSink:
         frame = pd.DataFrame.from_records(
             [(*row, model_version if row[2] == Source.MODEL.value else None) for row in rows], columns=list(COLUMNS)
         )
-        temporary = self.folder / f".{name}.tmp"
-        frame.to_parquet(temporary, engine="pyarrow", index=False, schema=_schema(looked=looked))
-        os.replace(temporary, self.folder / name)
+        with atomic_output(self.folder / name, error=StagedSuggestionsError) as temporary:
+            frame.to_parquet(temporary, engine="pyarrow", index=False, schema=_schema(looked=looked))
         self.written += 1
         self.rows += len(frame)
 
@@ -201,9 +203,8 @@ class ParquetSink:
         self._write_manifest()
 
     def _write_manifest(self) -> None:
-        temporary = self.folder / f".{MANIFEST}.tmp"
-        temporary.write_text(json.dumps(self.manifest, indent=2, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.folder / MANIFEST)
+        write_text(self.folder / MANIFEST, json.dumps(self.manifest, indent=2, sort_keys=True, ensure_ascii=False),
+                   error=StagedSuggestionsError)
 
 
 def read_manifest(folder: str | os.PathLike) -> dict[str, Any]:

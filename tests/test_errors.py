@@ -17,6 +17,8 @@ PUBLIC = {
     "BackupError", "CodeChangeError", "MemoError", "SearchError",
     # issue #18
     "DocumentInUseError",
+    # issue #17: one `code` run at a time
+    "RunInProgressError",
 }
 
 

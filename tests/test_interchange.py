@@ -214,3 +214,22 @@ def test_round_trip_keeps_every_decision_note_on_its_own_decision(project, tmp_p
                         ("ann", "offer.npq", "accept", "named outright"),
                         ("bob", "culture.trust", "reject", "too thin")]
         assert _frozen(copy.agreement().report) == _frozen(before)
+
+
+@pytest.mark.parametrize("mask", [0o077, 0o022], ids=["umask-077", "umask-022"])
+def test_exports_qdpx_and_qdc_get_the_same_mode_as_every_other_export(source_project, tmp_path, mask):
+    import os
+    import stat
+
+    previous = os.umask(mask)
+    try:
+        source_project.export_qdpx(tmp_path / "p.qdpx")
+        source_project.export_qdc(tmp_path / "c.qdc")
+        source_project.export_suggestions(tmp_path / "s.xlsx")
+        source_project.export_codebook(tmp_path / "codebook.yaml")
+        source_project.report(tmp_path / "r.docx", figures=False)
+    finally:
+        os.umask(previous)
+    modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode)
+             for name in ("p.qdpx", "c.qdc", "s.xlsx", "codebook.yaml", "r.docx")}
+    assert set(modes.values()) == {0o666 & ~mask}, modes

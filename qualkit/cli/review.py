@@ -401,10 +401,13 @@ def review_undo(ctx: click.Context, reviewer: str) -> None:
     """
     with open_project(ctx) as project:
         undone = project.undo(reviewer)
+        now = project.verdict_in_force(reviewer, undone.suggestion_id) if undone is not None else None
     if undone is None:
         click.echo(f"{reviewer} has no decision to undo.")
     else:
-        click.echo(f"Undid {reviewer}'s {undone.verdict.value} of suggestion {undone.suggestion_id}.")
+        stands = (f"{reviewer}'s earlier {now.verdict.value} of it stands (decision {now.id})" if now is not None
+                  else f"it is pending for {reviewer} again")
+        click.echo(f"Undid {reviewer}'s {undone.verdict.value} of suggestion {undone.suggestion_id}; {stands}.")
 
 
 @review.command("add")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qualkit.atomicfile import write_bytes
 from qualkit.errors import AnalysisError, ExportError
 
 if TYPE_CHECKING:
@@ -78,12 +79,7 @@ def _finish(figure, path: str | os.PathLike | None, fmt: str | None) -> bytes:
         figure.savefig(buffer, format=chosen, dpi=DPI, facecolor="white", metadata=_metadata(chosen))
     data = buffer.getvalue()
     if path is not None:
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            partial.write_bytes(data)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
+        write_bytes(path, data)
     return data
 
 

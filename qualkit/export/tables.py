@@ -1,8 +1,9 @@
 """Write rows as a table file; the format follows the suffix (.csv, .xlsx, .parquet, .json).
 
 XLSX files are for people: a frozen header row, filters on every column and readable widths.
-The file is written to a temporary name and moved into place, so a failed export never
-leaves half a file where the old one was.
+The file is written through :func:`qualkit.atomicfile.atomic_output` (a unique temporary in the
+same folder, renamed into place), so a failed or killed export never leaves half a file where
+the old one was, and two exports to one path both finish.
 
 Participants' words reach spreadsheets here, so no cell may run as a formula (OWASP's
 CSV-injection guidance): in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
@@ -19,6 +20,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from qualkit.atomicfile import atomic_output
 from qualkit.errors import ExportError
 
 SUFFIXES = (".csv", ".xlsx", ".parquet", ".json")
@@ -63,11 +65,8 @@ def write_table(
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ExportError(f"{path}: cannot write {suffix or 'a file without a suffix'}; use {', '.join(SUFFIXES)}")
-    if not path.parent.exists():
-        raise ExportError(f"{path}: folder {path.parent} does not exist")
-    partial = path.with_name(f".{path.name}.partial")
     columns = list(columns) if columns else None
-    try:
+    with atomic_output(path) as partial:
         if suffix in (".csv", ".json"):
             count = _write_chunks(rows, partial, suffix=suffix, columns=columns, chunk_size=chunk_size)
         else:
@@ -87,9 +86,6 @@ def write_table(
                         "write .csv or .parquet, or filter with --code/--document"
                     )
                 _write_xlsx(frame, partial, sheet, choices or {})
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
     return count
 
 

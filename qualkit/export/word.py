@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualkit.atomicfile import atomic_output
 from qualkit.errors import ExportError
 from qualkit.export.docx_layout import (
     GREY,
@@ -780,12 +781,8 @@ def _sign_off(doc: Document) -> None:
 
 
 def _save(doc: Document, path: Path) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    try:
+    with atomic_output(path) as partial:
         doc.save(str(partial))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _muted(paragraph, text: str):

@@ -25,7 +25,6 @@ person, school, place, organisation, other (did you mean 'person'?)``.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
@@ -192,18 +191,7 @@ def dump_key(key: PseudonymKey) -> str:
 
 def save_key(key: PseudonymKey, path: str | os.PathLike) -> Path:
     """Write the key file atomically, readable by its owner only (it names participants)."""
+    from qualkit.atomicfile import write_text
+
     path = Path(path)
-    text = dump_key(key)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise PseudonymisationError(f"{path}: the folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise PseudonymisationError(f"{path}: cannot write the key file ({exc.strerror})") from None
-    return path
+    return write_text(path, dump_key(key), mode=0o600, error=PseudonymisationError)

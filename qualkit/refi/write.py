@@ -105,27 +105,11 @@ def _write_zip(stream, members: list[tuple[str, bytes]]) -> None:
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename it over ``path``."""
-    import contextlib
-    import os
-    import tempfile
+    """Write through a unique temporary in the same folder, renamed over ``path``; the file gets the
+    mode every other export gets (0o666 less the umask)."""
+    from qualkit.atomicfile import write_stream
 
-    folder = path.parent
-    if not folder.is_dir():
-        raise RefiError(f"{path}: folder {folder} does not exist; create it first")
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    write_stream(path, write, error=RefiError)
 
 
 class _Registry:

@@ -64,10 +64,11 @@ def disputes(store: Store, where: QueueFilter = EVERYTHING, *, settled: bool | N
 def adjudicate(store: Store, adjudicator: str, suggestion_id: int, *, accept: bool,
                note: str | None = None) -> DecideReport:
     """Record an adjudicator's decision on a disputed suggestion (``via='adjudication'``)."""
-    if suggestion_id not in _disputed(store.decisions.log(suggestion_ids=[suggestion_id])):
-        raise NotFoundError(
-            f"suggestion {suggestion_id} is not disputed: no reviewer accepted it while another rejected it"
-        )
-    ids = [suggestion_id]
-    return decide(store, adjudicator, accept=ids if accept else [], reject=[] if accept else ids,
-                  note=note, via=ADJUDICATION)
+    with store.transaction():  # disputed when the decision is written, not only when it was read (#17)
+        if suggestion_id not in _disputed(store.decisions.log(suggestion_ids=[suggestion_id])):
+            raise NotFoundError(
+                f"suggestion {suggestion_id} is not disputed: no reviewer accepted it while another rejected it"
+            )
+        ids = [suggestion_id]
+        return decide(store, adjudicator, accept=ids if accept else [], reject=[] if accept else ids,
+                      note=note, via=ADJUDICATION)

@@ -258,11 +258,12 @@ class PassageSession:
     def mark_fully_coded(self, item: PassageItem, *, reject_pending: bool = True) -> None:
         """The reviewer has coded this segment fully: pending proposals are rejected (what they
         did not apply does not apply) and the segment is marked, then the session moves on."""
-        now = self.item(item.segment_id)  # what is pending now, not when the item was shown
-        pending = [p.suggestion_id for p in now.pending]
-        if reject_pending and pending:
-            self.decide(now, reject=pending)
-        self.store.coverage.mark(self.reviewer, [(item.document_id, item.segment_id)], via="passage")
+        with self.store.transaction():  # read what is pending and reject it with nobody deciding in between
+            now = self.item(item.segment_id)  # what is pending now, not when the item was shown
+            pending = [p.suggestion_id for p in now.pending]
+            if reject_pending and pending:
+                self.decide(now, reject=pending)
+            self.store.coverage.mark(self.reviewer, [(item.document_id, item.segment_id)], via="passage")
         self._covered.add(item.segment_id)
         self._progress = None
         self._history.append(_Action("mark", item.segment_id, item.document_id))

@@ -22,15 +22,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import QualkitError, ReviewError
+from qualkit.faults import fault_point
 from qualkit.records import QueueFilter
 from qualkit.review.actions import add_manual_code, check_reviewer, decide
+from qualkit.review.sheetcheck import SheetRow, cell, check_rows_by_id, check_segment_texts, contradictions
 
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
     from qualkit.store import Store
 
-VERDICT_WORDS = {"accept": "accept", "accepted": "accept", "a": "accept", "yes": "accept",
-                 "reject": "reject", "rejected": "reject", "r": "reject", "no": "reject"}
+# "add" reads as accept: on a code nothing proposed it adds the code by hand, as accept does (#16).
+VERDICT_WORDS = {"accept": "accept", "accepted": "accept", "a": "accept", "yes": "accept", "add": "accept",
+                 "added": "accept", "reject": "reject", "rejected": "reject", "r": "reject", "no": "reject"}
 
 
 @dataclass
@@ -147,7 +150,12 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
     A portable file is independent coding: by default each reviewer in it coded fully the
     documents their rows name (``covers="documents"``), so a code they did not apply there does
     not apply; ``"segments"`` covers only the segments named, ``"none"`` nothing (the rows are then
-    judgements of those segment × code units only). A sheet of suggestions by id covers nothing."""
+    judgements of those segment × code units only). A sheet of suggestions by id covers nothing.
+
+    The file is checked against itself and the project first (:mod:`qualkit.review.sheetcheck`:
+    rows that contradict each other, rows that are not what they show, a sheet from another
+    project), then recorded in one transaction: a killed import records nothing, and imports
+    running at once record each decision once."""
     if covers not in COVERS:
         raise ReviewError(f"--covers {covers!r}: use one of {', '.join(COVERS)}")
     path = Path(path)
@@ -163,101 +171,117 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
         )
     if reviewer is None and "reviewer" not in columns:
         raise ReviewError(f"{path}: no 'reviewer' column; give the reviewer with --reviewer NAME")
+    records = frame.to_dict("records")
     report = ImportReport()
-    document_ids: dict[str, int | None] = {}
-    named: dict[str, dict[int, set[int]]] = {}  # reviewer -> document -> segments their rows name
-    for index, record in enumerate(frame.to_dict("records")):
+    rows: list[SheetRow] = []
+    for index, record in enumerate(records):
         line = index + 2  # line 1 is the header
-        word = str(record.get("decision", "")).strip().lower()
+        word = cell(record, "decision").lower()
         if not word:
             report.blank += 1
             continue
         verdict = VERDICT_WORDS.get(word)
         if verdict is None:
-            report.refused.append((line, f"decision {record['decision']!r} is not accept or reject"))
+            report.refused.append((line, f"decision {record['decision']!r} is not accept, reject or add"))
             continue
-        name = reviewer or str(record.get("reviewer", "")).strip()
+        name = " ".join((reviewer or cell(record, "reviewer")).split())
         if not name:
             report.refused.append((line, "no reviewer on this row"))
             continue
-        note = str(record.get("note", "")).strip() or None
+        rows.append(SheetRow(line, name, verdict, cell(record, "note") or None, record))
+    via = f"import {path.name}"
+    with store.transaction():  # one writer at a time from here: what is read is what is written on
+        from qualkit.review.reviewers import directory
+
+        refused = contradictions(rows, by_id=by_id, reviewers=directory(store))
+        document_ids: dict[str, int | None] = {}
         if by_id:
-            if record.get("project_id") and record["project_id"] != project_id:
-                report.refused.append(
-                    (line, f"exported from another project ({record['project_id']}), not {project_id}")
-                )
-                continue
-            try:
-                suggestion_id = int(str(record["id"]).strip())
-            except ValueError:
-                report.refused.append((line, f"id {record['id']!r} is not a number"))
-                continue
-            stored = store.suggestions.get(suggestion_id)
-            if stored is None:
-                report.refused.append((line, f"no suggestion with id {suggestion_id} in this project"))
-                continue
-            if record.get("code") and record["code"] != stored.code:
-                report.refused.append(
-                    (line, f"code {record['code']!r} does not match suggestion {suggestion_id} "
-                           f"({stored.code}); was the row edited?")
-                )
-                continue
+            refused = {**check_rows_by_id(store, records, path=path, project_id=project_id, columns=columns,
+                                          deciding={row.line for row in rows}), **refused}
         else:
-            document = str(record["document"]).strip()
-            if document not in document_ids:
-                document_ids[document] = store.documents.id_of(document)
-            if document_ids[document] is None:
-                report.refused.append((line, f"no document {document!r} in this project"))
-                continue
-            try:
-                ordinal = int(str(record["segment"]).strip())
-            except ValueError:
-                report.refused.append((line, f"segment {record['segment']!r} is not a number"))
-                continue
-            document_id = document_ids[document]
-            assert document_id is not None
-            segment_id = store.documents.segment_id_at(document_id, ordinal)
-            if segment_id is None:
-                report.refused.append((line, f"document {document!r} has no segment {ordinal}"))
-                continue
-            named.setdefault(name, {}).setdefault(document_id, set()).add(segment_id)
-            code = str(record["code"]).strip()
-            found = store.suggestions.find(segment_id, code)
-            if found is None:
-                if verdict == "reject":
-                    report.refused.append((line, f"nothing proposed {code!r} for segment {ordinal} of {document!r}"))
-                    continue
-                try:
-                    _, result = add_manual_code(store, codebook_id=codebook_id, codebook=codebook, reviewer=name,
-                                                segment_id=segment_id, code=code, note=note)
-                except QualkitError as exc:
-                    report.refused.append((line, str(exc)))
-                    continue
-                report.manual += len(result.recorded)
-                report.recorded += len(result.recorded)
-                report.unchanged += len(result.unchanged)
-                continue
-            suggestion_id = found.id
-        result = decide(
-            store, name,
-            accept=[suggestion_id] if verdict == "accept" else [],
-            reject=[suggestion_id] if verdict == "reject" else [],
-            note=note, via=f"import {path.name}",
-        )
-        report.recorded += len(result.recorded)
-        report.unchanged += len(result.unchanged)
-    if "fully_coded" in columns:  # a passage sheet: what is marked coded fully is covered, nothing else
-        _fully_coded(store, frame, reviewer=reviewer, document_ids=document_ids, via=f"import {path.name}",
-                     report=report)
-    elif covers != "none":
-        _cover(store, named, covers=covers, via=f"import {path.name}", report=report)
+            check_segment_texts(store, records, path=path, document_ids=document_ids)
+        named: dict[str, dict[int, set[int]]] = {}  # reviewer -> document -> segments their rows name
+        unsettled: set[int] = set()  # segments with a refused row: not marked coded fully
+        for row in rows:
+            fault_point("review.import.row")  # tests/reliability: a kill half-way through the transaction
+            reason = refused.get(row.line)
+            if reason is None:
+                reason = _record(store, row, by_id=by_id, codebook_id=codebook_id, codebook=codebook, via=via,
+                                 document_ids=document_ids, named=named, report=report)
+            if reason is not None:
+                report.refused.append((row.line, reason))
+                if not by_id:
+                    unsettled |= _segment_of(store, row.record, document_ids)
+        report.refused.sort()
+        if "fully_coded" in columns:  # a passage sheet: what is marked coded fully is covered, nothing else
+            _fully_coded(store, frame, reviewer=reviewer, document_ids=document_ids, via=via, report=report,
+                         unsettled=unsettled)
+        elif covers != "none":
+            _cover(store, named, covers=covers, via=via, report=report)
     return report
 
 
+def _record(store: Store, row: SheetRow, *, by_id: bool, codebook_id: int, codebook: Codebook, via: str,
+            document_ids: dict[str, int | None], named: dict[str, dict[int, set[int]]],
+            report: ImportReport) -> str | None:
+    """Record one checked row's decision; returns why it is refused, or None."""
+    record, name, verdict = row.record, row.reviewer, row.verdict
+    if by_id:
+        suggestion_id = int(cell(record, "id"))  # checked: the row is its suggestion
+    else:
+        document = cell(record, "document")
+        if document not in document_ids:
+            document_ids[document] = store.documents.id_of(document)
+        document_id = document_ids[document]
+        if document_id is None:
+            return f"no document {document!r} in this project"
+        try:
+            ordinal = int(cell(record, "segment"))
+        except ValueError:
+            return f"segment {record['segment']!r} is not a number"
+        segment_id = store.documents.segment_id_at(document_id, ordinal)
+        if segment_id is None:
+            return f"document {document!r} has no segment {ordinal}"
+        named.setdefault(name, {}).setdefault(document_id, set()).add(segment_id)
+        code = cell(record, "code")
+        found = store.suggestions.find(segment_id, code)
+        if found is None:
+            if verdict == "reject":
+                return f"nothing proposed {code!r} for segment {ordinal} of {document!r}"
+            try:
+                _, result = add_manual_code(store, codebook_id=codebook_id, codebook=codebook, reviewer=name,
+                                            segment_id=segment_id, code=code, note=row.note)
+            except QualkitError as exc:
+                return str(exc)
+            report.manual += len(result.recorded)
+            report.recorded += len(result.recorded)
+            report.unchanged += len(result.unchanged)
+            return None
+        suggestion_id = found.id
+    result = decide(
+        store, name, accept=[suggestion_id] if verdict == "accept" else [],
+        reject=[suggestion_id] if verdict == "reject" else [], note=row.note, via=via,
+    )
+    report.recorded += len(result.recorded)
+    report.unchanged += len(result.unchanged)
+    return None
+
+
+def _segment_of(store: Store, record: Any, document_ids: dict[str, int | None]) -> set[int]:
+    document_id = document_ids.get(cell(record, "document"))
+    try:
+        ordinal = int(cell(record, "segment"))
+    except ValueError:
+        return set()
+    segment_id = store.documents.segment_id_at(document_id, ordinal) if document_id is not None else None
+    return {segment_id} if segment_id is not None else set()
+
+
 def _fully_coded(store: Store, frame: Any, *, reviewer: str | None, document_ids: dict[str, int | None], via: str,
-                 report: ImportReport) -> None:
+                 report: ImportReport, unsettled: set[int]) -> None:
     """Segments a passage sheet marks coded fully: proposals still pending there are rejected (what
-    the reviewer did not apply does not apply) and the segment is marked, once."""
+    the reviewer did not apply does not apply) and the segment is marked, once. A segment with a
+    refused row (``unsettled``) is not: the reviewer's word on it is not all recorded."""
     from qualkit.records import Source
     from qualkit.review.actions import states
     from qualkit.review.reviewers import directory
@@ -274,7 +298,7 @@ def _fully_coded(store: Store, frame: Any, *, reviewer: str | None, document_ids
         except ValueError:
             continue
         segment_id = store.documents.segment_id_at(document_id, ordinal) if document_id else None
-        if name and document_id and segment_id:
+        if name and document_id and segment_id and segment_id not in unsettled:
             flagged.setdefault(name, set()).add((document_id, segment_id))
     names = directory(store)
     for name, segments in flagged.items():

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from qualkit.errors import ProjectError
+from qualkit.errors import DatabaseBusyError, ProjectError
 from qualkit.records import Evidence
 from qualkit.store.schema import APPLICATION_ID, FOREIGN_KEYS_OFF, MIGRATIONS, SCHEMA_VERSION, statements
 
@@ -62,13 +62,121 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield values[start:start + size]
 
 
+#: How long a command waits for another process to finish writing before it gives up.
+BUSY_TIMEOUT_VARIABLE = "QUALKIT_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT = 30.0
+
+
+def busy_timeout() -> float:
+    """Seconds to wait for the project's write lock: ``QUALKIT_BUSY_TIMEOUT``, else 30."""
+    text = os.environ.get(BUSY_TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ProjectError(f"{BUSY_TIMEOUT_VARIABLE}={text!r} is not a number of seconds (e.g. 120)") from None
+    if not 0 <= seconds <= 86_400:
+        raise ProjectError(f"{BUSY_TIMEOUT_VARIABLE}={text!r}: give between 0 and 86400 seconds")
+    return seconds
+
+
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6  # primary result codes (sqlite3 names them from Python 3.11)
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+; the message before that
+    return isinstance(exc, sqlite3.OperationalError) and (
+        (code is not None and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED))
+        or "database is locked" in str(exc) or "database table is locked" in str(exc)
+    )
+
+
+def busy_error(path: Path, sql: str, seconds: float) -> DatabaseBusyError:
+    """The one line a command ends with when another process kept the project busy too long."""
+    from qualkit.runlock import holder
+
+    reading = sql.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH"))
+    waited = "to read it" if reading else "for its turn to write"
+    running = holder(path)
+    who = (f"a `qualkit {running.command}` run is going: process {running.pid}, since {running.since}" if running
+           else "a `qualkit code` or `train` run, an import, `qualkit serve`...")
+    return DatabaseBusyError(
+        f"{path} is busy: another process is writing to it ({who}), and this command waited {seconds:g} s "
+        f"{waited}; nothing was changed. "
+        f"Try again when that has finished, or wait longer with {BUSY_TIMEOUT_VARIABLE}=120"
+    )
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose "database is locked" becomes :class:`DatabaseBusyError`."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self.connection.busy(sql) from None  # type: ignore[attr-defined]
+            raise
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _Cursor:
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self.connection.busy(sql) from None  # type: ignore[attr-defined]
+            raise
+
+
+class _Connection(sqlite3.Connection):
+    """The project's connection: waiting for another writer ends in one clear DatabaseBusyError,
+    never SQLite's bare "database is locked". A started read never waits in WAL mode, so only
+    the first step of a statement (and COMMIT) can meet a busy project."""
+
+    project_path: Path = Path()
+    waits: float = DEFAULT_BUSY_TIMEOUT
+
+    def busy(self, sql: str) -> DatabaseBusyError:
+        return busy_error(self.project_path, sql, self.waits)
+
+    def cursor(self, factory: Any = _Cursor) -> Any:  # Connection.execute asks this for its cursor
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self.busy(sql) from None
+            raise
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self.busy(sql) from None
+            raise
+
+    def backup(self, target: sqlite3.Connection, **options: Any) -> None:
+        try:
+            super().backup(target, **options)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise self.busy("SELECT") from None
+            raise
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
     # what `transaction()` wraps and nothing commits behind our back.
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    seconds = busy_timeout()
+    conn = sqlite3.connect(path, isolation_level=None, timeout=seconds, factory=_Connection)
+    assert isinstance(conn, _Connection)
+    conn.project_path, conn.waits = path, seconds
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
     return conn
 
 
@@ -104,6 +212,8 @@ class Database:
         try:
             conn = _connect(path)
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        except DatabaseBusyError:
+            raise
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"{path} is not a qualkit project ({exc})") from None
         if app_id != APPLICATION_ID:

@@ -11,6 +11,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from qualkit.atomicfile import atomic_output
 from qualkit.errors import BackupError, ProjectError
 from qualkit.records import ProjectSize, SizePart
 from qualkit.store.database import Repository
@@ -39,12 +40,6 @@ def _file_size(path: Path) -> int:
         return path.stat().st_size
     except FileNotFoundError:
         return 0
-
-
-def _remove(path: Path) -> None:
-    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        if name.exists():
-            name.unlink()
 
 
 class Maintenance(Repository):
@@ -132,25 +127,23 @@ class Maintenance(Repository):
             raise BackupError(f"{target} already exists; choose another name, or add --force to replace it")
         if not target.parent.is_dir():
             raise BackupError(f"cannot write {target}: folder {target.parent} does not exist")
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        _remove(temporary)
-        try:
-            copy = sqlite3.connect(temporary)
+        with atomic_output(target, error=BackupError) as temporary:
             try:
-                self._conn.backup(copy)  # all pages in one step: one snapshot of the project
-                checked = [row[0] for row in copy.execute("PRAGMA integrity_check").fetchall()]
-                app_id = copy.execute("PRAGMA application_id").fetchone()[0]
-            finally:
-                copy.close()
-        except (sqlite3.Error, OSError) as exc:
-            _remove(temporary)
-            raise BackupError(f"could not write the backup {target}: {exc}") from None
-        if checked != ["ok"] or app_id != APPLICATION_ID:
-            _remove(temporary)
-            problems = "; ".join(checked[:3]) if checked != ["ok"] else "not marked as a qualkit project"
-            raise BackupError(f"the copy failed its integrity check ({problems}); no backup was written to {target}")
-        for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):  # an old file's log must not replay
-            if leftover.exists():
-                leftover.unlink()
-        os.replace(temporary, target)
+                copy = sqlite3.connect(temporary)
+                try:
+                    self._conn.backup(copy)  # all pages in one step: one snapshot of the project
+                    checked = [row[0] for row in copy.execute("PRAGMA integrity_check").fetchall()]
+                    app_id = copy.execute("PRAGMA application_id").fetchone()[0]
+                finally:
+                    copy.close()
+            except (sqlite3.Error, OSError) as exc:
+                raise BackupError(f"could not write the backup {target}: {exc}") from None
+            if checked != ["ok"] or app_id != APPLICATION_ID:
+                problems = "; ".join(checked[:3]) if checked != ["ok"] else "not marked as a qualkit project"
+                raise BackupError(
+                    f"the copy failed its integrity check ({problems}); no backup was written to {target}"
+                )
+            for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):  # an old file's log must not replay
+                if leftover.exists():
+                    leftover.unlink()
         return _file_size(target)

@@ -10,6 +10,14 @@ class Settings(Repository):
         row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else default
 
+    def set_once(self, key: str, value: str) -> str:
+        """Store ``value`` unless the key has one already; returns the value that stands."""
+        with self._transaction():
+            self._conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+                               (key, value))
+            row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
+
     def set(self, key: str, value: str) -> None:
         with self._transaction():
             self._conn.execute(

@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qualkit.faults import fault_point
 from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 from qualkit.suggest.features import RuleMatches
 from qualkit.suggest.labels import project_labels
@@ -170,6 +171,7 @@ def train_model(store: Store, *, codebook_id: int, codebook: Codebook, consensus
     data = training_set(store, codebook, consensus=consensus, interviewers=interviewers)
     codes = [code.key for code in codebook.codable]
     scorer = fit_scorer(data, codes, options=options, n_jobs=TRAIN_JOBS, on_progress=on_progress)
+    fault_point("train.fitted")  # tests/reliability: a kill with the model fitted but not yet stored
     model_id = store.models.save(
         codebook_id=codebook_id, trained_on=consensus.key, training_size=len(data),
         metrics=stored_metrics(scorer),

@@ -13,6 +13,7 @@ from qualkit.project import Project
 from qualkit.sinks import MANIFEST
 from tests.conftest import CORPUS
 from tests.engine.conftest import CODEBOOK, suggestions
+from tests.test_atomicfile import dead_pid, leftover
 
 
 def _partitions(folder) -> list[str]:
@@ -65,14 +66,14 @@ def test_interrupted_parquet_run_resumes_and_skips_written_partitions(copies, tm
     assert json.loads((folder / MANIFEST).read_text())["finished_at"] is None
     partial = staged.import_suggestions(folder)  # what is there can be loaded already
     assert not partial.complete and partial.partitions == 4 and 0 < partial.new < len(suggestions(direct))
-    (folder / ".part-000000000241-000000000300.parquet.tmp").write_bytes(b"half a partition")  # a killed write
+    stale = leftover(folder, "part-000000000241-000000000300.parquet", dead_pid())  # a killed write's temporary
 
     with pytest.raises(StagedSuggestionsError, match=r"holds suggestions from a different run \(include_interviewer "
                                                     r"False there, True now\): write to a new folder"):
         staged.code(page_size=60, parquet=folder, include_interviewer=True)
     resumed = staged.code(page_size=60, parquet=folder)
     assert (resumed.partitions_skipped, resumed.partitions_written) == (4, 4)
-    assert not [path for path in folder.iterdir() if path.name.endswith(".tmp")]
+    assert not [path for path in folder.iterdir() if path.name.endswith(".tmp")] and not stale.exists()
     assert len(_partitions(folder)) == 8
     report = staged.import_suggestions(folder)
     assert report.complete and report.partitions == 8 and partial.new + report.new == len(suggestions(direct))

@@ -113,3 +113,31 @@ def test_two_reviewers_concurrently_from_two_processes(reviewed):
         assert len(decisions) == 20 * 3  # every change of mind recorded, none lost or doubled
     statuses = {r["code"]: (r["reviewer:alice"], r["reviewer:bob"]) for r in reviewed.suggestions()}
     assert set(statuses.values()) == {("rejected", "rejected")}
+
+
+def test_undo_reverses_stored_copies_of_the_decision_so_the_verdict_goes(reviewed):
+    """A decision stored twice (two identical `review decide` at once, before issue #17) is undone whole."""
+    from qualkit.records import Verdict
+
+    ids = ids_by_code(reviewed)
+    reviewed.decide("alice", reject=[ids["offer.npq"]])
+    for _ in range(2):  # what the race used to leave: the same accept, twice, both in force
+        reviewed.store.decisions.insert(suggestion_id=ids["offer.npq"], reviewer="alice", verdict=Verdict.ACCEPT,
+                                        via="decide")
+    undone = reviewed.undo("alice")
+    assert undone.verdict is Verdict.ACCEPT
+    now = reviewed.verdict_in_force("alice", ids["offer.npq"])
+    assert now is not None and now.verdict is Verdict.REJECT  # the reject before the copies stands, as undo says
+    log = [(d.verdict.value, d.via) for d in reviewed.store.decisions.log(reviewer="alice")]
+    assert log[-2:] == [("undo", "undo"), ("undo", "undo (a copy of the decision undone)")]
+
+
+def test_undo_of_a_note_change_brings_back_the_decision_before(reviewed):
+    ids = ids_by_code(reviewed)
+    reviewed.decide("alice", accept=[ids["offer.npq"]])
+    reviewed.decide("alice", accept=[ids["offer.npq"]], note="on reflection, clearly")
+    reviewed.undo("alice")
+    now = reviewed.verdict_in_force("alice", ids["offer.npq"])
+    assert now is not None and now.note is None and now.verdict.value == "accept"
+    reviewed.undo("alice")
+    assert reviewed.verdict_in_force("alice", ids["offer.npq"]) is None

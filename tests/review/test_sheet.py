@@ -66,9 +66,10 @@ def test_badly_edited_sheet_is_refused_row_by_row(reviewed, tmp_path, project):
     assert report.recorded == 0
     assert [line for line, _ in report.refused] == [2, 3, 4]
     reasons = [reason for _, reason in report.refused]
-    assert reasons[0] == "decision 'maybe' is not accept or reject"
+    assert reasons[0] == "decision 'maybe' is not accept, reject or add"
     assert reasons[1] == "no suggestion with id 9999 in this project"
-    assert "does not match suggestion" in reasons[2]
+    assert reasons[2] == ("suggestion 3 is 'culture.trust' on segment 4 of 'leader.txt' here, but the row says code "
+                          "'offer.itt'; was the row edited, or is the sheet from another project?")
 
 
 def test_sheet_from_another_project_is_refused(reviewed, tmp_path):
@@ -105,6 +106,22 @@ def test_portable_decisions_file_with_manual_codes(reviewed, tmp_path):
     assert [(m["segment"], m["code"], m["reviewer:bob"]) for m in manual] == [(3, "culture.trust", "accepted")]
 
 
+def test_decision_add_adds_a_code_by_hand_or_accepts_a_proposal(reviewed, tmp_path):
+    """A sheet's 'add' (what reviewers write for a code nothing proposed) was refused (#16)."""
+    path = tmp_path / "decisions.csv"
+    path.write_text(
+        "reviewer,document,segment,code,decision\n"
+        "bob,leader.txt,3,culture.trust,add\n"
+        "bob,leader.txt,4,culture.trust,Added\n",
+        encoding="utf-8",
+    )
+    report = reviewed.import_review(path)
+    assert (report.recorded, report.manual, report.refused) == (2, 1, [])
+    rows = {(r["segment"], r["source"]): r["reviewer:bob"]
+            for r in reviewed.suggestions() if r["code"] == "culture.trust"}
+    assert rows[(3, "manual")] == "accepted" and "accepted" in {v for (seg, _), v in rows.items() if seg == 4}
+
+
 def test_cli_review_commands(reviewed, runner, tmp_path):
     db = str(reviewed.path)
     ids = ids_by_code(reviewed)
@@ -112,7 +129,7 @@ def test_cli_review_commands(reviewed, runner, tmp_path):
                                  "--accept", str(ids["offer.npq"]), "--reject", str(ids["offer.ecte"])])
     assert result.output == "Recorded 2 decision(s); 0 already recorded as given.\n"
     result = runner.invoke(cli, ["-p", db, "review", "undo", "--reviewer", "alice"])
-    assert result.output == f"Undid alice's reject of suggestion {ids['offer.ecte']}.\n"
+    assert result.output == f"Undid alice's reject of suggestion {ids['offer.ecte']}; it is pending for alice again.\n"
     result = runner.invoke(cli, ["-p", db, "review", "export", str(tmp_path / "a.csv"), "--reviewer", "alice"])
     assert result.output.startswith("Wrote 2 pending suggestion(s) for alice to ")
     status = runner.invoke(cli, ["-p", db, "review", "status", "--format", "csv"]).output.splitlines()
