@@ -113,7 +113,7 @@ class ScorerOptions:
     margin_noise: float = 1.0  # ... plus this / sqrt(positives): a few labels make a noisy F1
     pooled: bool = False  # one model over all codes' labels, sharing what rule evidence means
     shared_text_weight: float = 0.5  # pooled: the text block every code shares
-    describe: bool = False  # read the standardised similarity to the code's description (+0.003 F1, within noise: off)
+    describe: bool = False  # read the standardised similarity to the code's description (+0.00–0.003 F1: noise, off)
     describe_weight: float = 1.0  # scale of the standardised description similarity
     min_positives: int = MIN_POSITIVES
     min_negatives: int = MIN_NEGATIVES
