@@ -301,7 +301,7 @@ def rule_counts(matches: Sequence[RuleMatches], code: str) -> list[int]:
 # ------------------------------------------------------------------------------------- explanations
 
 
-def _stop_words() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)

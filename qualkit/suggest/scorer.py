@@ -28,7 +28,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qualkit.errors import ModelError
 from qualkit.suggest.features import (
@@ -113,7 +113,8 @@ class ScorerOptions:
     margin_noise: float = 1.0  # ... plus this / sqrt(positives): a few labels make a noisy F1
     pooled: bool = False  # one model over all codes' labels, sharing what rule evidence means
     shared_text_weight: float = 0.5  # pooled: the text block every code shares
-    describe: bool = False  # read the similarity to the code's description (no gain measured: off)
+    describe: bool = False  # read the standardised similarity to the code's description (+0.00–0.003 F1: noise, off)
+    describe_weight: float = 1.0  # scale of the standardised description similarity
     min_positives: int = MIN_POSITIVES
     min_negatives: int = MIN_NEGATIVES
 
@@ -314,14 +315,63 @@ def _classifier(options: ScorerOptions):
 
 def _description_vectors(data: TrainingSet, codes: Sequence[str], features: TextFeatures | None,
                          options: ScorerOptions) -> dict:
-    """code → its description as a (1 × text features) row, in the fold's own TF-IDF space."""
+    """code → its description as a (1 × text features) row in the fold's own TF-IDF space: the
+    segment's words block only (not its neighbours', not character n-grams), without stop words,
+    l2-normalised, so that ``text @ description`` is the cosine of their content words."""
     if not options.describe or features is None or not data.descriptions:
         return {}
     wanted = [code for code in codes if data.descriptions.get(code, "").strip()]
-    if not wanted or not features.blocks:
+    offset = features.offset("words")
+    if not wanted or offset is None:
         return {}
-    matrix = features.transform([data.descriptions[code] for code in wanted], [""] * len(wanted))
+    import numpy as np
+    from scipy.sparse import csr_matrix, diags
+
+    from qualkit.suggest.features import stop_words
+
+    terms = features.block_terms("words")
+    mask = np.zeros(features.width, dtype="float32")
+    stop = stop_words()
+    mask[offset:offset + len(terms)] = [0.0 if all(word in stop for word in term.split()) else 1.0 for term in terms]
+    matrix = csr_matrix(features.transform([data.descriptions[code] for code in wanted], [""] * len(wanted))
+                        @ diags(mask))
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    matrix = csr_matrix(diags(1.0 / np.where(norms > 0, norms, 1.0)) @ matrix, dtype="float32")
     return {code: matrix[i] for i, code in enumerate(wanted)}
+
+
+@dataclass(frozen=True)
+class _Similarity:
+    """One code's similarity to its description over a set of rows, standardised: what the model
+    reads is ``scale · (text · description − mean) / sd``. Measured on the policy passages, the raw
+    cosine (a few hundredths) carried no weight against the regularisation; standardised, it is on
+    the same footing as the rule counts. Being linear in the text, its weight folds back into the
+    text weights and the intercept, so a stored model needs nothing more."""
+
+    description: Any  # 1 × text features
+    mean: float
+    sd: float
+    scale: float
+
+    @classmethod
+    def over(cls, text, description, scale: float) -> _Similarity:
+        import numpy as np
+
+        raw = np.asarray((text @ description.T).todense()).ravel()
+        sd = float(raw.std())
+        return cls(description, float(raw.mean()) if len(raw) else 0.0, sd if sd > 1e-9 else 1.0, scale)
+
+    def column(self, text):
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        raw = np.asarray((text @ self.description.T).todense()).ravel()
+        return csr_matrix(((raw - self.mean) / self.sd * self.scale).reshape(-1, 1).astype("float32"))
+
+    def fold(self, weight: float):
+        """(text weights, intercept) that give ``weight`` × this column."""
+        factor = weight * self.scale / self.sd
+        return factor * self.description.toarray().ravel(), -factor * self.mean
 
 
 def _fit_linear(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[str], text_matrix,
@@ -347,15 +397,19 @@ def _fit_linear(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[st
         patterns = rule_patterns([matches[r] for r in rows], code)
         rules = rule_matrix([matches[r] for r in rows], [data.texts[r] for r in rows], code, patterns)
         text = text_matrix[rows]
-        similarity = csr_matrix(text @ described[code].T) if code in described else csr_matrix((len(rows), 1))
+        similar = _Similarity.over(text, described[code], options.describe_weight) if code in described else None
+        similarity = similar.column(text) if similar else csr_matrix((len(rows), 1))
         x = hstack([text, rules * options.rule_weight, similarity], format="csr")
         model = _classifier(options).fit(x, np.array([labels[r] for r in rows]))
         coef = model.coef_[0]
         text_weights = coef[:width].copy()
-        if code in described:  # similarity = text · description: fold its weight into the text weights
-            text_weights += coef[-1] * described[code].toarray().ravel()
+        intercept = float(model.intercept_[0])
+        if similar:  # the similarity is linear in the text: fold its weight into text weights and intercept
+            folded, shift = similar.fold(float(coef[-1]))
+            text_weights += folded
+            intercept += shift
         out[code] = _Linear(text_weights.astype("float32"), (coef[width:-1] * options.rule_weight).astype("float32"),
-                            patterns, float(model.intercept_[0]))
+                            patterns, intercept)
     return out
 
 
@@ -382,6 +436,7 @@ def _fit_pooled(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[st
     text_start = start + 1
     blocks: list = []
     targets: list[int] = []
+    similar: dict[str, _Similarity] = {}
     for k, code in enumerate(codes):
         labels = data.labels[code]
         rows = [r for r in train_rows if r in labels]
@@ -389,7 +444,9 @@ def _fit_pooled(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[st
         rules = rule_matrix([matches[r] for r in rows], [data.texts[r] for r in rows], code, patterns[code]).tocsc()
         per_code = csr_matrix((np.ones(n, dtype="float32"), (np.arange(n), np.full(n, k))), shape=(n, k_codes))
         text = text_matrix[rows]
-        similarity = csr_matrix(text @ described[code].T) if code in described else csr_matrix((n, 1))
+        if code in described:
+            similar[code] = _Similarity.over(text, described[code], options.describe_weight)
+        similarity = similar[code].column(text) if code in similar else csr_matrix((n, 1))
         parts = [
             rules[:, :counts].tocsr(), per_code,
             _place(rules[:, 0].tocsr(), k, k_codes), _place(rules[:, 1].tocsr(), k, k_codes),
@@ -409,10 +466,13 @@ def _fit_pooled(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[st
         rule_weights[0] += coef[counts + k_codes + k]  # this code's "any span"
         rule_weights[1] += coef[counts + 2 * k_codes + k]  # and "two spans"
         text_weights = shared_text + coef[text_start + width * (1 + k):text_start + width * (2 + k)]
-        if code in described:
-            text_weights = text_weights + coef[similarity_column] * described[code].toarray().ravel()
+        intercept = float(model.intercept_[0] + coef[counts + k])
+        if code in similar:
+            folded, shift = similar[code].fold(float(coef[similarity_column]))
+            text_weights = text_weights + folded
+            intercept += shift
         out[code] = _Linear(text_weights.astype("float32"), rule_weights.astype("float32"), patterns[code],
-                            float(model.intercept_[0] + coef[counts + k]))
+                            intercept)
     return out
 
 

@@ -121,3 +121,56 @@ def test_choices_table_from_scorer_and_from_stored_metrics(training):
     assert table[-1].source is CodeSource.RULES and "not in the codebook" in table[-1].reason
     stored = choices_table(stored_metrics(scorer)["choices"], CODES)
     assert stored == table[:3]
+
+
+def test_similarity_is_standardised_and_folds_into_text_weights_and_intercept():
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from qualkit.suggest.scorer import _Similarity
+
+    rng = np.random.default_rng(0)
+    text = csr_matrix(rng.random((30, 8)) * (rng.random((30, 8)) < 0.4), dtype="float32")
+    description = csr_matrix(rng.random((1, 8)), dtype="float32")
+    similar = _Similarity.over(text, description, 2.0)
+    column = similar.column(text).toarray().ravel()
+    raw = (text.toarray() @ description.toarray().ravel())
+    assert column == pytest.approx((raw - raw.mean()) / raw.std() * 2.0, abs=1e-4)  # independent: numpy by hand
+    assert column.mean() == pytest.approx(0.0, abs=1e-5) and column.std() == pytest.approx(2.0, rel=1e-4)
+    weights, shift = similar.fold(0.7)  # a model's weight on the column, moved onto the text and the intercept
+    assert text.toarray() @ weights + shift == pytest.approx(0.7 * column, abs=1e-4)
+
+
+def test_description_vectors_keep_content_words_of_the_words_block_only():
+    import numpy as np
+
+    from qualkit.suggest.features import count_terms, default_specs, stop_words
+    from qualkit.suggest.scorer import _description_vectors
+
+    base = make_training_set()
+    data = TrainingSet(base.texts, base.contexts, base.groups, base.labels, base.matches,
+                       {"npq": "the leadership qualification for the senior leaders", "itt": "   "})
+    features = count_terms(data.texts, data.contexts, default_specs()).fold(range(len(data))).features()
+    assert _description_vectors(data, CODES, features, ScorerOptions()) == {}  # describe is off by default
+    vectors = _description_vectors(data, CODES, features, ScorerOptions(describe=True))
+    assert set(vectors) == {"npq"}  # a blank description is no description
+    row = vectors["npq"].toarray().ravel()
+    assert float(np.sqrt((row ** 2).sum())) == pytest.approx(1.0, rel=1e-5)
+    offset = features.offset("words")
+    terms = features.block_terms("words")
+    kept = {terms[i - offset] for i in np.flatnonzero(row)}
+    assert all(offset <= i < offset + len(terms) for i in np.flatnonzero(row))  # never the context block
+    assert {"leadership", "qualification", "leadership qualification", "senior leaders"} <= kept
+    assert not any(all(word in stop_words() for word in term.split()) for term in kept)  # "the", "for the" dropped
+    assert "for" in terms and "the" in terms
+
+
+def test_fit_scorer_with_descriptions_reads_the_similarity(training):
+    data = TrainingSet(training.texts, training.contexts, training.groups, training.labels, training.matches,
+                       {"npq": "leadership qualification"})
+    without = fit_scorer(data, CODES, options=ScorerOptions(describe=False)).decide(
+        ["the leadership qualification"], [""], [{}], sources={"npq": CodeSource.MODEL})
+    with_it = fit_scorer(data, CODES, options=ScorerOptions(describe=True)).decide(
+        ["the leadership qualification"], [""], [{}], sources={"npq": CodeSource.MODEL})
+    score = {d.code: d.score for d in without[0]}["npq"]
+    assert {d.code: d.score for d in with_it[0]}["npq"] != pytest.approx(score, abs=1e-3)
