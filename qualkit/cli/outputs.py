@@ -16,10 +16,12 @@ from qualkit.cli.options import (
     documents_filter,
     output_format,
     parse_where,
+    pseudonymise_options,
     reviewers_filter,
     source_filter,
     status_filter,
 )
+from qualkit.cli.pseudonymise import report_sharing, sharing
 
 
 @cli.group()
@@ -40,64 +42,82 @@ def export() -> None:
 @source_filter
 @consensus_option
 @reviewers_filter(help="Status as these reviewers' decisions give it (one: their own).")
+@pseudonymise_options
 @click.pass_context
 def export_suggestions(ctx: click.Context, out: str, codes: tuple[str, ...], documents: tuple[str, ...],
                        statuses: tuple[str, ...], sources: tuple[str, ...], consensus: str | None,
-                       reviewers: tuple[str, ...]) -> None:
+                       reviewers: tuple[str, ...], pseudonymise: bool, key_file: str | None) -> None:
     """Write suggestions to OUT (.csv, .xlsx, .json or .parquet), one row per suggestion.
 
     \b
     Examples:
       qualkit export suggestions out/suggestions.xlsx --code offer
       qualkit export suggestions out/pending.csv --status pending --source model
+      qualkit export suggestions out/shared.xlsx --pseudonymise
     """
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         count = project.export_suggestions(out, codes=codes or None, documents=documents or None,
                                            consensus=consensus, reviewers=reviewers or None,
-                                           statuses=statuses or None, sources=sources or None)
-    click.echo(f"Wrote {count} suggestions to {out}.")
+                                           statuses=statuses or None, sources=sources or None, pseudonymise=shared)
+    click.echo(f"Wrote {count} suggestions to {out}" + (" (pseudonymised)." if shared else "."))
+    report_sharing(shared)
 
 
 @export.command("codings")
 @click.argument("out", type=click.Path(dir_okay=False))
 @codings_options
+@pseudonymise_options
 @click.pass_context
 def export_codings(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...],
-                   include_pending: bool, where: tuple[str, ...]) -> None:
+                   include_pending: bool, where: tuple[str, ...], pseudonymise: bool, key_file: str | None) -> None:
     """Write coded segments (one row per segment x code, with case attributes) to .csv/.xlsx/.parquet.
 
     \b
     Example:
       qualkit export codings out/codings.xlsx --consensus majority
+      qualkit export codings out/shared.csv --pseudonymise --key ~/secure/study-key.yaml
     """
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         frame = project.export_codings(out, consensus=consensus, reviewers=reviewers or None,
-                                       include_pending=include_pending, where=parse_where(where))
+                                       include_pending=include_pending, where=parse_where(where), pseudonymise=shared)
     pending = f" (including {int((frame['status'] == 'pending').sum())} pending)" if include_pending else ""
-    click.echo(f"Wrote {len(frame)} codings{pending} to {out}.")
+    click.echo(f"Wrote {len(frame)} codings{pending} to {out}" + (" (pseudonymised)." if shared else "."))
+    report_sharing(shared)
 
 
 @export.command("qdpx")
 @click.argument("out", type=click.Path(dir_okay=False))
 @consensus_option
 @reviewers_filter
+@pseudonymise_options
 @click.pass_context
-def export_qdpx(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...]) -> None:
+def export_qdpx(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder and others.
 
+    With --pseudonymise the documents, cases, notes and codebook are pseudonymised and every coding
+    still marks the same words.
+
     \b
-    Example:
+    Examples:
       qualkit export qdpx out/project.qdpx
+      qualkit export qdpx out/shared.qdpx --pseudonymise
     """
     with open_project(ctx) as project:
-        count = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None)
-    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'}).")
+        shared = sharing(project, pseudonymise, key_file)
+        count = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None, pseudonymise=shared)
+    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'})"
+               + (", pseudonymised." if shared else "."))
+    report_sharing(shared)
 
 
 @export.command("qdc")
 @click.argument("out", type=click.Path(dir_okay=False))
+@pseudonymise_options
 @click.pass_context
-def export_qdc(ctx: click.Context, out: str) -> None:
+def export_qdc(ctx: click.Context, out: str, pseudonymise: bool, key_file: str | None) -> None:
     """Write the current codebook as a REFI-QDA codebook (.qdc).
 
     \b
@@ -105,8 +125,10 @@ def export_qdc(ctx: click.Context, out: str) -> None:
       qualkit export qdc out/codebook.qdc
     """
     with open_project(ctx) as project:
-        count = project.export_qdc(out)
-    click.echo(f"Wrote {count} codes to {out}.")
+        shared = sharing(project, pseudonymise, key_file)
+        count = project.export_qdc(out, pseudonymise=shared)
+    click.echo(f"Wrote {count} codes to {out}" + (" (pseudonymised)." if shared else "."))
+    report_sharing(shared)
 
 
 @cli.group("import")
@@ -186,10 +208,12 @@ def import_qdpx(ctx: click.Context, file: str) -> None:
               help="Also write every coding to this table file (.xlsx, .csv, ...).")
 @click.option("--no-figures", is_flag=True, help="Leave the figures out.")
 @click.option("--title", help="The report's title.")
+@pseudonymise_options
 @click.pass_context
 def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None, consensus: str | None,
            reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], quotes: int, listing: str,
-           companion: str | None, no_figures: bool, title: str | None) -> None:
+           companion: str | None, no_figures: bool, title: str | None, pseudonymise: bool,
+           key_file: str | None) -> None:
     """Write a Word report: method, frequencies, quotes per code with the evidence highlighted,
     framework matrix, theory of change and figures, the codebook and every coded segment.
 
@@ -197,18 +221,23 @@ def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None,
     Examples:
       qualkit report out/report.docx --by disadvantage
       qualkit report out/primary.docx --where phase=primary --quotes 5 --companion out/codings.xlsx
+      qualkit report out/shared.docx --pseudonymise --companion out/shared.xlsx
     """
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         data = project.report(out, title=title, codes=codes or None, by=by, consensus=consensus,
                               reviewers=reviewers or None, where=parse_where(where), include_pending=include_pending,
-                              quotes=quotes, figures=not no_figures, listing=listing, companion=companion)
+                              quotes=quotes, figures=not no_figures, listing=listing, companion=companion,
+                              pseudonymise=shared)
     totals = data.totals
     pending = sum(1 for s in data.segments if s.pending)
     click.echo(
         f"Wrote {out}: {totals.codings:,} codings in {totals.coded_segments:,} coded segments ({pending} pending) "
         f"under {sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
-        f"consensus {data.consensus_rule}" + (f"; every coding also in {companion}" if companion else "") + "."
+        f"consensus {data.consensus_rule}" + (f"; every coding also in {companion}" if companion else "")
+        + ("; pseudonymised." if shared else ".")
     )
+    report_sharing(shared)
 
 
 @cli.group()

@@ -16,7 +16,7 @@ line and reason. Importing the same file again records nothing new.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from qualkit.review.actions import add_manual_code, check_reviewer, decide
 
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
+    from qualkit.pseudonymise import Pseudonymisation
     from qualkit.store import Store
 
 VERDICT_WORDS = {"accept": "accept", "accepted": "accept", "a": "accept", "yes": "accept",
@@ -48,12 +49,17 @@ COVERS = ("documents", "segments", "none")
 
 
 def export_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, project_id: str, reviewer: str,
-                 where: QueueFilter | None = None) -> int:
-    """Write the reviewer's pending suggestions with a drop-down decision column."""
+                 where: QueueFilter | None = None, pseudonymise: Pseudonymisation | None = None) -> int:
+    """Write the reviewer's pending suggestions with a drop-down decision column; with
+    ``pseudonymise``, names replaced (rows still name suggestions by id, so the sheet reads back)."""
     from qualkit.export.tables import write_table
+    from qualkit.pseudonymise.sharing import staged_outputs
 
     reviewer = check_reviewer(reviewer)
     items = store.queue.pending(reviewer, where or QueueFilter())
+    if pseudonymise is not None:
+        codebook = pseudonymise.codebook(codebook)
+        items = [pseudonymise.queue_item(item) for item in items]
     codes = {code.key: code for code in codebook.codes}
     table = [
         {
@@ -67,7 +73,8 @@ def export_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, p
     ]
     columns = ["id", "project_id", "reviewer", "document", "case", "segment", "speaker", "code",
                "code_name", "definition", "source", "score", "text", "decision", "note"]
-    write_table(table, path, sheet="review", columns=columns, choices={"decision": ["accept", "reject"]})
+    with staged_outputs(pseudonymise) as stage:
+        write_table(table, stage(path), sheet="review", columns=columns, choices={"decision": ["accept", "reject"]})
     return len(table)
 
 
@@ -78,13 +85,16 @@ YES = {"yes", "y", "x", "true", "1", "done"}
 
 
 def export_passage_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, reviewer: str,
-                         where: QueueFilter | None = None, interviewers: Collection[str] = ()) -> int:
+                         where: QueueFilter | None = None, interviewers: Collection[str] = (),
+                         pseudonymise: Pseudonymisation | None = None) -> int:
     """Passage review in a spreadsheet: each segment with a proposal the reviewer has not decided,
     one row per proposal (decision: accept/reject), rows to add codes nothing proposed (a code
     drop-down), and a fully_coded column (yes: the codes not applied there do not apply). It is a
     portable decisions file: it loads into any project built from the same corpus. Returns how
-    many segments it holds."""
+    many segments it holds. With ``pseudonymise``, names are replaced and evidence offsets mapped;
+    read back with the key, its pseudonymised document names are mapped back."""
     from qualkit.export.tables import write_table
+    from qualkit.pseudonymise.sharing import staged_outputs
     from qualkit.review.passage import PassageSession
 
     session = PassageSession(store, codebook_id=0, codebook=codebook, reviewer=reviewer, where=where or QueueFilter(),
@@ -94,6 +104,8 @@ def export_passage_sheet(store: Store, path: str | os.PathLike, *, codebook: Cod
     while (item := session.current()) is not None:
         segments += 1
         session.skip(item)
+        if pseudonymise is not None:
+            item = pseudonymise.passage_item(item)
         first = {"reviewer": session.reviewer, "document": item.document, "case": item.case, "segment": item.ordinal,
                  "speaker": item.speaker, "text": item.text}
         pending = item.pending
@@ -110,9 +122,10 @@ def export_passage_sheet(store: Store, path: str | os.PathLike, *, codebook: Cod
             rows.append({"reviewer": session.reviewer, "document": item.document, "segment": item.ordinal,
                          "code": "", "code_name": "(add a code nothing proposed: choose it, decision accept)",
                          "decision": "", "fully_coded": ""})
-    write_table(rows, path, sheet="passages", columns=PASSAGE_COLUMNS, choices={
-        "decision": ["accept", "reject"], "code": [code.key for code in codebook.codable], "fully_coded": ["yes"],
-    })
+    with staged_outputs(pseudonymise) as stage:
+        write_table(rows, stage(path), sheet="passages", columns=PASSAGE_COLUMNS, choices={
+            "decision": ["accept", "reject"], "code": [code.key for code in codebook.codable], "fully_coded": ["yes"],
+        })
     return segments
 
 
@@ -141,13 +154,15 @@ def _read(path: Path):
 
 
 def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, codebook: Codebook, project_id: str,
-                 reviewer: str | None = None, covers: str = "documents") -> ImportReport:
+                 reviewer: str | None = None, covers: str = "documents",
+                 document_names: Mapping[str, str] | None = None) -> ImportReport:
     """Record the decisions a review sheet or a portable decisions file holds; see the module doc.
 
     A portable file is independent coding: by default each reviewer in it coded fully the
     documents their rows name (``covers="documents"``), so a code they did not apply there does
     not apply; ``"segments"`` covers only the segments named, ``"none"`` nothing (the rows are then
-    judgements of those segment × code units only). A sheet of suggestions by id covers nothing."""
+    judgements of those segment × code units only). A sheet of suggestions by id covers nothing.
+    ``document_names`` maps names the project does not have (a pseudonymised sheet's) to its own."""
     if covers not in COVERS:
         raise ReviewError(f"--covers {covers!r}: use one of {', '.join(COVERS)}")
     path = Path(path)
@@ -205,7 +220,7 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
         else:
             document = str(record["document"]).strip()
             if document not in document_ids:
-                document_ids[document] = store.documents.id_of(document)
+                document_ids[document] = _document_id(store, document, document_names)
             if document_ids[document] is None:
                 report.refused.append((line, f"no document {document!r} in this project"))
                 continue
@@ -248,14 +263,21 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
         report.unchanged += len(result.unchanged)
     if "fully_coded" in columns:  # a passage sheet: what is marked coded fully is covered, nothing else
         _fully_coded(store, frame, reviewer=reviewer, document_ids=document_ids, via=f"import {path.name}",
-                     report=report)
+                     report=report, document_names=document_names)
     elif covers != "none":
         _cover(store, named, covers=covers, via=f"import {path.name}", report=report)
     return report
 
 
+def _document_id(store: Store, name: str, document_names: Mapping[str, str] | None) -> int | None:
+    found = store.documents.id_of(name)
+    if found is None and document_names and name in document_names:
+        found = store.documents.id_of(document_names[name])
+    return found
+
+
 def _fully_coded(store: Store, frame: Any, *, reviewer: str | None, document_ids: dict[str, int | None], via: str,
-                 report: ImportReport) -> None:
+                 report: ImportReport, document_names: Mapping[str, str] | None = None) -> None:
     """Segments a passage sheet marks coded fully: proposals still pending there are rejected (what
     the reviewer did not apply does not apply) and the segment is marked, once."""
     from qualkit.records import Source
@@ -268,7 +290,7 @@ def _fully_coded(store: Store, frame: Any, *, reviewer: str | None, document_ids
             continue
         name = reviewer or str(record.get("reviewer", "")).strip()
         document = str(record.get("document", "")).strip()
-        document_id = document_ids.get(document) or store.documents.id_of(document)
+        document_id = document_ids.get(document) or _document_id(store, document, document_names)
         try:
             ordinal = int(str(record.get("segment", "")).strip())
         except ValueError:
