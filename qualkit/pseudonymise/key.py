@@ -423,6 +423,8 @@ def build_key(
     given, or, with ``shuffle_seed``, in an order derived from the seed so the numbering does not
     follow the (often alphabetical) order of a cases file.
     """
+    from qualkit.pseudonymise.matching import KeyMatcher  # it imports this module
+
     key = existing or PseudonymKey()
     skipped: list[SkippedValue] = []
     wanted: list[NameInput] = [NameInput(name, Kind.SCHOOL, EntrySource.CASE) for name in case_names]
@@ -434,6 +436,9 @@ def build_key(
     wanted.extend(researcher_names)
 
     taken = {normalise_form(form) for entry in key.entries for form in entry.forms}
+    # A value the key already replaces whole needs no entry of its own ("Brookfield Primary
+    # School" when "Brookfield Primary" is in the key, "Dr Rachel Hale" when "Rachel Hale" is).
+    existing = KeyMatcher.from_entries(key.entries)
     chosen: dict[str, NameInput] = {}
     for item in wanted:
         text = " ".join(item.text.split())
@@ -444,7 +449,7 @@ def build_key(
             continue
         if item.source is EntrySource.CASES_FILE:
             text = leading_name(text)  # "Oakmere School (fictional) — secondary 11–18" names Oakmere School
-        if normalise_form(text) in taken:
+        if normalise_form(text) in taken or any(m.start == 0 and m.end == len(text) for m in existing.finditer(text)):
             continue  # already in the key (from an earlier build or by hand)
         why = _bad_text(text)
         if why:

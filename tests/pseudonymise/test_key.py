@@ -227,3 +227,11 @@ def test_build_key_takes_the_name_a_descriptive_value_starts_with_and_merges_a_s
                                                     "replaces it")
     assert reasons["ECT (year 2)"].startswith("looks like a role")  # reported as written
     assert "could be 'Brookfield Primary' or 'Brookfield Academy'" in reasons["Brookfield"]
+
+
+def test_build_key_again_adds_nothing_the_key_already_replaces_whole():
+    first = build_key(case_names=["Brookfield Primary"], speaker_labels=["Rachel Hale"])
+    again = build_key(attributes=[("school", "Brookfield Primary School (fictional)"), ("interviewee",
+                                                                                      "Dr Rachel Hale")],
+                      speaker_labels=["Rachel Hale"], existing=first.key)
+    assert again.key == first.key and again.skipped == ()
