@@ -438,7 +438,7 @@ def build_key(
     taken = {normalise_form(form) for entry in key.entries for form in entry.forms}
     # A value the key already replaces whole needs no entry of its own ("Brookfield Primary
     # School" when "Brookfield Primary" is in the key, "Dr Rachel Hale" when "Rachel Hale" is).
-    existing = KeyMatcher.from_entries(key.entries)
+    already = KeyMatcher.from_entries(key.entries)
     chosen: dict[str, NameInput] = {}
     for item in wanted:
         text = " ".join(item.text.split())
@@ -449,7 +449,7 @@ def build_key(
             continue
         if item.source is EntrySource.CASES_FILE:
             text = leading_name(text)  # "Oakmere School (fictional) — secondary 11–18" names Oakmere School
-        if normalise_form(text) in taken or any(m.start == 0 and m.end == len(text) for m in existing.finditer(text)):
+        if normalise_form(text) in taken or any(m.start == 0 and m.end == len(text) for m in already.finditer(text)):
             continue  # already in the key (from an earlier build or by hand)
         why = _bad_text(text)
         if why:
