@@ -359,4 +359,4 @@ def check(ctx: click.Context, files: tuple[str, ...], key_file: str | None) -> N
     with open_project(ctx) as project:
         checked = project.check_pseudonymised(files, key_file=key_file)
     click.echo(f"No name from the key in {len(checked)} file(s): "
-               + ", ".join(f"{c.path} ({c.texts:,} texts)" for c in checked) + ".")
+               + ", ".join(f"{c.path} ({c.texts:,} text{'' if c.texts == 1 else 's'})" for c in checked) + ".")
