@@ -690,15 +690,20 @@ class Project:
         self, name: str, *, by: str | None = None, window: int | None = None, diagram: str | os.PathLike | None = None,
         plot: str | os.PathLike | None = None, consensus: str | None = None, reviewers: Sequence[str] | None = None,
         include_pending: bool = False, where: Mapping[str, str] | None = None,
+        pseudonymise: Pseudonymisation | None = None,
     ) -> Analysis:
         """One of :data:`ANALYSES` over the codings; ``diagram`` also draws the theory of change,
-        ``plot`` the analysis's own figure (see :func:`qualkit.export.figures.plot`)."""
+        ``plot`` the analysis's own figure (see :func:`qualkit.export.figures.plot`). With
+        ``pseudonymise`` the codings are pseudonymised first, so the table (case names, quotes) and
+        the figures drawn from it name nobody in the key."""
         from qualkit import analysis as A
 
         if name not in ANALYSES:
             raise AnalysisError(f"unknown analysis {name!r}; use one of {', '.join(ANALYSES)}")
         _, codebook = self.codebook()
         frame = self.codings(consensus=consensus, reviewers=reviewers, include_pending=include_pending, where=where)
+        if pseudonymise is not None:
+            frame, codebook = pseudonymise.codings(frame), pseudonymise.codebook(codebook)
         if frame.empty and where:
             everywhere = len(self.codings(consensus=consensus, reviewers=reviewers, include_pending=include_pending))
             if everywhere:

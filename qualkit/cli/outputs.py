@@ -255,7 +255,8 @@ def analyse() -> None:
 
 
 def _out_options(function: F) -> F:
-    """--out FILE and --format, which every analysis takes, and --plot, which draws it."""
+    """--out FILE and --format, which every analysis takes, --plot, which draws it, and --pseudonymise."""
+    function = pseudonymise_options(function)
     function = output_format(function)
     function = click.option("--plot", type=click.Path(dir_okay=False),
                             help="Also draw the analysis as a figure (.png, .svg or .pdf).")(function)
@@ -265,11 +266,13 @@ def _out_options(function: F) -> F:
 
 def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, consensus: str | None,
               reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], by: str | None = None,
-              window: int | None = None, diagram: str | None = None, plot: str | None = None) -> None:
+              window: int | None = None, diagram: str | None = None, plot: str | None = None,
+              pseudonymise: bool = False, key_file: str | None = None) -> None:
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         result = project.analyse(name, by=by, window=window, diagram=diagram, plot=plot, consensus=consensus,
                                  reviewers=reviewers or None, include_pending=include_pending,
-                                 where=parse_where(where))
+                                 where=parse_where(where), pseudonymise=shared)
     if include_pending:
         click.echo(f"Including {result.pending} pending (unreviewed) suggestions.", err=True)
     if result.unevidenced:
@@ -278,7 +281,15 @@ def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, conse
         click.echo(f"Drew the theory of change to {diagram}.", err=True)
     if plot:
         click.echo(f"Drew the {name} figure to {plot}.", err=True)
-    write_or_emit(result.table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40})
+    widths = {"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40}
+    if shared is None or not out:
+        write_or_emit(result.table, out, fmt, widths=widths)
+    else:
+        with shared.staged() as stage:  # the file is checked before it takes its place
+            write_or_emit(result.table, out, fmt, widths=widths, stage=stage)
+        summary(f"Wrote {len(result.table)} rows to {out} (pseudonymised).", "json")
+    if shared is not None:
+        summary(shared.summary(), fmt if not out else "json")
 
 
 @analyse.command("frequency")
@@ -288,7 +299,8 @@ def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, conse
 @click.pass_context
 def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot: str | None, fmt: str,
                       consensus: str | None,
-                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Segments, documents and cases per code, with each code's share of coded segments.
 
     \b
@@ -297,7 +309,8 @@ def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot:
       qualkit analyse frequency --where phase=primary --format csv
     """
     _analysis(ctx, "frequency", by=by, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("cooccurrence")
@@ -308,7 +321,8 @@ def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot:
 @click.pass_context
 def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot: str | None, fmt: str,
                          consensus: str | None,
-                         reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                         reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """How often two codes are applied together (on one segment, or within --window segments).
 
     \b
@@ -316,7 +330,8 @@ def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot:
       qualkit analyse cooccurrence --window 1
     """
     _analysis(ctx, "cooccurrence", window=window, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("framework")
@@ -324,7 +339,8 @@ def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot:
 @codings_options
 @click.pass_context
 def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt: str, consensus: str | None,
-                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """The framework matrix: cases x themes, with counts and representative quotes.
 
     \b
@@ -332,7 +348,8 @@ def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt
       qualkit analyse framework --out out/framework.xlsx
     """
     _analysis(ctx, "framework", out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("compare")
@@ -342,7 +359,8 @@ def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt
 @codings_options
 @click.pass_context
 def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | None, fmt: str, consensus: str | None,
-                    reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                    reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Each code's share of coded segments in each group: intended (policy) vs enacted (interviews).
 
     \b
@@ -351,7 +369,8 @@ def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | No
       qualkit analyse compare --by phase --format json
     """
     _analysis(ctx, "compare", by=by, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("toc")
@@ -365,7 +384,8 @@ def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | No
 def analyse_toc(ctx: click.Context, window: int, by: str | None, diagram: str | None, out: str | None,
                 plot: str | None, fmt: str,
                 consensus: str | None, reviewers: tuple[str, ...], include_pending: bool,
-                where: tuple[str, ...]) -> None:
+                where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Evidence for each theory-of-change link, the cases supporting it, and nodes without evidence.
 
     \b
@@ -374,7 +394,8 @@ def analyse_toc(ctx: click.Context, window: int, by: str | None, diagram: str | 
       qualkit analyse toc --window 2 --by phase
     """
     _analysis(ctx, "toc", window=window, by=by, diagram=diagram, out=out, plot=plot, fmt=fmt, consensus=consensus,
-              reviewers=reviewers, include_pending=include_pending, where=where)
+              reviewers=reviewers, include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @cli.command()

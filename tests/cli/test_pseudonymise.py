@@ -168,3 +168,16 @@ def test_check_passes_clean_files_and_fails_on_a_name(runner, named_db, tmp_path
     assert failed.exit_code == 1 and failed.output.startswith(
         f"Error: {clean} and {leaking} still names 1 pseudonym key entry ('Chloe Rutherford'), 1 time(s): "
         f"'Chloe Rutherford' as 'Chloe' at {leaking}:2.")
+
+
+def test_analyse_pseudonymised_prints_and_writes_no_names(runner, named_db, tmp_path):
+    run(runner, named_db, "pseudonymise", "key", "build")
+    printed = run(runner, named_db, "analyse", "framework", "--include-pending", "--pseudonymise", "--format", "json")
+    [row] = json.loads(printed.stdout)
+    assert row["case"] == "School A" and "Participant 1" in row["offer quotes"] + row["culture quotes"]
+    assert "Brookfield" not in printed.stdout and "Chloe" not in printed.stdout
+    out = tmp_path / "framework.csv"
+    written = run(runner, named_db, "analyse", "framework", "--include-pending", "--pseudonymise", "--out", str(out))
+    assert written.exit_code == 0 and f"Wrote 1 rows to {out} (pseudonymised)." in written.stderr
+    assert f"no key entry found in {out} (1 text)" in written.stderr
+    assert "School A" in out.read_text(encoding="utf-8") and "Chloe" not in out.read_text(encoding="utf-8")
