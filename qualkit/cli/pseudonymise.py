@@ -7,6 +7,7 @@ module holds the key's own commands and :func:`sharing`, which the exporting com
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -16,7 +17,7 @@ from qualkit.cli.options import key_file_option, output_format
 
 if TYPE_CHECKING:
     from qualkit.project import Project
-    from qualkit.pseudonymise import KeyEntry, Pseudonymisation
+    from qualkit.pseudonymise import Candidate, KeyEntry, Pseudonymisation
 
 KINDS = ("person", "school", "place", "organisation", "other")
 
@@ -38,9 +39,11 @@ def _place(where: str) -> str:
     return where if where == "the project" else f"key file {where}"
 
 
-def _kinds(entries: tuple[KeyEntry, ...] | list[KeyEntry]) -> str:
+def _kinds(entries: Sequence[KeyEntry] | Sequence[Candidate]) -> str:
+    """``6 schools, 8 people``: how many of each kind, most first."""
     counts = Counter(entry.kind.value for entry in entries)
-    return ", ".join(f"{n} {kind}{'' if n == 1 else 's'}".replace("persons", "people") for kind, n in counts.items())
+    return ", ".join(f"{n} {kind}{'' if n == 1 else 's'}".replace("persons", "people")
+                     for kind, n in counts.most_common())
 
 
 def _entry_row(entry: KeyEntry) -> dict[str, Any]:
@@ -255,8 +258,7 @@ def suggest(ctx: click.Context, places_file: str | None, no_bundled_places: bool
             row["documents"] = list(candidate.documents)
             row["examples"] = [context.snippet for context in candidate.contexts]
     emit(rows, fmt, widths={"example": 70, "found_by": 24})
-    kinds = Counter(c.kind.value for c in search.candidates)
-    split = f" ({', '.join(f'{n} {k}' for k, n in kinds.most_common())})" if kinds else ""
+    split = f" ({_kinds(search.candidates)})" if search.candidates else ""
     more = f"; {len(shown)} shown" if limit and len(shown) < len(search.candidates) else ""
     summary(f"Found {len(search.candidates)} candidate name(s){split} the key lacks{more}. Review each: "
             "`qualkit pseudonymise accept NAME` adds it to the key, `qualkit pseudonymise ignore NAME` leaves it.",
@@ -335,13 +337,15 @@ def report(ctx: click.Context, fmt: str, key_file: str | None) -> None:
         if fmt == "table" and left:
             click.echo("\nCandidates not yet reviewed (accept or ignore each):")
             emit(left, fmt)
-    unused = f"; {len(found.unused)} entries never occur (check their spelling)" if found.unused else ""
+    unused = f"; {len(found.unused)} of them never occur (check their spelling)" if found.unused else ""
     if stored is None:
         candidates = "; no candidate search yet (`qualkit pseudonymise suggest`)"
-    else:
+    elif found.unreviewed:
         candidates = f"; {len(found.unreviewed)} candidate(s) from the search of {stored.searched_at} not yet reviewed"
-    summary(f"The key in {_place(where)} replaces {found.replaced:,} name(s) in {found.texts} document(s) with "
-            f"{len(found.entries)} entries{unused}{candidates}.", fmt)
+    else:
+        candidates = f"; every candidate from the search of {stored.searched_at} reviewed"
+    summary(f"The key in {_place(where)} ({len(found.entries)} entries{unused}) replaces {found.replaced:,} name(s) "
+            f"in {found.texts} document(s){candidates}.", fmt)
 
 
 @pseudonymise.command("check")

@@ -88,7 +88,7 @@ def test_suggest_accept_ignore_and_report(runner, named_db):
     assert ignored.stdout.strip() == "Ignoring 1 more name(s) (1 in all), noted in the key in the project."
     table = run(runner, named_db, "pseudonymise", "report")
     assert table.stdout.splitlines()[-1].startswith(
-        "The key in the project replaces 7 name(s) in 1 document(s) with 4 entries; 0 candidate(s) from the search of ")
+        "The key in the project (4 entries) replaces 7 name(s) in 1 document(s); every candidate from the search of ")
 
 
 def test_export_codings_pseudonymised_prints_the_summary_and_names_nobody(runner, named_db, tmp_path):
@@ -109,7 +109,7 @@ def test_export_codings_pseudonymised_prints_the_summary_and_names_nobody(runner
 
 def test_a_key_file_alone_pseudonymises_and_the_project_keeps_none_of_it(runner, named_db, tmp_path):
     key = tmp_path / "key.yaml"
-    run(runner, named_db, "pseudonymise", "key", "build", "--key", str(key))
+    run(runner, named_db, "pseudonymise", "key", "build", "--key", str(key), "--in-order")
     assert "Chloe Rutherford" in key.read_text(encoding="utf-8")
     out = tmp_path / "passages.xlsx"
     result = run(runner, named_db, "review", "export", str(out), "--reviewer", "cara", "--passages", "--key", str(key))
