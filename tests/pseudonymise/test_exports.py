@@ -298,3 +298,35 @@ def test_exports_named_interviewees_in_the_cases_file_leave_no_trace(exported, t
     text = (tmp_path / "codings.json").read_text(encoding="utf-8")
     assert "Okafor" not in text and "laire" not in text
     assert json.loads(text)[0]["interviewee"].startswith("Participant ")
+
+
+def test_exports_give_each_case_the_same_pseudonym_everywhere(exported):
+    import pandas as pd
+
+    from qualkit.refi import read_qdpx
+
+    key = exported["shared"].key
+    expected = {row["case"]: key.entry(row["case"]).pseudonym for row in _cases_rows()}
+    assert len(set(expected.values())) == 6
+    in_table = set(pd.read_csv(exported["outputs"]["codings.csv"], keep_default_na=False)["case"]) - {""}
+    in_sheet = set(pd.read_excel(exported["outputs"]["review.xlsx"], dtype=str)["case"].dropna())
+    in_qdpx = {case.name for case in read_qdpx(exported["outputs"]["project.qdpx"]).cases}
+    in_report = {s.case for s in exported["data"].segments if s.case}
+    assert in_table == in_qdpx == in_report == set(expected.values())
+    assert in_sheet and in_sheet <= in_table  # the cases of Ben Roberts's pending suggestions
+
+
+def test_exports_a_pseudonymised_review_sheet_reads_back_by_id(exported, tmp_path):
+    import pandas as pd
+
+    project = exported["project"]
+    sheet = pd.read_csv(exported["outputs"]["review.csv"], dtype=str, keep_default_na=False)
+    assert not _words(NAMED_SPEAKERS) & _words(" ".join(sheet["text"]).split())
+    sheet.loc[0, "decision"] = "reject"
+    filled = tmp_path / "review.csv"
+    sheet.to_csv(filled, index=False)
+    report = project.import_review(filled)
+    assert report.recorded == 1 and not report.refused
+    [row] = [r for r in project.suggestions(reviewers=["Ben Roberts"], statuses=["rejected"])
+             if r["id"] == int(sheet.loc[0, "id"])]
+    assert exported["shared"].text(row["text"]) == sheet.loc[0, "text"]  # the decision landed on that passage
