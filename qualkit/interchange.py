@@ -28,6 +28,7 @@ from qualkit.review.decisions import DEFAULT_CONSENSUS, Consensus
 
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
+    from qualkit.pseudonymise import Pseudonymisation
     from qualkit.refi import RefiCode, RefiNote, RefiProject
     from qualkit.review.coverage import Judgements
     from qualkit.store import Store
@@ -178,21 +179,32 @@ def _record(store: Store, judged: Judgements, guid_of_document: Mapping[int, str
 
 
 def export_qdpx(store: Store, codebook: Codebook, path: str | os.PathLike, *, name: str,
-                consensus: Consensus = DEFAULT_CONSENSUS, judged: Judgements | None = None) -> int:
-    """Write a .qdpx; returns the number of codings written."""
+                consensus: Consensus = DEFAULT_CONSENSUS, judged: Judgements | None = None,
+                pseudonymise: Pseudonymisation | None = None) -> int:
+    """Write a .qdpx; returns the number of codings written. With ``pseudonymise`` the sources,
+    codes, cases, notes and the qualkit record are pseudonymised with every position mapped, and
+    the file is checked for names before it takes its place."""
+    from qualkit.pseudonymise.sharing import staged_outputs
     from qualkit.refi import write_qdpx
 
     refi = project_to_refi(store, codebook, name=name, consensus=consensus, judged=judged)
-    write_qdpx(refi, Path(path))
+    if pseudonymise is not None:
+        refi = pseudonymise.refi(refi)
+    with staged_outputs(pseudonymise) as stage:
+        write_qdpx(refi, stage(path))
     return len(refi.codings)
 
 
-def export_qdc(codebook: Codebook, path: str | os.PathLike) -> int:
+def export_qdc(codebook: Codebook, path: str | os.PathLike, *, pseudonymise: Pseudonymisation | None = None) -> int:
     """Write a codebook as .qdc; returns the number of codes written."""
+    from qualkit.pseudonymise.sharing import staged_outputs
     from qualkit.refi import walk_codes, write_qdc
 
+    if pseudonymise is not None:
+        codebook = pseudonymise.codebook(codebook)
     codes = codebook_codes(codebook)
-    write_qdc(codes, Path(path), name=f"{codebook.name} (version {codebook.version})")
+    with staged_outputs(pseudonymise) as stage:
+        write_qdc(codes, stage(path), name=f"{codebook.name} (version {codebook.version})")
     return sum(1 for _ in walk_codes(codes))
 
 

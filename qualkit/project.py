@@ -63,12 +63,23 @@ if TYPE_CHECKING:
     from qualkit.interchange import ImportReport as QdpxImportReport
     from qualkit.memos import MemoIndex
     from qualkit.progress import Progress
+    from qualkit.pseudonymise import (  # issue #22
+        CandidateSearch,
+        CheckedOutput,
+        Kind,
+        PassageText,
+        Pseudonymisation,
+        PseudonymisationReport,
+        PseudonymKey,
+    )
+    from qualkit.pseudonymise.keeping import KeyUpdate, StoredCandidates
     from qualkit.records import Account, Dispute, Invitation, ModelInfo, Role, WebSession
     from qualkit.review.actions import DecideReport
     from qualkit.review.decisions import Consensus
-    from qualkit.review.passage import PassageSession
+    from qualkit.review.passage import PassageItem, PassageSession
     from qualkit.review.session import ReviewSession
     from qualkit.review.sheet import ImportReport as SheetImportReport
+    from qualkit.review.sheetcheck import SheetView
     from qualkit.search import CodeNewReport
     from qualkit.sinks import ProjectIdentity
     from qualkit.staged import ImportReport as StagedImportReport
@@ -156,6 +167,7 @@ class Project:
     def __init__(self, store: Store):
         self.store = store
         self._codebooks: dict[int, Codebook] = {}  # stored versions never change: parse each once
+        self._pseudonymisation: Pseudonymisation | None = None  # the key compiled, for passages shown one by one
 
     @property
     def path(self) -> Path:
@@ -512,26 +524,37 @@ class Project:
                 continue
             yield ReviewedSuggestion(view, state, status)
 
-    def suggestion_rows(self, **filters: Any) -> Iterator[dict[str, Any]]:
-        """:meth:`iter_suggestions` as table rows (a ``reviewer:NAME`` status column per reviewer)."""
+    def suggestion_rows(self, *, pseudonymise: Pseudonymisation | None = None,
+                        **filters: Any) -> Iterator[dict[str, Any]]:
+        """:meth:`iter_suggestions` as table rows (a ``reviewer:NAME`` status column per reviewer);
+        with ``pseudonymise``, names replaced and spans, texts and evidence in the pseudonymised documents."""
         from qualkit.export.suggestions import suggestion_rows
 
         names: dict[str, str] = {}
         if self.store.codebooks.latest_id() is not None:
             _, codebook = self.codebook()
+            if pseudonymise is not None:
+                codebook = pseudonymise.codebook(codebook)
             names = {code.key: code.name for code in codebook.codes}
-        return suggestion_rows(self.iter_suggestions(**filters), code_names=names,
-                               reviewers=self.store.decisions.reviewers())
+        items = self.iter_suggestions(**filters)
+        if pseudonymise is not None:
+            items = map(pseudonymise.suggestion, items)
+        return suggestion_rows(items, code_names=names, reviewers=self.store.decisions.reviewers())
 
     def suggestions(self, **filters: Any) -> list[dict[str, Any]]:
         """:meth:`suggestion_rows` as a list."""
         return list(self.suggestion_rows(**filters))
 
-    def export_suggestions(self, path: str | os.PathLike, **filters: Any) -> int:
-        """Write suggestions to .csv, .xlsx, .json or .parquet; returns the number of rows."""
+    def export_suggestions(self, path: str | os.PathLike, *, pseudonymise: Pseudonymisation | None = None,
+                           **filters: Any) -> int:
+        """Write suggestions to .csv, .xlsx, .json or .parquet; returns the number of rows. With
+        ``pseudonymise`` (:meth:`pseudonymisation`) names are replaced and the file checked."""
         from qualkit.export.tables import write_table
+        from qualkit.pseudonymise.sharing import staged_outputs
 
-        return write_table(self.suggestion_rows(**filters), path, sheet="suggestions")
+        with staged_outputs(pseudonymise) as stage:
+            return write_table(self.suggestion_rows(pseudonymise=pseudonymise, **filters), stage(path),
+                               sheet="suggestions")
 
     # -- review ----------------------------------------------------------------------------
 
@@ -589,29 +612,31 @@ class Project:
 
     def export_review(self, path: str | os.PathLike, reviewer: str, *, codes: Sequence[str] | None = None,
                       documents: Sequence[str] | None = None, case: str | None = None,
-                      passages: bool = False) -> int:
+                      passages: bool = False, pseudonymise: Pseudonymisation | None = None) -> int:
         """A sheet of the reviewer's pending suggestions to fill in (returns how many rows), or with
         ``passages`` one segment at a time with every proposal, rows to add codes and a fully_coded
-        column (returns how many segments)."""
+        column (returns how many segments). With ``pseudonymise`` names are replaced and the file checked."""
         from qualkit.review.sheet import export_passage_sheet, export_sheet
 
         _, codebook = self.codebook()
         where = self._queue_filter(codes=codes, documents=documents, case=case)
         if passages:
             return export_passage_sheet(self.store, path, codebook=codebook, reviewer=reviewer, where=where,
-                                        interviewers=self._interviewers())
+                                        interviewers=self._interviewers(), pseudonymise=pseudonymise)
         return export_sheet(self.store, path, codebook=codebook, project_id=self.project_id, reviewer=reviewer,
-                            where=where)
+                            where=where, pseudonymise=pseudonymise)
 
     def import_review(self, path: str | os.PathLike, *, reviewer: str | None = None,
                       covers: str = "documents") -> SheetImportReport:
         """Record a review sheet's or a portable decisions file's decisions; a portable file covers
-        the documents (or only the segments, or nothing) its rows name, per reviewer."""
+        the documents (or only the segments, or nothing) its rows name, per reviewer. A sheet
+        exported with pseudonymised document names reads back when the key is at hand."""
         from qualkit.review.sheet import import_sheet
 
         codebook_id, codebook = self.codebook()
         return import_sheet(self.store, path, codebook_id=codebook_id, codebook=codebook,
-                            project_id=self.project_id, reviewer=reviewer, covers=covers)
+                            project_id=self.project_id, reviewer=reviewer, covers=covers,
+                            view=self._sheet_view())
 
     def mark_coded(self, reviewer: str, *, document: str, segment: int | None = None, undo: bool = False) -> None:
         """Record that ``reviewer`` coded a whole document (or one segment of it) fully: a code they
@@ -714,30 +739,42 @@ class Project:
         return codings(self.store, codebook, consensus=self._consensus(consensus, reviewers),
                        include_pending=include_pending, where=self.check_where(where))
 
-    def export_codings(self, path: str | os.PathLike, **options: Any) -> pd.DataFrame:
-        """Write :meth:`codings` to .csv/.xlsx/.json/.parquet; returns what was written."""
+    def export_codings(self, path: str | os.PathLike, *, pseudonymise: Pseudonymisation | None = None,
+                       **options: Any) -> pd.DataFrame:
+        """Write :meth:`codings` to .csv/.xlsx/.json/.parquet; returns what was written. With
+        ``pseudonymise`` names are replaced, offsets and evidence are those of the pseudonymised
+        documents, and the file is checked."""
         from qualkit.export.tables import write_table
+        from qualkit.pseudonymise.sharing import staged_outputs
 
         frame = self.codings(**options)
+        if pseudonymise is not None:
+            frame = pseudonymise.codings(frame)
         table = frame.assign(evidence=[  # the matched words' offsets, as one cell
             "; ".join(f"{start}-{end}" for start, end in spans) for spans in frame["evidence"]
         ])
-        write_table(table.to_dict("records"), path, sheet="codings", columns=list(table.columns))
+        with staged_outputs(pseudonymise) as stage:
+            write_table(table.to_dict("records"), stage(path), sheet="codings", columns=list(table.columns))
         return frame
 
     def analyse(
         self, name: str, *, by: str | None = None, window: int | None = None, diagram: str | os.PathLike | None = None,
         plot: str | os.PathLike | None = None, consensus: str | None = None, reviewers: Sequence[str] | None = None,
         include_pending: bool = False, where: Mapping[str, str] | None = None,
+        pseudonymise: Pseudonymisation | None = None,
     ) -> Analysis:
         """One of :data:`ANALYSES` over the codings; ``diagram`` also draws the theory of change,
-        ``plot`` the analysis's own figure (see :func:`qualkit.export.figures.plot`)."""
+        ``plot`` the analysis's own figure (see :func:`qualkit.export.figures.plot`). With
+        ``pseudonymise`` the codings are pseudonymised first, so the table (case names, quotes) and
+        the figures drawn from it name nobody in the key."""
         from qualkit import analysis as A
 
         if name not in ANALYSES:
             raise AnalysisError(f"unknown analysis {name!r}; use one of {', '.join(ANALYSES)}")
         _, codebook = self.codebook()
         frame = self.codings(consensus=consensus, reviewers=reviewers, include_pending=include_pending, where=where)
+        if pseudonymise is not None:
+            frame, codebook = pseudonymise.codings(frame), pseudonymise.codebook(codebook)
         if frame.empty and where:
             everywhere = len(self.codings(consensus=consensus, reviewers=reviewers, include_pending=include_pending))
             if everywhere:
@@ -830,12 +867,15 @@ class Project:
                by: str | None = None, consensus: str | None = None, reviewers: Sequence[str] | None = None,
                where: Mapping[str, str] | None = None, include_pending: bool = False, quotes: int | None = None,
                figures: bool = True, listing: str = "segments", companion: str | os.PathLike | None = None,
-               ) -> ReportData:
+               pseudonymise: Pseudonymisation | None = None) -> ReportData:
         """Write the Word report; returns what it shows. ``quotes`` per code in the body (default 3);
         ``listing`` where every coded segment is listed (segments, codes or none, see
-        :func:`qualkit.export.word.write_report`); ``companion`` a table file of every coding."""
+        :func:`qualkit.export.word.write_report`); ``companion`` a table file of every coding. With
+        ``pseudonymise`` (:meth:`pseudonymisation`) the report and companion are pseudonymised and
+        checked, and written only when no name of the key is in either."""
         from qualkit.errors import ExportError
         from qualkit.export.word import check_report_path, write_report
+        from qualkit.pseudonymise.sharing import staged_outputs
         from qualkit.report import CODE_QUOTES, build_report_data, write_report_listing
 
         check_report_path(path)  # a wrong suffix or missing folder is refused before the work is done
@@ -848,30 +888,35 @@ class Project:
         data = build_report_data(self.store, codebook, title=title, codes=self._check_codes(codes), by=by,
                                  consensus=self._consensus(consensus, reviewers), where=where,
                                  include_pending=include_pending, quotes=CODE_QUOTES if quotes is None else quotes,
-                                 figures=figures, agreement=agreement.pairs if len(agreement.coders) >= 2 else None)
-        write_report(data, path, listing=listing)
-        if companion is not None:
-            write_report_listing(data, companion)
+                                 figures=figures, agreement=agreement.pairs if len(agreement.coders) >= 2 else None,
+                                 pseudonymise=pseudonymise)
+        with staged_outputs(pseudonymise) as stage:
+            write_report(data, stage(path), listing=listing)
+            if companion is not None:
+                write_report_listing(data, stage(companion))
         return data
 
     # -- REFI-QDA ----------------------------------------------------------------------------
 
     def export_qdpx(self, path: str | os.PathLike, *, consensus: str | None = None,
-                    reviewers: Sequence[str] | None = None) -> int:
-        """Write a REFI-QDA project; returns the number of codings written."""
+                    reviewers: Sequence[str] | None = None, pseudonymise: Pseudonymisation | None = None) -> int:
+        """Write a REFI-QDA project; returns the number of codings written. With ``pseudonymise``
+        sources, cases and notes are pseudonymised, every coding's position mapped to the same
+        words, and the file checked."""
         from qualkit.interchange import export_qdpx
 
         self._check_reviewers(reviewers)
         _, codebook = self.codebook()
         return export_qdpx(self.store, codebook, path, name=self.path.stem,
-                           consensus=self._consensus(consensus, reviewers), judged=self.judgements())
+                           consensus=self._consensus(consensus, reviewers), judged=self.judgements(),
+                           pseudonymise=pseudonymise)
 
-    def export_qdc(self, path: str | os.PathLike) -> int:
+    def export_qdc(self, path: str | os.PathLike, *, pseudonymise: Pseudonymisation | None = None) -> int:
         """Write the current codebook as a REFI-QDA codebook; returns the number of codes."""
         from qualkit.interchange import export_qdc
 
         _, codebook = self.codebook()
-        return export_qdc(codebook, path)
+        return export_qdc(codebook, path, pseudonymise=pseudonymise)
 
     def import_qdpx(self, path: str | os.PathLike) -> QdpxImportReport:
         from qualkit.interchange import import_qdpx
@@ -1320,6 +1365,173 @@ class Project:
         from qualkit.review.actions import verdict_in_force
 
         return verdict_in_force(self.store, reviewer, suggestion_id)
+
+    # -- pseudonymisation (issue #22) ---------------------------------------------------------------------------
+    # The key is kept in the project, or in a key file the researcher keeps apart (``key_file``,
+    # or $QUALKIT_PSEUDONYM_KEY). Exports take ``pseudonymise=project.pseudonymisation()``.
+
+    def pseudonym_key(self, *, key_file: str | os.PathLike | None = None) -> tuple[PseudonymKey, str]:
+        """The pseudonym key and where it is kept ("the project" or the key file's path)."""
+        from qualkit.pseudonymise.keeping import load_project_key
+
+        return load_project_key(self.store, key_file)
+
+    def build_pseudonym_key(
+        self, *, key_file: str | os.PathLike | None = None, cases_file: str | os.PathLike | None = None,
+        names_file: str | os.PathLike | None = None, names_kind: Kind | str = "person", seed: str | None = None,
+        in_order: bool = False,
+    ) -> KeyUpdate:
+        """Add what the project knows (case names, identifying case and document attributes such as
+        interviewee, school or town, speaker labels), ``cases_file``'s and ``names_file``'s names to
+        the key; entries already there keep their pseudonyms (see
+        :func:`qualkit.pseudonymise.keeping.build_project_key`)."""
+        from qualkit.pseudonymise import Kind, read_names_file
+        from qualkit.pseudonymise.keeping import build_project_key
+
+        kind = _choice(Kind, names_kind, "kind")
+        names = read_names_file(names_file, kind=kind) if names_file is not None else []
+        return build_project_key(self.store, key_file=key_file, cases_file=cases_file, names=names, seed=seed,
+                                 in_order=in_order)
+
+    def add_pseudonym(self, original: str, pseudonym: str | None = None, *, kind: Kind | str | None = None,
+                      aliases: Sequence[str] = (), case_sensitive: bool | None = None,
+                      key_file: str | os.PathLike | None = None) -> KeyUpdate:
+        """Add a name to the key (the next default pseudonym of its kind unless ``pseudonym``), or
+        change the entry of a name already in it."""
+        from qualkit.pseudonymise import Kind
+        from qualkit.pseudonymise.keeping import add_entry
+
+        chosen = None if kind is None else _choice(Kind, kind, "kind")
+        return add_entry(self.store, original, pseudonym, kind=chosen, aliases=aliases, case_sensitive=case_sensitive,
+                         key_file=key_file)
+
+    def remove_pseudonyms(self, originals: Sequence[str], *, key_file: str | os.PathLike | None = None) -> KeyUpdate:
+        """Remove entries from the key, named by their original or any alias."""
+        from qualkit.pseudonymise.keeping import remove_entries
+
+        return remove_entries(self.store, originals, key_file=key_file)
+
+    def move_pseudonym_key(self, path: str | os.PathLike, *, overwrite: bool = False) -> KeyUpdate:
+        """Write the project's key to a key file to keep apart, and remove it from the project."""
+        from qualkit.pseudonymise.keeping import move_key_out
+
+        return move_key_out(self.store, path, overwrite=overwrite)
+
+    def find_pseudonym_candidates(
+        self, *, key_file: str | os.PathLike | None = None, places_file: str | os.PathLike | None = None,
+        bundled_places: bool = True, ner: bool = True, ner_pipeline: str | None = None,
+    ) -> CandidateSearch:
+        """Names in the documents the key lacks, for review; kept in the project to accept or ignore."""
+        from qualkit.pseudonymise import read_places_file
+        from qualkit.pseudonymise.keeping import find_candidates
+
+        extra = read_places_file(places_file) if places_file is not None else []
+        return find_candidates(self.store, key_file=key_file, places=None if bundled_places else (),
+                               extra_places=extra, ner=ner, ner_pipeline=ner_pipeline)
+
+    def pseudonym_candidates(self) -> StoredCandidates | None:
+        """The last candidate search's results (None: none has run)."""
+        from qualkit.pseudonymise.keeping import stored_candidates
+
+        return stored_candidates(self.store)
+
+    def accept_pseudonym_candidates(self, names: Sequence[str], *, kind: Kind | str | None = None,
+                                    pseudonym: str | None = None,
+                                    key_file: str | os.PathLike | None = None) -> KeyUpdate:
+        """Add candidates of the last search to the key."""
+        from qualkit.pseudonymise import Kind
+        from qualkit.pseudonymise.keeping import accept
+
+        chosen = None if kind is None else _choice(Kind, kind, "kind")
+        return accept(self.store, names, kind=chosen, pseudonym=pseudonym, key_file=key_file)
+
+    def ignore_pseudonym_candidates(self, names: Sequence[str], *,
+                                    key_file: str | os.PathLike | None = None) -> KeyUpdate:
+        """Remember names as reviewed and left as they are."""
+        from qualkit.pseudonymise.keeping import ignore
+
+        return ignore(self.store, names, key_file=key_file)
+
+    def pseudonymisation_report(self, *, key_file: str | os.PathLike | None = None
+                                ) -> tuple[PseudonymisationReport, str, StoredCandidates | None]:
+        """What the key replaces in every document (counts per entry), where the key is kept, and
+        the last candidate search (its unreviewed candidates are in the report)."""
+        from qualkit.pseudonymise.keeping import corpus_report
+
+        return corpus_report(self.store, key_file)
+
+    def pseudonymisation(self, *, key_file: str | os.PathLike | None = None) -> Pseudonymisation:
+        """The key, ready for exports: pass it as ``pseudonymise=`` to report, export_codings,
+        export_suggestions, export_qdpx, export_qdc and export_review (one for several exports
+        keeps one summary); its :meth:`~qualkit.pseudonymise.Pseudonymisation.summary` says what
+        was replaced and checked."""
+        from qualkit.pseudonymise.keeping import pseudonymisation
+
+        return pseudonymisation(self.store, key_file)
+
+    def pseudonymised_passage(self, item: PassageItem, *, key_file: str | os.PathLike | None = None,
+                              pseudonymise: Pseudonymisation | None = None) -> PassageItem:
+        """A passage-review item as a pseudonymised view shows it (for the web review): text,
+        neighbours, speaker, document and case pseudonymised, every proposal's evidence offsets
+        mapped into the pseudonymised text. The stored text is not touched."""
+        return (pseudonymise or self._cached_pseudonymisation(key_file)).passage_item(item)
+
+    def pseudonymised_text(self, document: str, start: int, end: int, *,
+                           highlights: Sequence[tuple[int, int]] = (), key_file: str | os.PathLike | None = None,
+                           pseudonymise: Pseudonymisation | None = None) -> PassageText:
+        """``document``'s text ``[start:end]`` pseudonymised (the whole document's view, cut at the
+        mapped span), with ``highlights`` (document offsets) mapped to offsets into the result."""
+        self.document_id(document)  # an unknown name is refused with a suggestion
+        return (pseudonymise or self._cached_pseudonymisation(key_file)).passage(document, start, end,
+                                                                                highlights=highlights)
+
+    def check_pseudonymised(self, paths: Sequence[str | os.PathLike], *,
+                            key_file: str | os.PathLike | None = None) -> list[CheckedOutput]:
+        """The leak check on files about to be shared: PseudonymLeakError naming every place a name
+        of the key was found in any of them."""
+        from qualkit.pseudonymise import CheckedOutput, LeakChecker
+        from qualkit.pseudonymise.check import leak_error
+        from qualkit.pseudonymise.keeping import load_project_key
+
+        key, _ = load_project_key(self.store, key_file)
+        checker = LeakChecker(key)
+        leaks, checked = [], []
+        for path in paths:
+            found, count = checker.leaks_in_file(path)
+            leaks.extend(found)
+            checked.append(CheckedOutput(os.fspath(path), count))
+        if leaks:
+            raise leak_error(leaks, " and ".join(os.fspath(p) for p in paths))
+        return checked
+
+    def _sheet_view(self) -> SheetView:
+        """How a sheet exported pseudonymised shows this project, when its key is at hand: its
+        document names mapped back to ours and its text as the key makes it (else as it is)."""
+        from qualkit.errors import PseudonymisationError
+        from qualkit.pseudonymise import Pseudonymiser
+        from qualkit.pseudonymise.keeping import load_project_key
+        from qualkit.review.sheetcheck import AS_IS, SheetView
+
+        try:
+            key, _ = load_project_key(self.store)
+        except PseudonymisationError:
+            return AS_IS
+        pseudonymiser = Pseudonymiser(key)
+        names: dict[str, list[str]] = {}
+        for name in self.store.documents.names():
+            names.setdefault(pseudonymiser.value(name), []).append(name)
+        return SheetView(document_names={shown: found[0] for shown, found in names.items()
+                                         if len(found) == 1 and shown != found[0]},
+                         text=pseudonymiser.value)
+
+    def _cached_pseudonymisation(self, key_file: str | os.PathLike | None) -> Pseudonymisation:
+        """One compiled key per key (a web server asks for many passages): rebuilt when the key changes."""
+        from qualkit.pseudonymise.keeping import load_project_key
+
+        key, _ = load_project_key(self.store, key_file)
+        if self._pseudonymisation is None or self._pseudonymisation.key != key:
+            self._pseudonymisation = self.pseudonymisation(key_file=key_file)
+        return self._pseudonymisation
 
 
 def _role(role: Role | str) -> Role:

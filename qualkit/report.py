@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from qualkit.codebook import Codebook
     from qualkit.export.report_data import ReportData, ReportMemos
+    from qualkit.pseudonymise import Pseudonymisation
     from qualkit.store import Store
 
 CODE_QUOTES = 3  # representative quotes per code in the report body (--quotes N)
@@ -48,16 +49,24 @@ def build_report_data(store: Store, codebook: Codebook, *, title: str | None = N
                       consensus: Consensus = DEFAULT_CONSENSUS, where: Mapping[str, str] | None = None,
                       include_pending: bool = False, quotes: int = CODE_QUOTES, figures: bool = True,
                       diagram: bool = True, author: str | None = None,
-                      agreement: pd.DataFrame | None = None) -> ReportData:
+                      agreement: pd.DataFrame | None = None, pseudonymise: Pseudonymisation | None = None,
+                      ) -> ReportData:
     """A project's report: the codings ``consensus`` gives (whose decisions count and how they
     combine), filtered by attribute values (``where``) and ``codes`` (and everything under them),
     with frequencies split by the attribute ``by``, ``quotes`` representative quotes per code, the
     ``agreement`` table (computed by the caller, over the same judgements ``qualkit agreement``
-    uses) and figures."""
+    uses) and figures.
+
+    With ``pseudonymise`` every name of its key is replaced before anything is assembled: the
+    codings (texts cut from the pseudonymised documents, evidence offsets mapped, so quotes are
+    highlighted on the same words), case and document names, attribute values, the codebook's
+    texts, the title and the filters; figures are drawn from what is already pseudonymised."""
     from qualkit import analysis as A
 
     # --- project access: the only lines that read the project --------------------------------
     check_codes(codebook, codes)
+    if pseudonymise is not None:
+        codebook = pseudonymise.codebook(codebook)
     records = A.coding_records(store, codebook, consensus=consensus, include_pending=include_pending)
     frame = A.codings_frame(records, where=dict(where or {}))
     frame = describe_respondents(frame, store.documents.survey_attributes())
@@ -66,6 +75,13 @@ def build_report_data(store: Store, codebook: Codebook, *, title: str | None = N
     reviewers = tuple(consensus.reviewers or store.decisions.reviewers())
     memos = gather_memos(store, where=where)
     # ------------------------------------------------------------------------------------------
+    if pseudonymise is not None:
+        value = pseudonymise.value
+        frame = pseudonymise.codings(frame)
+        documents = [(str(value(name)), kind, words, segments, value(case))
+                     for name, kind, words, segments, case in documents]
+        where = {name: str(value(wanted)) for name, wanted in (where or {}).items()}
+        title = value(title)
     single = consensus.reviewers[0] if consensus.reviewers and len(consensus.reviewers) == 1 else None
     return assemble_report_data(
         frame, codebook, documents=documents, case_count=case_count, reviewers=reviewers, agreement=agreement,

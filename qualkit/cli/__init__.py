@@ -7,8 +7,20 @@ Only this package imports click; every command goes through ``Project``. One mod
 
 from __future__ import annotations
 
-# they register commands; team: `users` and `serve` (#21); memos, search and tidy (#20); managing (#18)
-from qualkit.cli import codebooks, corpus, managing, memos, outputs, proposing, review, search, team, tidy  # noqa: F401
+# they register commands: team `users` and `serve` (#21); memos, search, tidy (#20); managing (#18); pseudonymise (#22)
+from qualkit.cli import (  # noqa: F401
+    codebooks,
+    corpus,
+    managing,
+    memos,
+    outputs,
+    proposing,
+    pseudonymise,
+    review,
+    search,
+    team,
+    tidy,
+)
 from qualkit.cli.base import cli
 
 __all__ = ["cli", "main"]

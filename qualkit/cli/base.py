@@ -12,7 +12,7 @@ import io
 import json
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -139,13 +139,16 @@ def number(value: float | None) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
 
-def write_or_emit(frame: Any, out: str | None, fmt: str, *, widths: Mapping[str, int] | None = None) -> None:
-    """A DataFrame to --out FILE (format from the suffix) or to the screen."""
+def write_or_emit(frame: Any, out: str | None, fmt: str, *, widths: Mapping[str, int] | None = None,
+                  stage: Callable[[str], Any] | None = None) -> None:
+    """A DataFrame to --out FILE (format from the suffix) or to the screen; ``stage`` gives the path
+    to write first (a pseudonymised export: see :meth:`qualkit.pseudonymise.Pseudonymisation.staged`)."""
     if out:
         from qualkit.export.tables import write_table
 
-        write_table(frame.to_dict("records"), out, columns=list(frame.columns))
-        summary(f"Wrote {len(frame)} rows to {out}.", fmt)
+        write_table(frame.to_dict("records"), stage(out) if stage else out, columns=list(frame.columns))
+        if stage is None:
+            summary(f"Wrote {len(frame)} rows to {out}.", fmt)
         return
     records = frame.to_dict("records")
     if fmt == "table":

@@ -132,3 +132,24 @@ def source_filter(function: F) -> F:
     """``--source`` (repeatable): suggestions from this source."""
     return click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
                         help="Only suggestions from this source (repeatable).")(function)
+
+
+# -- issue #22: pseudonymised exports ----------------------------------------------------------------------------
+
+
+def key_file_option(function: F) -> F:
+    """``--key FILE``: the pseudonym key file kept apart from the project."""
+    return click.option(
+        "--key", "key_file", type=click.Path(dir_okay=False), metavar="FILE",
+        help="The pseudonym key file you keep apart (also QUALKIT_PSEUDONYM_KEY); default: the key in the project.",
+    )(function)
+
+
+def pseudonymise_options(function: F) -> F:
+    """``--pseudonymise`` and ``--key FILE``, on every export."""
+    function = key_file_option(function)
+    return click.option(
+        "--pseudonymise", is_flag=True,
+        help="Replace every name in the pseudonym key (schools, people, places) with its pseudonym, offsets mapped; "
+             "the file is checked and not written if a name survives. --key FILE implies it.",
+    )(function)

@@ -17,10 +17,12 @@ from qualkit.cli.options import (
     documents_filter,
     output_format,
     parse_where,
+    pseudonymise_options,
     reviewers_filter,
     source_filter,
     status_filter,
 )
+from qualkit.cli.pseudonymise import report_sharing, sharing
 
 
 @cli.group()
@@ -41,66 +43,84 @@ def export() -> None:
 @source_filter
 @consensus_option
 @reviewers_filter(help="Status as these reviewers' decisions give it (one: their own).")
+@pseudonymise_options
 @click.pass_context
 def export_suggestions(ctx: click.Context, out: str, codes: tuple[str, ...], documents: tuple[str, ...],
                        statuses: tuple[str, ...], sources: tuple[str, ...], consensus: str | None,
-                       reviewers: tuple[str, ...]) -> None:
+                       reviewers: tuple[str, ...], pseudonymise: bool, key_file: str | None) -> None:
     """Write suggestions to OUT (.csv, .xlsx, .json or .parquet), one row per suggestion.
 
     \b
     Examples:
       qualkit export suggestions out/suggestions.xlsx --code offer
       qualkit export suggestions out/pending.csv --status pending --source model
+      qualkit export suggestions out/shared.xlsx --pseudonymise
     """
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         count = project.export_suggestions(out, codes=codes or None, documents=documents or None,
                                            consensus=consensus, reviewers=reviewers or None,
-                                           statuses=statuses or None, sources=sources or None)
-    click.echo(f"Wrote {count} suggestions to {out}.")
+                                           statuses=statuses or None, sources=sources or None, pseudonymise=shared)
+    click.echo(f"Wrote {count} suggestions to {out}" + (" (pseudonymised)." if shared else "."))
+    report_sharing(shared)
 
 
 @export.command("codings")
 @click.argument("out", type=click.Path(dir_okay=False))
 @codings_options
+@pseudonymise_options
 @click.pass_context
 def export_codings(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...],
-                   include_pending: bool, where: tuple[str, ...]) -> None:
+                   include_pending: bool, where: tuple[str, ...], pseudonymise: bool, key_file: str | None) -> None:
     """Write coded segments (one row per segment x code, with case attributes) to .csv/.xlsx/.parquet.
 
     \b
     Example:
       qualkit export codings out/codings.xlsx --consensus majority
+      qualkit export codings out/shared.csv --pseudonymise --key ~/secure/study-key.yaml
     """
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         frame = project.export_codings(out, consensus=consensus, reviewers=reviewers or None,
-                                       include_pending=include_pending, where=parse_where(where))
+                                       include_pending=include_pending, where=parse_where(where), pseudonymise=shared)
     pending = f" (including {int((frame['status'] == 'pending').sum())} pending)" if include_pending else ""
-    click.echo(f"Wrote {len(frame)} codings{pending} to {out}.")
+    click.echo(f"Wrote {len(frame)} codings{pending} to {out}" + (" (pseudonymised)." if shared else "."))
+    report_sharing(shared)
 
 
 @export.command("qdpx")
 @click.argument("out", type=click.Path(dir_okay=False))
 @consensus_option
 @reviewers_filter
+@pseudonymise_options
 @click.pass_context
-def export_qdpx(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...]) -> None:
+def export_qdpx(ctx: click.Context, out: str, consensus: str | None, reviewers: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Write a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder and others.
 
+    With --pseudonymise the documents, cases, notes and codebook are pseudonymised and every coding
+    still marks the same words.
+
     \b
-    Example:
+    Examples:
       qualkit export qdpx out/project.qdpx
+      qualkit export qdpx out/shared.qdpx --pseudonymise
     """
     with open_project(ctx) as project:
-        count = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None)
+        shared = sharing(project, pseudonymise, key_file)
+        count = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None, pseudonymise=shared)
         memos = len(project.memos())
     notes = f", and {memos} memo(s) as notes" if memos else ""
-    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'}){notes}.")
+    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'}){notes}"
+               + (", pseudonymised." if shared else "."))
+    report_sharing(shared)
 
 
 @export.command("qdc")
 @click.argument("out", type=click.Path(dir_okay=False))
+@pseudonymise_options
 @click.pass_context
-def export_qdc(ctx: click.Context, out: str) -> None:
+def export_qdc(ctx: click.Context, out: str, pseudonymise: bool, key_file: str | None) -> None:
     """Write the current codebook as a REFI-QDA codebook (.qdc).
 
     \b
@@ -108,8 +128,10 @@ def export_qdc(ctx: click.Context, out: str) -> None:
       qualkit export qdc out/codebook.qdc
     """
     with open_project(ctx) as project:
-        count = project.export_qdc(out)
-    click.echo(f"Wrote {count} codes to {out}.")
+        shared = sharing(project, pseudonymise, key_file)
+        count = project.export_qdc(out, pseudonymise=shared)
+    click.echo(f"Wrote {count} codes to {out}" + (" (pseudonymised)." if shared else "."))
+    report_sharing(shared)
 
 
 @cli.group("import")
@@ -203,10 +225,12 @@ def _memo_counts(counts: Mapping[str, int]) -> str:
               help="Also write every coding to this table file (.xlsx, .csv, ...).")
 @click.option("--no-figures", is_flag=True, help="Leave the figures out.")
 @click.option("--title", help="The report's title.")
+@pseudonymise_options
 @click.pass_context
 def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None, consensus: str | None,
            reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], quotes: int, listing: str,
-           companion: str | None, no_figures: bool, title: str | None) -> None:
+           companion: str | None, no_figures: bool, title: str | None, pseudonymise: bool,
+           key_file: str | None) -> None:
     """Write a Word report: method, frequencies, quotes per code with the evidence highlighted,
     framework matrix, theory of change and figures, the codebook and every coded segment.
 
@@ -214,19 +238,23 @@ def report(ctx: click.Context, out: str, codes: tuple[str, ...], by: str | None,
     Examples:
       qualkit report out/report.docx --by disadvantage
       qualkit report out/primary.docx --where phase=primary --quotes 5 --companion out/codings.xlsx
+      qualkit report out/shared.docx --pseudonymise --companion out/shared.xlsx
     """
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         data = project.report(out, title=title, codes=codes or None, by=by, consensus=consensus,
                               reviewers=reviewers or None, where=parse_where(where), include_pending=include_pending,
-                              quotes=quotes, figures=not no_figures, listing=listing, companion=companion)
+                              quotes=quotes, figures=not no_figures, listing=listing, companion=companion,
+                              pseudonymise=shared)
     totals = data.totals
     pending = sum(1 for s in data.segments if s.pending)
     click.echo(
         f"Wrote {out}: {totals.codings:,} codings in {totals.coded_segments:,} coded segments ({pending} pending) "
         f"under {sum(1 for c in data.codes if c.codable)} codes, {len(data.toc_links)} theory-of-change links, "
         f"consensus {data.consensus_rule}" + (f", {len(data.memos)} memo(s)" if len(data.memos) else "")
-        + (f"; every coding also in {companion}" if companion else "") + "."
+        + (f"; every coding also in {companion}" if companion else "") + ("; pseudonymised." if shared else ".")
     )
+    report_sharing(shared)
 
 
 @cli.group()
@@ -244,7 +272,8 @@ def analyse() -> None:
 
 
 def _out_options(function: F) -> F:
-    """--out FILE and --format, which every analysis takes, and --plot, which draws it."""
+    """--out FILE and --format, which every analysis takes, --plot, which draws it, and --pseudonymise."""
+    function = pseudonymise_options(function)
     function = output_format(function)
     function = click.option("--plot", type=click.Path(dir_okay=False),
                             help="Also draw the analysis as a figure (.png, .svg or .pdf).")(function)
@@ -254,11 +283,13 @@ def _out_options(function: F) -> F:
 
 def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, consensus: str | None,
               reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], by: str | None = None,
-              window: int | None = None, diagram: str | None = None, plot: str | None = None) -> None:
+              window: int | None = None, diagram: str | None = None, plot: str | None = None,
+              pseudonymise: bool = False, key_file: str | None = None) -> None:
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         result = project.analyse(name, by=by, window=window, diagram=diagram, plot=plot, consensus=consensus,
                                  reviewers=reviewers or None, include_pending=include_pending,
-                                 where=parse_where(where))
+                                 where=parse_where(where), pseudonymise=shared)
     if include_pending:
         click.echo(f"Including {result.pending} pending (unreviewed) suggestions.", err=True)
     if result.unevidenced:
@@ -267,7 +298,15 @@ def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, conse
         click.echo(f"Drew the theory of change to {diagram}.", err=True)
     if plot:
         click.echo(f"Drew the {name} figure to {plot}.", err=True)
-    write_or_emit(result.table, out, fmt, widths={"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40})
+    widths = {"quotes": 60, "supporting_cases": 40, "name": 30, "label": 40}
+    if shared is None or not out:
+        write_or_emit(result.table, out, fmt, widths=widths)
+    else:
+        with shared.staged() as stage:  # the file is checked before it takes its place
+            write_or_emit(result.table, out, fmt, widths=widths, stage=stage)
+        summary(f"Wrote {len(result.table)} rows to {out} (pseudonymised).", "json")
+    if shared is not None:
+        summary(shared.summary(), fmt if not out else "json")
 
 
 @analyse.command("frequency")
@@ -277,7 +316,8 @@ def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, conse
 @click.pass_context
 def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot: str | None, fmt: str,
                       consensus: str | None,
-                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Segments, documents and cases per code, with each code's share of coded segments.
 
     \b
@@ -286,7 +326,8 @@ def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot:
       qualkit analyse frequency --where phase=primary --format csv
     """
     _analysis(ctx, "frequency", by=by, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("cooccurrence")
@@ -297,7 +338,8 @@ def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot:
 @click.pass_context
 def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot: str | None, fmt: str,
                          consensus: str | None,
-                         reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                         reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """How often two codes are applied together (on one segment, or within --window segments).
 
     \b
@@ -305,7 +347,8 @@ def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot:
       qualkit analyse cooccurrence --window 1
     """
     _analysis(ctx, "cooccurrence", window=window, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("framework")
@@ -313,7 +356,8 @@ def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot:
 @codings_options
 @click.pass_context
 def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt: str, consensus: str | None,
-                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                      reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """The framework matrix: cases x themes, with counts and representative quotes.
 
     \b
@@ -321,7 +365,8 @@ def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt
       qualkit analyse framework --out out/framework.xlsx
     """
     _analysis(ctx, "framework", out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("compare")
@@ -331,7 +376,8 @@ def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt
 @codings_options
 @click.pass_context
 def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | None, fmt: str, consensus: str | None,
-                    reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...]) -> None:
+                    reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Each code's share of coded segments in each group: intended (policy) vs enacted (interviews).
 
     \b
@@ -340,7 +386,8 @@ def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | No
       qualkit analyse compare --by phase --format json
     """
     _analysis(ctx, "compare", by=by, out=out, plot=plot, fmt=fmt, consensus=consensus, reviewers=reviewers,
-              include_pending=include_pending, where=where)
+              include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @analyse.command("toc")
@@ -354,7 +401,8 @@ def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | No
 def analyse_toc(ctx: click.Context, window: int, by: str | None, diagram: str | None, out: str | None,
                 plot: str | None, fmt: str,
                 consensus: str | None, reviewers: tuple[str, ...], include_pending: bool,
-                where: tuple[str, ...]) -> None:
+                where: tuple[str, ...], pseudonymise: bool,
+                key_file: str | None) -> None:
     """Evidence for each theory-of-change link, the cases supporting it, and nodes without evidence.
 
     \b
@@ -363,7 +411,8 @@ def analyse_toc(ctx: click.Context, window: int, by: str | None, diagram: str | 
       qualkit analyse toc --window 2 --by phase
     """
     _analysis(ctx, "toc", window=window, by=by, diagram=diagram, out=out, plot=plot, fmt=fmt, consensus=consensus,
-              reviewers=reviewers, include_pending=include_pending, where=where)
+              reviewers=reviewers, include_pending=include_pending, where=where,
+              pseudonymise=pseudonymise, key_file=key_file)
 
 
 @cli.command()

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 import click
 
 from qualkit.cli.base import cli, clock, emit, open_project
-from qualkit.cli.options import case_filter, codes_filter, documents_filter, output_format, reviewer_acting
+from qualkit.cli.options import (
+    case_filter,
+    codes_filter,
+    documents_filter,
+    output_format,
+    pseudonymise_options,
+    reviewer_acting,
+)
+from qualkit.cli.pseudonymise import report_sharing, sharing
 from qualkit.errors import QualkitError
 from qualkit.records import Memo, MemoAbout, Source, Verdict
 
@@ -461,9 +469,10 @@ def review_accept_all(ctx: click.Context, reviewer: str, code: str, min_score: f
 @case_filter
 @click.option("--passages", is_flag=True,
               help="One segment at a time: every proposal on it, rows to add codes, a fully_coded column.")
+@pseudonymise_options
 @click.pass_context
 def review_export(ctx: click.Context, out: str, reviewer: str, codes: tuple[str, ...], documents: tuple[str, ...],
-                  case: str | None, passages: bool) -> None:
+                  case: str | None, passages: bool, pseudonymise: bool, key_file: str | None) -> None:
     """Write the reviewer's pending suggestions to a sheet with a decision drop-down (.xlsx or .csv),
     or (--passages) each segment with every proposal, rows to add codes and a fully_coded column.
 
@@ -471,19 +480,25 @@ def review_export(ctx: click.Context, out: str, reviewer: str, codes: tuple[str,
     Examples:
       qualkit review export alice.xlsx --reviewer alice --code culture
       qualkit review export alice.xlsx --reviewer alice --passages
+      qualkit review export external.xlsx --reviewer "External coder" --passages --pseudonymise
+
+    A pseudonymised sheet reads back with `qualkit review import` while the key is at hand.
     """
     with open_project(ctx) as project:
+        shared = sharing(project, pseudonymise, key_file)
         count = project.export_review(out, reviewer, codes=codes or None, documents=documents or None, case=case,
-                                      passages=passages)
+                                      passages=passages, pseudonymise=shared)
+    marked = " (pseudonymised)" if shared else ""
     if passages:
-        click.echo(f"Wrote {count} segment(s) for {reviewer} to {out}: fill 'decision' on each proposal, add codes "
-                   f"in the blank rows, put 'yes' in fully_coded when a segment is done, then "
+        click.echo(f"Wrote {count} segment(s) for {reviewer} to {out}{marked}: fill 'decision' on each proposal, add "
+                   f"codes in the blank rows, put 'yes' in fully_coded when a segment is done, then "
                    f"`qualkit review import {out}`.")
-        return
-    click.echo(
-        f"Wrote {count} pending suggestion(s) for {reviewer} to {out}; "
-        f"fill 'decision', then `qualkit review import {out}`."
-    )
+    else:
+        click.echo(
+            f"Wrote {count} pending suggestion(s) for {reviewer} to {out}{marked}; "
+            f"fill 'decision', then `qualkit review import {out}`."
+        )
+    report_sharing(shared)
 
 
 @review.command("import")

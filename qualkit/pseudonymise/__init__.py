@@ -7,7 +7,9 @@ project (:func:`load_key`, :func:`save_key`) or as plain data in it (:func:`key_
 A :class:`Pseudonymiser` makes pseudonymised views with offsets mapped both ways; the
 functions in :mod:`.outputs` apply it to what each exporter writes; :func:`check_file` fails
 loudly if a name survived; :func:`build_report` says what was replaced and what is left to
-review; :func:`reveal` maps pseudonyms back, and only with the key.
+review; :func:`reveal` maps pseudonyms back, and only with the key. A :class:`Pseudonymisation`
+is what the project hands each exporter: the key's views, and every output file checked before it
+takes its place.
 
 Typical use::
 
@@ -24,6 +26,8 @@ from qualkit.pseudonymise.candidates import (
     CandidateSearch,
     Detector,
     accept_candidate,
+    candidates_from_data,
+    candidates_to_data,
     ignore_candidates,
     suggest_candidates,
     unreviewed,
@@ -44,14 +48,21 @@ from qualkit.pseudonymise.key import (
     read_cases_values,
 )
 from qualkit.pseudonymise.keyfile import dump_key, key_from_data, key_to_data, load_key, save_key
+from qualkit.pseudonymise.lists import read_names_file, read_places_file
 from qualkit.pseudonymise.outputs import (
+    DocumentViews,
     PseudonymisedRefi,
+    pseudonymise_codebook,
     pseudonymise_codings,
     pseudonymise_frame,
+    pseudonymise_passage_item,
+    pseudonymise_queue_item,
     pseudonymise_refi_project,
     pseudonymise_rows,
+    pseudonymise_suggestion,
 )
 from qualkit.pseudonymise.report import EntryCount, PseudonymisationReport, build_report
+from qualkit.pseudonymise.sharing import PassageText, Pseudonymisation
 from qualkit.pseudonymise.views import (
     OffsetMap,
     PseudonymisedText,
@@ -63,12 +74,14 @@ from qualkit.pseudonymise.views import (
 )
 
 __all__ = [
-    "Candidate", "CandidateContext", "CandidateSearch", "CheckedOutput", "Detector", "EntryCount", "EntrySource",
-    "KeyBuild", "KeyEntry", "Kind", "Leak", "LeakChecker", "NameInput", "OffsetMap", "PseudonymKey",
-    "PseudonymisationReport", "PseudonymisedRefi", "PseudonymisedText", "Pseudonymiser", "Replacement", "Side",
-    "SkippedValue", "accept_candidate", "build_key", "build_report", "check_file", "check_texts",
-    "default_pseudonym", "derive_aliases", "dump_key", "ignore_candidates", "key_from_data", "key_to_data",
-    "load_key", "looks_like_role", "pseudonymise_frame", "pseudonymise_refi_project", "pseudonymise_codings",
-    "pseudonymise_rows", "pseudonymise_text", "read_cases_values", "reveal", "save_key", "suggest_candidates",
-    "unreviewed",
+    "Candidate", "CandidateContext", "CandidateSearch", "CheckedOutput", "Detector", "DocumentViews", "EntryCount",
+    "EntrySource", "KeyBuild", "KeyEntry", "Kind", "Leak", "LeakChecker", "NameInput", "OffsetMap", "PassageText",
+    "PseudonymKey", "Pseudonymisation", "PseudonymisationReport", "PseudonymisedRefi", "PseudonymisedText",
+    "Pseudonymiser", "Replacement", "Side", "SkippedValue", "accept_candidate", "build_key", "build_report",
+    "candidates_from_data", "candidates_to_data", "check_file", "check_texts", "default_pseudonym",
+    "derive_aliases", "dump_key", "ignore_candidates", "key_from_data", "key_to_data", "load_key",
+    "looks_like_role", "pseudonymise_codebook", "pseudonymise_codings", "pseudonymise_frame",
+    "pseudonymise_passage_item", "pseudonymise_queue_item", "pseudonymise_refi_project", "pseudonymise_rows",
+    "pseudonymise_suggestion", "pseudonymise_text", "read_cases_values", "read_names_file", "read_places_file",
+    "reveal", "save_key", "suggest_candidates", "unreviewed",
 ]

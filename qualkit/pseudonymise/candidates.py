@@ -384,3 +384,26 @@ def unreviewed(candidates: Iterable[Candidate], key: PseudonymKey) -> tuple[Cand
         if not whole:
             remaining.append(candidate)
     return tuple(remaining)
+
+
+def candidates_to_data(candidates: Iterable[Candidate]) -> list[dict[str, object]]:
+    """Candidates as plain data, to keep a search's results (without the passages around them)."""
+    return [{"text": c.text, "kind": c.kind.value, "count": c.count, "documents": list(c.documents),
+             "detectors": [d.value for d in c.detectors]} for c in candidates]
+
+
+def candidates_from_data(data: object) -> tuple[Candidate, ...]:
+    """What :func:`candidates_to_data` wrote; anything else is an error naming the problem."""
+    if not isinstance(data, list):
+        raise PseudonymisationError("the stored candidates are not a list; run the candidate search again")
+    found = []
+    try:
+        for item in data:
+            found.append(Candidate(
+                text=str(item["text"]), kind=Kind(item["kind"]), count=int(item["count"]),
+                documents=tuple(str(d) for d in item.get("documents", ())),
+                detectors=tuple(Detector(d) for d in item.get("detectors", ())), contexts=()))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PseudonymisationError(f"the stored candidates cannot be read ({exc}); run the candidate search "
+                                    "again") from None
+    return tuple(found)

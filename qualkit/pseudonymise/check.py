@@ -121,15 +121,18 @@ def check_file(path: str | os.PathLike, key: PseudonymKey) -> CheckedOutput:
     return CheckedOutput(str(path), count)
 
 
-def leak_error(leaks: list[Leak], what: str) -> PseudonymLeakError:
-    """One error naming every entry found (the first few places in full)."""
+ADVICE = "Do not share it: pseudonymise it again with the current key"
+
+
+def leak_error(leaks: list[Leak], what: str, *, advice: str = ADVICE) -> PseudonymLeakError:
+    """One error naming every entry found (the first few places in full), then ``advice``."""
     entries = sorted({leak.original for leak in leaks})
     shown = "; ".join(f"{leak.original!r} as {leak.found!r} at {leak.where}" for leak in leaks[:SHOWN_LEAKS])
     more = f"; and {len(leaks) - SHOWN_LEAKS} more" if len(leaks) > SHOWN_LEAKS else ""
     noun = "entry" if len(entries) == 1 else "entries"
     return PseudonymLeakError(
         f"{what} still names {len(entries)} pseudonym key {noun} ({', '.join(repr(e) for e in entries)}), "
-        f"{len(leaks)} time(s): {shown}{more}. Do not share it: pseudonymise it again with the current key",
+        f"{len(leaks)} time(s): {shown}{more}. {advice}",
         tuple(leaks),
     )
 

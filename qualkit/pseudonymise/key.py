@@ -360,6 +360,17 @@ IDENTIFYING_COLUMNS: Mapping[str, Kind] = {
 }
 
 
+_DESCRIPTION = re.compile(r"\s*[([]|\s+[-‐‑–—]\s+|[,;:]\s")
+
+
+def leading_name(value: str) -> str:
+    """The name at the start of a descriptive value: ``Oakmere School (fictional) — secondary 11–18``
+    and ``Oakmere School, Kent`` give ``Oakmere School``; a plain name is itself."""
+    value = " ".join(value.split())
+    cut = _DESCRIPTION.search(value)
+    return value[:cut.start()].strip() if cut is not None and cut.start() > 0 else value
+
+
 def column_kind(column: str, columns: Mapping[str, Kind] = IDENTIFYING_COLUMNS) -> Kind | None:
     """The kind of name a cases-file column holds, or None when it is not identifying."""
     return columns.get(re.sub(r"[\s-]+", "_", column.strip().casefold()))
@@ -412,6 +423,8 @@ def build_key(
     given, or, with ``shuffle_seed``, in an order derived from the seed so the numbering does not
     follow the (often alphabetical) order of a cases file.
     """
+    from qualkit.pseudonymise.matching import KeyMatcher  # it imports this module
+
     key = existing or PseudonymKey()
     skipped: list[SkippedValue] = []
     wanted: list[NameInput] = [NameInput(name, Kind.SCHOOL, EntrySource.CASE) for name in case_names]
@@ -423,6 +436,9 @@ def build_key(
     wanted.extend(researcher_names)
 
     taken = {normalise_form(form) for entry in key.entries for form in entry.forms}
+    # A value the key already replaces whole needs no entry of its own ("Brookfield Primary
+    # School" when "Brookfield Primary" is in the key, "Dr Rachel Hale" when "Rachel Hale" is).
+    already = KeyMatcher.from_entries(key.entries)
     chosen: dict[str, NameInput] = {}
     for item in wanted:
         text = " ".join(item.text.split())
@@ -431,13 +447,29 @@ def build_key(
         if item.kind is Kind.PERSON and item.source is not EntrySource.RESEARCHER and looks_like_role(text):
             skipped.append(SkippedValue(text, item.source, _ROLE_REASON))
             continue
-        if normalise_form(text) in taken:
+        if item.source is EntrySource.CASES_FILE:
+            text = leading_name(text)  # "Oakmere School (fictional) — secondary 11–18" names Oakmere School
+        if normalise_form(text) in taken or any(m.start == 0 and m.end == len(text) for m in already.finditer(text)):
             continue  # already in the key (from an earlier build or by hand)
         why = _bad_text(text)
         if why:
             skipped.append(SkippedValue(text, item.source, why))
             continue
         chosen.setdefault(normalise_form(text), replace(item, text=text))
+
+    # A school or organisation a cases file or a document's details name again with more or fewer
+    # generic words ("Brookfield Primary School" for the case "Brookfield Primary") is the same
+    # entry: the matcher takes the generic words after a name with it. Two cases are never merged.
+    by_core: dict[str, str] = {}
+    for folded, item in list(chosen.items()):
+        if item.kind not in (Kind.SCHOOL, Kind.ORGANISATION):
+            continue
+        core = normalise_form((derive_aliases(item.text, item.kind) or (item.text,))[0])
+        first = by_core.setdefault(core, folded)
+        if first != folded and not (item.source is EntrySource.CASE and chosen[first].source is EntrySource.CASE):
+            del chosen[folded]
+            why = f"the same {item.kind.value} as {chosen[first].text!r}, whose entry replaces it"
+            skipped.append(SkippedValue(item.text, item.source, why))
 
     # Longer names first, so "Kemi" becomes an alias of "Kemi Adeyemi" rather than a second
     # person: a shorter value claimed by exactly one longer name merges into it.

@@ -9,45 +9,78 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qualkit.pseudonymise.views import PseudonymisedText, Pseudonymiser
+from qualkit.pseudonymise.views import OffsetMap, PseudonymisedText, Pseudonymiser
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from qualkit.refi.model import RefiCode, RefiProject
+    from qualkit.codebook import Codebook
+    from qualkit.records import Context, Evidence, QueueItem, ReviewedSuggestion
+    from qualkit.refi.model import RefiCode, RefiNote, RefiProject
+    from qualkit.review.passage import PassageItem
 
 _CACHED_VIEWS = 8  # rows come in document order: a few views cover a whole table
 
 
-class _Views:
-    """Pseudonymised documents, made on demand and kept for the last few documents asked for."""
+class DocumentViews:
+    """Pseudonymised documents by their original name, each made once, on demand.
 
-    def __init__(self, pseudonymiser: Pseudonymiser, texts: Mapping[str, str]):
-        self._pseudonymiser = pseudonymiser
+    ``texts`` maps a document's name to its text (a mapping, or a function returning None for a
+    name it does not know). With ``keep`` only the last ``keep`` documents asked for are kept
+    (rows come in document order, so a few cover a whole table); without it every view is kept,
+    and :attr:`views` holds them all, for a report of what was replaced.
+    """
+
+    def __init__(self, pseudonymiser: Pseudonymiser, texts: Mapping[str, str] | Callable[[str], str | None], *,
+                 keep: int | None = None):
+        self.pseudonymiser = pseudonymiser
         self._texts = texts
-        self._cache: OrderedDict[str, PseudonymisedText] = OrderedDict()
+        self._keep = keep
+        self._cache: OrderedDict[str, tuple[str, PseudonymisedText]] = OrderedDict()
+        self._unknown: set[str] = set()
+
+    def _text(self, document: str) -> str | None:
+        if callable(self._texts):
+            return self._texts(document)
+        return self._texts.get(document)
 
     def get(self, document: object) -> tuple[str, PseudonymisedText] | None:
-        if not isinstance(document, str) or document not in self._texts:
+        """(original text, pseudonymised view) of ``document``, or None when its text is unknown."""
+        if not isinstance(document, str) or document in self._unknown:
             return None
         if document in self._cache:
             self._cache.move_to_end(document)
-        else:
-            self._cache[document] = self._pseudonymiser(self._texts[document])
-            if len(self._cache) > _CACHED_VIEWS:
-                self._cache.popitem(last=False)
-        return self._texts[document], self._cache[document]
+            return self._cache[document]
+        text = self._text(document)
+        if text is None:
+            self._unknown.add(document)
+            return None
+        self._cache[document] = (text, self.pseudonymiser(text))
+        if self._keep is not None and len(self._cache) > self._keep:
+            self._cache.popitem(last=False)
+        return self._cache[document]
+
+    @property
+    def views(self) -> dict[str, PseudonymisedText]:
+        """The views made (and kept) so far, by original document name."""
+        return {name: view for name, (_, view) in self._cache.items()}
+
+
+def _views(pseudonymiser: Pseudonymiser, texts: Mapping[str, str] | DocumentViews | None) -> DocumentViews:
+    if isinstance(texts, DocumentViews):
+        return texts
+    return DocumentViews(pseudonymiser, texts or {}, keep=_CACHED_VIEWS)
 
 
 def pseudonymise_rows(
     rows: Iterable[Mapping[str, object]],
     pseudonymiser: Pseudonymiser,
     *,
-    document_texts: Mapping[str, str] | None = None,
+    document_texts: Mapping[str, str] | DocumentViews | None = None,
     document_column: str = "document",
     span_columns: Sequence[tuple[str, str]] = (("start", "end"),),
     text_column: str | None = "text",
@@ -61,7 +94,7 @@ def pseudonymise_rows(
     (when it is exactly the original span's text) becomes the pseudonymised document's slice, so
     a row's text and offsets agree with the pseudonymised document the reader is given.
     """
-    views = _Views(pseudonymiser, document_texts or {})
+    views = _views(pseudonymiser, document_texts)
     spans = [pair for pair in span_columns]
     span_names = {name for pair in spans for name in pair}
     for row in rows:
@@ -107,19 +140,19 @@ def pseudonymise_frame(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> pd.
 
 
 #: Codings-table columns that hold no participant text: codes, numbers, statuses.
-CODING_KEEP = frozenset({"kind", "segment", "timestamp", "start", "end", "code", "code_name", "theme", "stage",
+CODING_KEEP = frozenset({"kind", "segment", "timestamp", "start", "end", "code", "theme", "stage",
                          "source", "score", "status", "decided_at", "evidence"})
 
 
 def pseudonymise_codings(frame: pd.DataFrame, pseudonymiser: Pseudonymiser, *,
-                         document_texts: Mapping[str, str]) -> pd.DataFrame:
+                         document_texts: Mapping[str, str] | DocumentViews) -> pd.DataFrame:
     """A codings table (:func:`qualkit.analysis.codings_frame`) with every name replaced and every
     offset mapped: a coded span's ``text`` is cut from its pseudonymised document at its mapped
     ``start``/``end``, and ``evidence`` spans are mapped the same way, so the Word report built
     from it (figures included) highlights the same words. Reviewer names stay (the team)."""
     import pandas as pd
 
-    views = _Views(pseudonymiser, document_texts)
+    views = _views(pseudonymiser, document_texts)
     rows = []
     for row in frame.to_dict("records"):
         found = views.get(row.get("document"))
@@ -154,9 +187,12 @@ def pseudonymise_refi_project(project: RefiProject, pseudonymiser: Pseudonymiser
 
     Source and case GUIDs are derived again from the pseudonymised names: qualkit derives GUIDs
     from names (uuid5), and a GUID of a real name could be recomputed by anyone who guesses it.
-    Coders (the research team) keep their names.
+    Coders (the research team) keep their names. The qualkit record (how each document was
+    segmented, what each coder coded fully or rejected) is rewritten the same way: its spans
+    mapped, its speakers pseudonymised, its sources under their new GUIDs.
     """
     from qualkit.refi.model import stable_guid
+    from qualkit.refi.record import NOTE_NAME
 
     value = pseudonymiser.value
     source_guid: dict[str, str] = {}
@@ -193,6 +229,10 @@ def pseudonymise_refi_project(project: RefiProject, pseudonymiser: Pseudonymiser
         ))
     notes = []
     for note in project.notes:
+        record = _record_note(note, pseudonymiser, source_guid, offsets) if note.name == NOTE_NAME else None
+        if record is not None:
+            notes.append(record)
+            continue
         start, end = note.start, note.end
         if note.source_guid in offsets and start is not None and end is not None:
             start, end = offsets[note.source_guid].span_to_pseudonymised(start, end)
@@ -231,3 +271,140 @@ def _unique(name: str, taken: set[str]) -> str:
         candidate = f"{name} ({number})"
     taken.add(candidate.casefold())
     return candidate
+
+
+def _record_note(note: RefiNote, pseudonymiser: Pseudonymiser, source_guid: Mapping[str, str],
+                 offsets: Mapping[str, OffsetMap]) -> RefiNote | None:
+    """The qualkit record note with every span mapped into the pseudonymised sources (None: the
+    note only has the record's name, and is pseudonymised as any other note)."""
+    from qualkit.errors import RefiError
+    from qualkit.refi.model import stable_guid
+    from qualkit.refi.record import CoderRecord, QualkitRecord, dumps, loads
+
+    if note.targets or note.source_guid is not None:
+        return None
+    try:
+        record = loads(note.text, where="the qualkit record")
+    except RefiError:
+        return None
+
+    def span(guid: str, start: int, end: int) -> tuple[str, int, int]:
+        if guid not in offsets:
+            return guid, start, end
+        return (source_guid[guid], *offsets[guid].span_to_pseudonymised(start, end))
+
+    documents = {}
+    for guid, document in record.documents.items():
+        segments = []
+        for start, end, speaker, timestamp in document.segments:
+            _, new_start, new_end = span(guid, start, end)
+            segments.append((new_start, new_end, pseudonymiser.value(speaker), timestamp))
+        documents[source_guid.get(guid, guid)] = dataclasses.replace(document, segments=tuple(segments))
+    coders = {
+        name: CoderRecord(
+            documents=tuple(source_guid.get(guid, guid) for guid in coder.documents),
+            segments=tuple(span(*item) for item in coder.segments),
+            rejections=tuple((*span(guid, start, end), code) for guid, start, end, code in coder.rejections),
+        )
+        for name, coder in record.coders.items()
+    }
+    rewritten = QualkitRecord(documents=documents, coders=coders)
+    return dataclasses.replace(note, guid=stable_guid("qualkit-record", "pseudonymised", note.guid),
+                               text=dumps(rewritten))
+
+
+# -- records an exporter builds ------------------------------------------------------------------------------
+
+
+def pseudonymise_evidence(evidence: Iterable[Evidence], offsets: OffsetMap,
+                          pseudonymiser: Pseudonymiser) -> tuple[Evidence, ...]:
+    """Evidence spans (document offsets) mapped through ``offsets``; the pattern shown is pseudonymised too."""
+    from qualkit.records import Evidence
+
+    out = []
+    for item in evidence:
+        start, end = offsets.span_to_pseudonymised(item.start, item.end)
+        out.append(Evidence(start=start, end=end, pattern=pseudonymiser.value(item.pattern)))
+    return tuple(out)
+
+
+def pseudonymise_suggestion(item: ReviewedSuggestion, views: DocumentViews) -> ReviewedSuggestion:
+    """A suggestion as a table shows it: names replaced, its span, text and evidence in the
+    pseudonymised document."""
+    suggestion = item.suggestion
+    value = views.pseudonymiser.value
+    found = views.get(suggestion.document)
+    changes: dict[str, object] = {"document": value(suggestion.document), "case": value(suggestion.case),
+                                  "speaker": value(suggestion.speaker)}
+    if found is None:
+        changes["text"] = value(suggestion.text)
+    else:
+        _, view = found
+        start, end = view.offsets.span_to_pseudonymised(suggestion.start, suggestion.end)
+        changes.update(start=start, end=end, text=view.text[start:end],
+                       evidence=pseudonymise_evidence(suggestion.evidence, view.offsets, views.pseudonymiser))
+    return dataclasses.replace(item, suggestion=dataclasses.replace(suggestion, **changes))  # type: ignore[arg-type]
+
+
+def pseudonymise_queue_item(item: QueueItem, views: DocumentViews) -> QueueItem:
+    """A suggestion waiting for review, as a review sheet shows it."""
+    value = views.pseudonymiser.value
+    found = views.get(item.document)
+    changes: dict[str, object] = {"document": value(item.document), "case": value(item.case),
+                                  "speaker": value(item.speaker)}
+    if found is None:
+        changes["text"] = value(item.text)
+    else:
+        _, view = found
+        start, end = view.offsets.span_to_pseudonymised(item.start, item.end)
+        changes.update(start=start, end=end, text=view.text[start:end],
+                       evidence=pseudonymise_evidence(item.evidence, view.offsets, views.pseudonymiser))
+    return dataclasses.replace(item, **changes)  # type: ignore[arg-type]
+
+
+def pseudonymise_passage_item(item: PassageItem, pseudonymiser: Pseudonymiser) -> PassageItem:
+    """A segment as passage review shows it (terminal, sheet, web): its text, neighbours, speaker,
+    document and case pseudonymised, and each proposal's evidence (offsets into the segment's
+    text) mapped into the pseudonymised text, so highlights fall on the same words."""
+    view = pseudonymiser(item.text)
+    value = pseudonymiser.value
+    proposals = []
+    for proposal in item.proposals:
+        evidence = []
+        for shown in proposal.evidence:
+            start, end = view.offsets.span_to_pseudonymised(min(shown.start, len(item.text)),
+                                                            min(shown.end, len(item.text)))
+            words = view.text[start:end]
+            if shown.words != item.text[shown.start:shown.end]:  # a model's term and weight: shown as it was
+                words = value(shown.words)
+            evidence.append(dataclasses.replace(shown, start=start, end=end, words=words))
+        proposals.append(dataclasses.replace(
+            proposal, code_name=value(proposal.code_name), definition=value(proposal.definition),
+            include=tuple(value(i) for i in proposal.include), exclude=tuple(value(e) for e in proposal.exclude),
+            evidence=tuple(evidence)))
+    return dataclasses.replace(
+        item, document=value(item.document), case=value(item.case), speaker=value(item.speaker), text=view.text,
+        before=tuple(_context(c, pseudonymiser) for c in item.before),
+        after=tuple(_context(c, pseudonymiser) for c in item.after), proposals=tuple(proposals))
+
+
+def _context(context: Context, pseudonymiser: Pseudonymiser) -> Context:
+    return dataclasses.replace(context, speaker=pseudonymiser.value(context.speaker),
+                               text=pseudonymiser.value(context.text))
+
+
+def pseudonymise_codebook(codebook: Codebook, pseudonymiser: Pseudonymiser) -> Codebook:
+    """A codebook as a report or export shows it: names in its name, description, code names,
+    definitions, criteria, examples and link labels replaced. Keys, patterns and the hash stay
+    (a report names the codebook version it used)."""
+    value = pseudonymiser.value
+    codes = tuple(
+        dataclasses.replace(
+            code, name=value(code.name), definition=value(code.definition),
+            include=tuple(value(i) for i in code.include), exclude=tuple(value(e) for e in code.exclude),
+            examples=tuple(value(e) for e in code.examples))
+        for code in codebook.codes
+    )
+    links = tuple(dataclasses.replace(link, label=value(link.label)) for link in codebook.links)
+    return dataclasses.replace(codebook, name=value(codebook.name), description=value(codebook.description),
+                               codes=codes, links=links)

@@ -25,10 +25,19 @@ from qualkit.errors import QualkitError, ReviewError
 from qualkit.faults import fault_point
 from qualkit.records import QueueFilter
 from qualkit.review.actions import add_manual_code, check_reviewer, decide
-from qualkit.review.sheetcheck import SheetRow, cell, check_rows_by_id, check_segment_texts, contradictions
+from qualkit.review.sheetcheck import (
+    AS_IS,
+    SheetRow,
+    SheetView,
+    cell,
+    check_rows_by_id,
+    check_segment_texts,
+    contradictions,
+)
 
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
+    from qualkit.pseudonymise import Pseudonymisation
     from qualkit.store import Store
 
 # "add" reads as accept: on a code nothing proposed it adds the code by hand, as accept does (#16).
@@ -51,12 +60,17 @@ COVERS = ("documents", "segments", "none")
 
 
 def export_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, project_id: str, reviewer: str,
-                 where: QueueFilter | None = None) -> int:
-    """Write the reviewer's pending suggestions with a drop-down decision column."""
+                 where: QueueFilter | None = None, pseudonymise: Pseudonymisation | None = None) -> int:
+    """Write the reviewer's pending suggestions with a drop-down decision column; with
+    ``pseudonymise``, names replaced (rows still name suggestions by id, so the sheet reads back)."""
     from qualkit.export.tables import write_table
+    from qualkit.pseudonymise.sharing import staged_outputs
 
     reviewer = check_reviewer(reviewer)
     items = store.queue.pending(reviewer, where or QueueFilter())
+    if pseudonymise is not None:
+        codebook = pseudonymise.codebook(codebook)
+        items = [pseudonymise.queue_item(item) for item in items]
     codes = {code.key: code for code in codebook.codes}
     table = [
         {
@@ -70,7 +84,8 @@ def export_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, p
     ]
     columns = ["id", "project_id", "reviewer", "document", "case", "segment", "speaker", "code",
                "code_name", "definition", "source", "score", "text", "decision", "note"]
-    write_table(table, path, sheet="review", columns=columns, choices={"decision": ["accept", "reject"]})
+    with staged_outputs(pseudonymise) as stage:
+        write_table(table, stage(path), sheet="review", columns=columns, choices={"decision": ["accept", "reject"]})
     return len(table)
 
 
@@ -81,13 +96,16 @@ YES = {"yes", "y", "x", "true", "1", "done"}
 
 
 def export_passage_sheet(store: Store, path: str | os.PathLike, *, codebook: Codebook, reviewer: str,
-                         where: QueueFilter | None = None, interviewers: Collection[str] = ()) -> int:
+                         where: QueueFilter | None = None, interviewers: Collection[str] = (),
+                         pseudonymise: Pseudonymisation | None = None) -> int:
     """Passage review in a spreadsheet: each segment with a proposal the reviewer has not decided,
     one row per proposal (decision: accept/reject), rows to add codes nothing proposed (a code
     drop-down), and a fully_coded column (yes: the codes not applied there do not apply). It is a
     portable decisions file: it loads into any project built from the same corpus. Returns how
-    many segments it holds."""
+    many segments it holds. With ``pseudonymise``, names are replaced and evidence offsets mapped;
+    read back with the key, its pseudonymised document names are mapped back."""
     from qualkit.export.tables import write_table
+    from qualkit.pseudonymise.sharing import staged_outputs
     from qualkit.review.passage import PassageSession
 
     session = PassageSession(store, codebook_id=0, codebook=codebook, reviewer=reviewer, where=where or QueueFilter(),
@@ -97,6 +115,8 @@ def export_passage_sheet(store: Store, path: str | os.PathLike, *, codebook: Cod
     while (item := session.current()) is not None:
         segments += 1
         session.skip(item)
+        if pseudonymise is not None:
+            item = pseudonymise.passage_item(item)
         first = {"reviewer": session.reviewer, "document": item.document, "case": item.case, "segment": item.ordinal,
                  "speaker": item.speaker, "text": item.text}
         pending = item.pending
@@ -113,9 +133,10 @@ def export_passage_sheet(store: Store, path: str | os.PathLike, *, codebook: Cod
             rows.append({"reviewer": session.reviewer, "document": item.document, "segment": item.ordinal,
                          "code": "", "code_name": "(add a code nothing proposed: choose it, decision accept)",
                          "decision": "", "fully_coded": ""})
-    write_table(rows, path, sheet="passages", columns=PASSAGE_COLUMNS, choices={
-        "decision": ["accept", "reject"], "code": [code.key for code in codebook.codable], "fully_coded": ["yes"],
-    })
+    with staged_outputs(pseudonymise) as stage:
+        write_table(rows, stage(path), sheet="passages", columns=PASSAGE_COLUMNS, choices={
+            "decision": ["accept", "reject"], "code": [code.key for code in codebook.codable], "fully_coded": ["yes"],
+        })
     return segments
 
 
@@ -144,7 +165,8 @@ def _read(path: Path):
 
 
 def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, codebook: Codebook, project_id: str,
-                 reviewer: str | None = None, covers: str = "documents") -> ImportReport:
+                 reviewer: str | None = None, covers: str = "documents",
+                 view: SheetView = AS_IS) -> ImportReport:
     """Record the decisions a review sheet or a portable decisions file holds; see the module doc.
 
     A portable file is independent coding: by default each reviewer in it coded fully the
@@ -155,7 +177,8 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
     The file is checked against itself and the project first (:mod:`qualkit.review.sheetcheck`:
     rows that contradict each other, rows that are not what they show, a sheet from another
     project), then recorded in one transaction: a killed import records nothing, and imports
-    running at once record each decision once."""
+    running at once record each decision once.
+    ``view``: how the sheet shows this project (a pseudonymised sheet's names and text, #22)."""
     if covers not in COVERS:
         raise ReviewError(f"--covers {covers!r}: use one of {', '.join(COVERS)}")
     path = Path(path)
@@ -197,9 +220,9 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
         document_ids: dict[str, int | None] = {}
         if by_id:
             refused = {**check_rows_by_id(store, records, path=path, project_id=project_id, columns=columns,
-                                          deciding={row.line for row in rows}), **refused}
+                                          deciding={row.line for row in rows}, view=view), **refused}
         else:
-            check_segment_texts(store, records, path=path, document_ids=document_ids)
+            check_segment_texts(store, records, path=path, document_ids=document_ids, view=view)
         named: dict[str, dict[int, set[int]]] = {}  # reviewer -> document -> segments their rows name
         unsettled: set[int] = set()  # segments with a refused row: not marked coded fully
         for row in rows:
@@ -207,7 +230,7 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
             reason = refused.get(row.line)
             if reason is None:
                 reason = _record(store, row, by_id=by_id, codebook_id=codebook_id, codebook=codebook, via=via,
-                                 document_ids=document_ids, named=named, report=report)
+                                 document_ids=document_ids, named=named, report=report, view=view)
             if reason is not None:
                 report.refused.append((row.line, reason))
                 if not by_id:
@@ -215,7 +238,7 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
         report.refused.sort()
         if "fully_coded" in columns:  # a passage sheet: what is marked coded fully is covered, nothing else
             _fully_coded(store, frame, reviewer=reviewer, document_ids=document_ids, via=via, report=report,
-                         unsettled=unsettled)
+                         unsettled=unsettled, view=view)
         elif covers != "none":
             _cover(store, named, covers=covers, via=via, report=report)
     return report
@@ -223,7 +246,7 @@ def import_sheet(store: Store, path: str | os.PathLike, *, codebook_id: int, cod
 
 def _record(store: Store, row: SheetRow, *, by_id: bool, codebook_id: int, codebook: Codebook, via: str,
             document_ids: dict[str, int | None], named: dict[str, dict[int, set[int]]],
-            report: ImportReport) -> str | None:
+            report: ImportReport, view: SheetView) -> str | None:
     """Record one checked row's decision; returns why it is refused, or None."""
     record, name, verdict = row.record, row.reviewer, row.verdict
     if by_id:
@@ -231,7 +254,7 @@ def _record(store: Store, row: SheetRow, *, by_id: bool, codebook_id: int, codeb
     else:
         document = cell(record, "document")
         if document not in document_ids:
-            document_ids[document] = store.documents.id_of(document)
+            document_ids[document] = store.documents.id_of(view.document(document))
         document_id = document_ids[document]
         if document_id is None:
             return f"no document {document!r} in this project"
@@ -278,7 +301,7 @@ def _segment_of(store: Store, record: Any, document_ids: dict[str, int | None]) 
 
 
 def _fully_coded(store: Store, frame: Any, *, reviewer: str | None, document_ids: dict[str, int | None], via: str,
-                 report: ImportReport, unsettled: set[int]) -> None:
+                 report: ImportReport, unsettled: set[int], view: SheetView) -> None:
     """Segments a passage sheet marks coded fully: proposals still pending there are rejected (what
     the reviewer did not apply does not apply) and the segment is marked, once. A segment with a
     refused row (``unsettled``) is not: the reviewer's word on it is not all recorded."""
@@ -292,7 +315,7 @@ def _fully_coded(store: Store, frame: Any, *, reviewer: str | None, document_ids
             continue
         name = reviewer or str(record.get("reviewer", "")).strip()
         document = str(record.get("document", "")).strip()
-        document_id = document_ids.get(document) or store.documents.id_of(document)
+        document_id = document_ids.get(document) or store.documents.id_of(view.document(document))
         try:
             ordinal = int(str(record.get("segment", "")).strip())
         except ValueError:

@@ -18,8 +18,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,26 @@ class SheetRow:
     verdict: str  # accept | reject
     note: str | None
     record: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SheetView:
+    """How a sheet shows this project. A pseudonymised sheet (#22) names documents by their
+    pseudonyms and shows pseudonymised text; with the key at hand, both are read as this
+    project's own."""
+
+    document_names: Mapping[str, str] = field(default_factory=dict)  # name in the sheet -> name here
+    text: Callable[[str], str] | None = None  # a text here -> as a pseudonymised sheet shows it
+
+    def document(self, shown: str) -> str:
+        return self.document_names.get(shown, shown)
+
+    def same_text(self, here: str, shown: str) -> bool:
+        wanted = comparable(shown)
+        return comparable(here) == wanted or (self.text is not None and comparable(self.text(here)) == wanted)
+
+
+AS_IS = SheetView()
 
 
 def cell(record: Mapping[str, Any], column: str) -> str:
@@ -90,7 +110,7 @@ def _short(text: str | None) -> str:
 
 
 def check_rows_by_id(store: Store, records: Sequence[Mapping[str, Any]], *, path: Path, project_id: str,
-                     columns: Collection[str], deciding: Collection[int]) -> dict[int, str]:
+                     columns: Collection[str], deciding: Collection[int], view: SheetView = AS_IS) -> dict[int, str]:
     """line → why a row of a sheet by id is refused (another project's, or not what it shows).
 
     Raises ReviewError, recording nothing, for a sheet whose rows carry no ``project_id`` unless
@@ -119,7 +139,7 @@ def check_rows_by_id(store: Store, records: Sequence[Mapping[str, Any]], *, path
         if sheet_project and sheet_project != project_id:
             refused[line] = f"exported from another project ({sheet_project}), not {project_id}"
             continue
-        reason = _mismatch(store, record, names)
+        reason = _mismatch(store, record, names, view)
         if reason is None:
             continue
         if sheet_project:
@@ -136,7 +156,7 @@ def check_rows_by_id(store: Store, records: Sequence[Mapping[str, Any]], *, path
     return refused
 
 
-def _mismatch(store: Store, record: Mapping[str, Any], names: dict[int, str]) -> str | None:
+def _mismatch(store: Store, record: Mapping[str, Any], names: dict[int, str], view: SheetView) -> str | None:
     """Why the row is not its suggestion (id, document, segment, code, text), or None."""
     try:
         suggestion_id = int(cell(record, "id"))
@@ -150,6 +170,7 @@ def _mismatch(store: Store, record: Mapping[str, Any], names: dict[int, str]) ->
         names[stored.document_id] = info.name if info else "?"
     here = {"document": names[stored.document_id], "segment": str(stored.ordinal), "code": stored.code}
     shown = {column: cell(record, column) for column in here}
+    shown["document"] = view.document(shown["document"])
     differs = [column for column in here if shown[column] and shown[column] != here[column]]
     if differs:
         return (f"suggestion {suggestion_id} is {here['code']!r} on segment {here['segment']} of "
@@ -158,14 +179,14 @@ def _mismatch(store: Store, record: Mapping[str, Any], names: dict[int, str]) ->
     text = cell(record, "text")
     if text:
         segment = store.documents.segment(stored.segment_id)
-        if segment is not None and comparable(segment.text) != comparable(text):
+        if segment is not None and not view.same_text(segment.text, text):
             return (f"suggestion {suggestion_id}'s segment reads {_short(segment.text)} here, not {_short(text)} as "
                     "in the sheet; is the sheet from another project?")
     return None
 
 
 def check_segment_texts(store: Store, records: Iterable[Mapping[str, Any]], *, path: Path,
-                        document_ids: dict[str, int | None]) -> None:
+                        document_ids: dict[str, int | None], view: SheetView = AS_IS) -> None:
     """A portable file's rows that show a segment's text must show this project's text for it."""
     for index, record in enumerate(records):
         text = cell(record, "text")
@@ -173,7 +194,7 @@ def check_segment_texts(store: Store, records: Iterable[Mapping[str, Any]], *, p
         if not text or not document:
             continue
         if document not in document_ids:
-            document_ids[document] = store.documents.id_of(document)
+            document_ids[document] = store.documents.id_of(view.document(document))
         document_id = document_ids[document]
         try:
             ordinal = int(cell(record, "segment"))
@@ -181,7 +202,7 @@ def check_segment_texts(store: Store, records: Iterable[Mapping[str, Any]], *, p
             continue
         segment_id = store.documents.segment_id_at(document_id, ordinal) if document_id is not None else None
         segment = store.documents.segment(segment_id) if segment_id is not None else None
-        if segment is not None and comparable(segment.text) != comparable(text):
+        if segment is not None and not view.same_text(segment.text, text):
             raise ReviewError(
                 f"{path}:{index + 2}: segment {ordinal} of {document!r} reads {_short(segment.text)} here, not "
                 f"{_short(text)} as in the file: the file comes from another project or a corpus segmented "

@@ -283,6 +283,12 @@ class DocumentRepository(Repository):
                 found.append(value)
         return values
 
+    def speakers(self) -> list[str]:
+        """Every speaker label of any segment, in the order first met (for the pseudonym key)."""
+        rows = self._conn.execute(
+            "SELECT speaker FROM segments WHERE speaker IS NOT NULL GROUP BY speaker ORDER BY MIN(id)")
+        return [str(row[0]) for row in rows]
+
     def cases(self) -> list[Case]:
         """Every case with its attributes and number of documents, by name."""
         attributes: dict[int, dict[str, str]] = {}

@@ -24,3 +24,8 @@ class Settings(Repository):
                 "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def delete(self, key: str) -> bool:
+        """Forget a setting; whether there was one."""
+        with self._transaction():
+            return self._conn.execute("DELETE FROM settings WHERE key = ?", (key,)).rowcount > 0

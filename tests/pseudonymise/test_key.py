@@ -192,3 +192,46 @@ def test_read_cases_values_reads_cases_and_attribute_pairs(tmp_path):
     path.write_text("document,case\na.txt,Brookfield Primary,extra\n")
     with pytest.raises(PseudonymisationError, match=r"cases.csv:2: 3 fields where the header has 2"):
         read_cases_values(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Oakmere School (fictional) — secondary 11–18, rural South East", "Oakmere School"),
+     ("Brookfield Primary School (fictional; primary, North East)", "Brookfield Primary School"),
+     ("Riverside All-Through Academy (fictional) — all-through 3–18", "Riverside All-Through Academy"),
+     ("Oakmere School, Kent", "Oakmere School"), ("Castleton - a village school", "Castleton"),
+     ("Stoke-on-Trent", "Stoke-on-Trent"), ("St. Mary's CE Primary", "St. Mary's CE Primary"),
+     ("Chloe Rutherford", "Chloe Rutherford"), ("(fictional)", "(fictional)")],
+    ids=["dash", "parenthesis", "hyphenated-name", "comma", "spaced-hyphen", "town-hyphens", "dot", "plain",
+         "nothing-before"],
+)
+def test_leading_name_cuts_a_description_after_the_name(value, expected):
+    from qualkit.pseudonymise.key import leading_name
+
+    assert leading_name(value) == expected
+
+
+def test_build_key_takes_the_name_a_descriptive_value_starts_with_and_merges_a_school_named_twice():
+    built = build_key(
+        case_names=["Brookfield Primary", "Brookfield Academy"],
+        attributes=[("School", "Brookfield Primary School (fictional; primary, North East)"),
+                    ("School", "Oakmere School (fictional) — secondary 11–18"),
+                    ("Interviewee", "Dr Rachel Hale (fictional)"), ("interviewee", "ECT (year 2)")],
+    )
+    originals = [e.original for e in built.key.entries]
+    # Two cases are two schools even with one distinctive word; a cases-file value naming the
+    # first again with "School" after it is that school; the rest keep the name they start with.
+    assert originals == ["Brookfield Primary", "Brookfield Academy", "Oakmere School", "Dr Rachel Hale"]
+    reasons = {s.value: s.reason for s in built.skipped}
+    assert reasons["Brookfield Primary School"] == ("the same school as 'Brookfield Primary', whose entry "
+                                                    "replaces it")
+    assert reasons["ECT (year 2)"].startswith("looks like a role")  # reported as written
+    assert "could be 'Brookfield Primary' or 'Brookfield Academy'" in reasons["Brookfield"]
+
+
+def test_build_key_again_adds_nothing_the_key_already_replaces_whole():
+    first = build_key(case_names=["Brookfield Primary"], speaker_labels=["Rachel Hale"])
+    again = build_key(attributes=[("school", "Brookfield Primary School (fictional)"), ("interviewee",
+                                                                                      "Dr Rachel Hale")],
+                      speaker_labels=["Rachel Hale"], existing=first.key)
+    assert again.key == first.key and again.skipped == ()

@@ -84,3 +84,56 @@ def test_pseudonymise_refi_project_maps_codings_and_renames_guids(tmp_path):
     assert (back.notes[0].text, new_source.text[back.notes[0].start:back.notes[0].end]) == ("Ask ECT 1 again",
                                                                                          "we trust")
     assert shared.views["School A_leader.txt"].text == new_source.text
+
+
+def test_pseudonymise_refi_project_rewrites_the_qualkit_record_spans_speakers_and_guids(tmp_path):
+    from qualkit.refi import RefiCode, RefiNote, RefiProject, RefiSource, read_qdpx, write_qdpx
+    from qualkit.refi.model import stable_guid
+    from qualkit.refi.record import NOTE_NAME, CoderRecord, DocumentRecord, QualkitRecord, dumps, loads
+
+    source = RefiSource.new("brookfield_leader.txt", TEXT)
+    turn = TEXT.index("Chloe Rutherford:")
+    segments = ((0, turn - 2, "Interviewer", 0.0), (turn, len(TEXT), "Chloe Rutherford", 9.0))
+    record = QualkitRecord(
+        documents={source.guid: DocumentRecord("transcript", "turn", segments)},
+        coders={"Amira": CoderRecord(documents=(source.guid,), segments=((source.guid, turn, len(TEXT)),),
+                                     rejections=((source.guid, turn, len(TEXT), "culture.trust"),))},
+    )
+    project = RefiProject(name="study", codes=(RefiCode.new("culture.trust", "Trust"),), sources=(source,),
+                          notes=(RefiNote(stable_guid("qualkit-record", "study"), NOTE_NAME, dumps(record)),))
+    shared = pseudonymise_refi_project(project, PSEUDONYMISER)
+    path = write_qdpx(shared.project, tmp_path / "shared.qdpx")
+    check_file(path, KEY)
+    back = read_qdpx(path)
+    [new_source] = back.sources
+    [note] = [n for n in back.notes if n.name == NOTE_NAME]
+    rewritten = loads(note.text, where="test")
+    [(guid, document)] = rewritten.documents.items()
+    assert guid == new_source.guid != source.guid and note.guid != project.notes[0].guid
+    # The turns still cover the same words, in the pseudonymised text, under the pseudonymised speaker.
+    assert [(new_source.text[a:b], speaker) for a, b, speaker, _ in document.segments] == [
+        ("Interviewer: Tell me.", "Interviewer"),
+        ("ECT 1: At School A we trust each other. ECT 1's class too.", "ECT 1")]
+    coder = rewritten.coders["Amira"]
+    assert coder.documents == (new_source.guid,)
+    assert coder.segments == ((new_source.guid, *document.segments[1][:2]),)
+    assert coder.rejections == ((new_source.guid, *document.segments[1][:2], "culture.trust"),)
+
+
+def test_pseudonymise_codings_replaces_names_in_code_names_and_attributes_and_keeps_reviewers():
+    import pandas as pd
+
+    from qualkit.pseudonymise import pseudonymise_codings
+
+    start = TEXT.index("Chloe Rutherford:")
+    trust = TEXT.index("trust each")
+    frame = pd.DataFrame([{
+        "document": "brookfield_leader.txt", "case": "Brookfield Primary", "interviewee": "Chloe Rutherford",
+        "segment": 2, "start": start, "end": len(TEXT), "text": TEXT[start:], "code": "culture.trust",
+        "code_name": "Trust at Brookfield", "reviewers": "Chloe:accept", "evidence": ((trust, trust + 5),)}])
+    out = pseudonymise_codings(frame, PSEUDONYMISER, document_texts={"brookfield_leader.txt": TEXT}).iloc[0]
+    view = PSEUDONYMISER(TEXT)
+    assert (out["case"], out["interviewee"], out["code_name"]) == ("School A", "ECT 1", "Trust at School A")
+    assert out["text"] == view.text[out["start"]:out["end"]] == PSEUDONYMISER(TEXT[start:]).text
+    assert [view.text[a:b] for a, b in out["evidence"]] == ["trust"]
+    assert (out["code"], out["reviewers"]) == ("culture.trust", "Chloe:accept")  # the team's names stay
