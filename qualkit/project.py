@@ -327,7 +327,7 @@ class Project:
         """(id, Codebook) of a stored version; the latest loaded when no id is given."""
         from qualkit.codebook import parse_codebook
 
-        versions = [version.id for version in self.store.codebooks.versions()]
+        versions = self.store.codebooks.ids()  # not versions(): its counts cost a scan of every suggestion
         if not versions:
             raise CodebookError(
                 f"no codebook in {self.path}; load one with `qualkit codebook load FILE` "
