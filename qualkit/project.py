@@ -873,17 +873,32 @@ class Project:
 
     def disputes(self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
                  case: str | None = None, settled: bool | None = None) -> list[Dispute]:
-        """Suggestions reviewers disagree on, with every verdict and note (for adjudicators only)."""
+        """Suggestions reviewers disagree on, with every verdict and note (for adjudicators only): someone
+        accepted and someone rejected, or someone accepted and another coded the passage fully without it."""
         from qualkit.review.adjudication import disputes
 
-        return disputes(self.store, self._queue_filter(codes=codes, documents=documents, case=case), settled=settled)
+        return disputes(self.store, self._queue_filter(codes=codes, documents=documents, case=case), settled=settled,
+                        judged=self._reviewers_judgements())
 
     def adjudicate(self, adjudicator: str, suggestion_id: int, *, accept: bool,
                    note: str | None = None) -> DecideReport:
         """An adjudicator's decision on a disputed suggestion, recorded as an adjudication."""
         from qualkit.review.adjudication import adjudicate
 
-        return adjudicate(self.store, adjudicator, suggestion_id, accept=accept, note=note)
+        segment = self.store.suggestions.get(suggestion_id)
+        judged = self._reviewers_judgements([segment.segment_id]) if segment is not None else None
+        return adjudicate(self.store, adjudicator, suggestion_id, accept=accept, note=note, judged=judged)
+
+    def _reviewers_judgements(self, segment_ids: Sequence[int] | None = None) -> Judgements | None:
+        """The reviewers' own judgements (adjudications left out), of these segments or all; None
+        without a codebook (then only explicit accept/reject disagreements can be found)."""
+        from qualkit.review.coverage import project_judgements
+
+        if self.store.codebooks.latest_id() is None:
+            return None
+        _, codebook = self.codebook()
+        return project_judgements(self.store, codes=[code.key for code in codebook.codable],
+                                  interviewers=self._interviewers(), segment_ids=segment_ids, adjudications=False)
 
 
     # -- issue #20: codebooks that evolve, memos, search and queries, a tidy project ---------------------------

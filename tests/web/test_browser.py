@@ -274,3 +274,37 @@ def test_browser_review_shows_participant_markup_as_text(new_page):
     assert HOSTILE in page.inner_text("#passage")
     assert page.locator("#passage script, #passage b").count() == 0
     assert page.title() != "owned"
+
+
+def test_browser_adjudicator_settles_a_code_one_reviewer_added_and_another_left_out(new_page, team):
+    alice, bob = new_page(), new_page()
+    for page, name in ((alice, "alice"), (bob, "bob")):
+        browser_sign_in(page, name, PASSWORDS[name])
+        page.goto("/review?document=deputy.txt")
+    alice.keyboard.press("c")
+    alice.keyboard.type("culture.trust")
+    _press(alice, "Enter")
+    _press(alice, "d")
+    _press(bob, "d")  # coded fully: he applies nothing here
+    sam = new_page()
+    browser_sign_in(sam, "sam", PASSWORDS["sam"])
+    sam.goto("/adjudicate")
+    assert sam.inner_text("#dispute-count") == "1 disagreement"
+    card = sam.locator("article.dispute")
+    assert "culture.trust" in card.locator(".where").inner_text() and "added by hand" in card.inner_text()
+    rows = [row.split("\t")[:3] for row in card.locator("table.verdicts tbody tr").all_inner_texts()]
+    assert rows == [["alice", "accept", ""],
+                    ["bob", "did not apply", "coded the passage fully without this code (passage review)"]]
+    screenshot(sam, "adjudicate-coverage")
+    card.locator("input[name=note]").fill("trust is not what they discuss")
+    card.locator("button.reject").click()
+    sam.wait_for_load_state()
+    assert "Recorded your adjudication: reject" in sam.inner_text("#flash")
+    assert sam.inner_text("#dispute-count") == "0 disagreements"
+
+    from qualkit.project import Project
+
+    with Project.open(team.path) as project:
+        (decision,) = project.store.decisions.log(reviewer="sam")
+        assert (decision.verdict.value, decision.via, decision.note) == (
+            "reject", "adjudication", "trust is not what they discuss")
