@@ -519,14 +519,15 @@ class Project:
 
     def passage_session(self, reviewer: str, *, codes: Sequence[str] | None = None,
                         documents: Sequence[str] | None = None, case: str | None = None, order: str = "document",
-                        every_segment: bool = False) -> PassageSession:
-        """Passage review: one segment at a time with every proposal on it (see :mod:`qualkit.review.passage`)."""
+                        every_segment: bool = False, known_total: int | None = None) -> PassageSession:
+        """Passage review: one segment at a time with every proposal on it (see :mod:`qualkit.review.passage`);
+        ``known_total``: the filter's segments with a proposal, when another session has counted them."""
         from qualkit.review.passage import PassageSession
 
         codebook_id, codebook = self.codebook()
         return PassageSession(self.store, codebook_id=codebook_id, codebook=codebook, reviewer=reviewer,
                               where=self._queue_filter(codes=codes, documents=documents, case=case), order=order,
-                              interviewers=self._interviewers(), every_segment=every_segment)
+                              interviewers=self._interviewers(), every_segment=every_segment, known_total=known_total)
 
     def export_review(self, path: str | os.PathLike, reviewer: str, *, codes: Sequence[str] | None = None,
                       documents: Sequence[str] | None = None, case: str | None = None,

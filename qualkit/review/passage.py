@@ -110,6 +110,9 @@ class PassageSession:
     order: str = "document"
     interviewers: Collection[str] = ()
     every_segment: bool = False
+    #: The segments with a proposal in the filter, when the caller has counted them already (another
+    #: reviewer's session on the same filter: the count is the same for everyone); else counted once.
+    known_total: int | None = None
 
     def __post_init__(self) -> None:
         from qualkit.review.reviewers import directory
@@ -125,7 +128,7 @@ class PassageSession:
         self._note: str | None = None
         self._history: list[_Action] = []
         self._covered = self._marked(names)
-        self._total: int | None = None  # segments with a proposal in the filter (counted once)
+        self._total: int | None = self.known_total  # segments with a proposal in the filter (counted once)
         self._done: int | None = None  # of those, finished by this reviewer (recounted after each action)
         #: The segment the last :meth:`undo` was about (to show it again), None before any undo.
         self.undone_segment: int | None = None

@@ -133,6 +133,7 @@ class Furniture:
     options: dict[str, Any]
     read_at: float
     reviewers: frozenset[str] = frozenset()  # names of the accounts with the reviewer role
+    memos: int = 0  # how many memos the project has (none: review pages need not look for them)
 
 
 def furniture(project: Project, state: dict[str, Any], *, now: float | None = None) -> Furniture:
@@ -154,6 +155,7 @@ def furniture(project: Project, state: dict[str, Any], *, now: float | None = No
         },
         read_at=now,
         reviewers=frozenset(account.name for account in project.users() if not account.role.can_adjudicate),
+        memos=len(project.memo_index()),
     )
     state["furniture"] = made
     return made

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from qualkit.errors import NotFoundError, QualkitError
 from qualkit.records import Context, Source, Verdict
 from qualkit.web.pages import flash, posted, redirect, render, signed_in, text, web_of
-from qualkit.web.passages import CodeInfo, Filters, Furniture, filter_form, furniture, highlight_by
+from qualkit.web.passages import FURNITURE_TTL, CodeInfo, Filters, Furniture, filter_form, furniture, highlight_by
 
 if TYPE_CHECKING:
     from starlette.datastructures import FormData
@@ -137,10 +137,21 @@ def _desk(project: Project, state: dict[str, Any], token: str, reviewer: str, fi
     actions = _actions(state)
     desk = desks.get(key)
     if desk is None:
+        # the filter's passages are the same for every reviewer: counted once for all who open it
+        # within FURNITURE_TTL (a team signing in at nine would otherwise each pay for the count)
+        totals: dict[tuple[Any, ...], tuple[int, float]] = state.setdefault("review totals", {})
+        scope = (filters.codes, filters.documents, filters.case)
+        known = totals.get(scope)
+        now = time.monotonic()
         session = project.passage_session(
             reviewer, codes=filters.codes or None, documents=filters.documents or None, case=filters.case,
             order=filters.order, every_segment=filters.every,
+            known_total=known[0] if known and now - known[1] < FURNITURE_TTL else None,
         )
+        if known is None or now - known[1] >= FURNITURE_TTL:
+            if len(totals) >= MAX_DESKS:
+                totals.clear()
+            totals[scope] = (sum(session.progress()), now)
         desk = desks[key] = Desk(session, seen=actions.get(session.reviewer, 0))
         while len(desks) > MAX_DESKS:
             desks.popitem(last=False)
@@ -177,6 +188,8 @@ def _on_screen(desk: Desk) -> PassageItem | None:
 def _memos(project: Project, item: PassageItem, shown: Furniture, me: str) -> tuple[MemoCard, ...]:
     """Memos on the segment, its document, its case and the codes on it (and their themes). A reviewer
     is not shown a memo another reviewer wrote or edited: it could carry their reading of the passage."""
+    if not shown.memos:
+        return ()
     found: dict[int, Memo] = {memo.id: memo for memo in project.memos_about(
         segment_id=item.segment_id, document=item.document, case=item.case)}
     for code in dict.fromkeys(proposal.code for proposal in item.proposals):
