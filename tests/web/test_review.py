@@ -9,7 +9,7 @@ import pytest
 
 from tests.web.conftest import HOSTILE, PASSWORDS, csrf_of, sign_in
 
-_PROPOSAL = re.compile(r'<li class="proposal (\w+)" data-status="\w+" data-number="\d+" id="proposal-(\d+)">.*?'
+_PROPOSAL = re.compile(r'<li class="proposal (\w+)[^"]*" data-status="\w+" data-number="\d+" id="proposal-(\d+)">.*?'
                        r'<span class="code-key">([^<]+)</span>', re.S)
 
 

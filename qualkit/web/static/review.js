@@ -18,9 +18,12 @@
     selected = Math.max(0, Math.min(proposals.length - 1, index));
     var number = proposals[selected].getAttribute("data-number");
     proposals.forEach(function (item, n) {
+      var about = item.querySelector("details.about-code");
       item.classList.toggle("selected", n === selected);
+      if (about) { about.open = n === selected; }
       if (n === selected) { item.setAttribute("aria-current", "true"); } else { item.removeAttribute("aria-current"); }
     });
+    if (proposals[selected].scrollIntoView) { proposals[selected].scrollIntoView({ block: "nearest" }); }
     // the chosen code's evidence stands out in the passage
     marks.forEach(function (mark) {
       var mine = (" " + mark.getAttribute("data-for") + " ").indexOf(" " + number + " ") >= 0;
@@ -119,6 +122,12 @@
   }
 
   select(selected);
+  // a click on a code (not on its buttons) chooses it, as its number key does
+  proposals.forEach(function (item, n) {
+    item.addEventListener("click", function (event) {
+      if (!event.target.closest("button, summary")) { select(n); }
+    });
+  });
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
