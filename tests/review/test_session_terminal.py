@@ -122,3 +122,23 @@ def test_blind_by_default_others_on_request(db):
     assert "Other reviewers: bob: reject" in seeing.before
     seeing.send("q")
     seeing.expect(pexpect.EOF)
+
+
+def test_passages_coded_fully_then_undo_brings_the_passage_back(db):
+    child = spawn(db, "--passages")
+    assert "0 segments done · 2 to go" in child.before and "leader.txt · segment 1" in child.before
+    child.send("1")  # accept the first code proposed
+    child.expect(PROMPT)
+    child.send("d")  # coded fully: the other code rejected, a coverage mark appended
+    child.expect(PROMPT)
+    assert "1 segments done · 1 to go" in child.before and "segment 4" in child.before
+    child.send("u")
+    child.expect(PROMPT)
+    assert "withdrew the fully-coded mark" in child.before and "leader.txt · segment 1" in child.before
+    child.send("q")
+    child.expect(pexpect.EOF)
+    with Project.open(db) as project:
+        marks = [(m.covered, m.via) for m in project.store.coverage.log()]
+        verdicts = [(d.verdict.value, d.via) for d in project.store.decisions.log(reviewer="alice")]
+    assert marks == [(True, "passage"), (False, "passage undo")]
+    assert verdicts == [("accept", "passage"), ("reject", "passage")]
