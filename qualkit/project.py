@@ -723,7 +723,8 @@ class Project:
             raise AnalysisError(f"--by {by!r}: use document or case")
         wanted = self._check_codes(codes)
         names = directory(self.store)
-        judged = self.judgements()
+        # reviewers' own judgements: an adjudicator settling disputes is not another coder
+        judged = self._reviewers_judgements() or self.judgements()
         if reviewers:
             self._check_reviewers(reviewers)
             coders = list(dict.fromkeys(names.current(" ".join(name.split())) for name in reviewers))

@@ -140,3 +140,17 @@ def test_adjudication_an_adjudicators_decisions_never_make_them_a_reviewer_who_c
     reviewed.adjudicate("sam", ids["offer.ecte"], accept=False)
     trust = next(d for d in reviewed.disputes() if d.suggestion.code == "culture.trust")
     assert [v.reviewer for v in trust.verdicts] == ["alice", "bob"] and trust.suggestion.segment_id == item.segment_id
+
+
+def test_adjudication_an_adjudicator_is_not_a_coder_in_agreement(reviewed):
+    ids = ids_by_code(reviewed)
+    reviewed.decide("alice", accept=[ids["offer.npq"]])
+    reviewed.decide("bob", reject=[ids["offer.npq"]])
+    reviewed.adjudicate("sam", ids["offer.npq"], accept=True)
+    pairs = reviewed.agreement().report.pairs
+    assert {(a, b) for a, b in zip(pairs["coder_a"], pairs["coder_b"], strict=True)} == {("alice", "bob")}
+    # an adjudicator who also reviews is a coder for what they reviewed
+    reviewed.decide("sam", reject=[ids["culture.trust"]])
+    reviewed.decide("alice", reject=[ids["culture.trust"]])
+    assert ("alice", "sam") in set(zip(reviewed.agreement().report.pairs["coder_a"],
+                                       reviewed.agreement().report.pairs["coder_b"], strict=True))
