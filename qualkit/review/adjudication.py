@@ -145,7 +145,7 @@ def disputes(store: Store, where: QueueFilter = EVERYTHING, *, settled: bool | N
     if not disputed:
         return []
     found = []
-    for view in store.suggestions.views(codes=where.codes, document_ids=where.document_ids):
+    for view in store.suggestions.views(codes=where.codes, document_ids=where.document_ids, ids=disputed):
         if view.id in disputed and (where.case is None or view.case == where.case):
             verdicts, adjudication = disputed[view.id]
             found.append(Dispute(view, tuple(verdicts), _verdict(adjudication) if adjudication else None))

@@ -132,3 +132,17 @@ def test_count_segments_done_follows_decisions_undos_marks_and_filters(project, 
         assert store.queue.count_segments_done("alice", queue_filter, covered=covered) == len(expected), where
         assert store.queue.count_segments(None, queue_filter) == total
         assert total - len(expected) == store.queue.count_segments("alice", queue_filter, exclude_segments=covered)
+
+
+@pytest.mark.parametrize("in_query", [True, False], ids=["ids-in-the-query", "ids-picked-as-they-stream"])
+def test_suggestion_views_of_chosen_ids_keep_document_order_and_filters(reviewed, monkeypatch, in_query):
+    from qualkit.store import suggestions
+
+    if not in_query:
+        monkeypatch.setattr(suggestions, "_MAX_IDS_IN_QUERY", 1)
+    every = list(reviewed.store.suggestions.views())
+    chosen = {every[-1].id, every[0].id}
+    assert [v.id for v in reviewed.store.suggestions.views(ids=chosen)] == [every[0].id, every[-1].id]
+    offer = [v.id for v in reviewed.store.suggestions.views(codes=["offer"], ids=chosen)]
+    assert offer == [v.id for v in every if v.id in chosen and v.code.startswith("offer")]
+    assert list(reviewed.store.suggestions.views(ids=())) == []
