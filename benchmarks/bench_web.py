@@ -194,6 +194,9 @@ def main() -> None:
         stored = {name: {what: after[name][what] - before[name][what] for what in after[name]} for name in sent}
         with Project.open(path) as project:
             total = project.store.queue.count_in_filter()
+            began = time.perf_counter()  # what the adjudication page then lists (on the server's slow thread)
+            disputes = project.disputes()
+            listed_in = time.perf_counter() - began
     actions = sum(mine["decisions"] + mine["marks"] for mine in sent.values())
     print(json.dumps({
         "suggestions": total, "reviewers": options.reviewers, "seconds": options.seconds, "think_s": options.think,
@@ -207,6 +210,9 @@ def main() -> None:
         "server_cpu_ms_per_action": round(server_cpu * 1000 / max(1, actions), 2),
         "client_cpu_ms_per_action": round(client_cpu * 1000 / max(1, actions), 2),
         "load_average_1min": round(os.getloadavg()[0], 1),
+        "disagreements": len(disputes),
+        "disagreements_by_coverage": sum(any(v.implied for v in d.verdicts) for d in disputes),
+        "disagreements_listed_in_s": round(listed_in, 2),
         **{f"{what}": numbers for what, numbers in latency.items()},
     }, indent=1))
 
