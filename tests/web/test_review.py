@@ -219,3 +219,17 @@ def test_review_shows_memos_on_the_passage_its_document_case_and_codes(client, t
     assert "Irony? Check the audio." in page and "segment 1 of leader.txt" in page
     assert "Not on this passage." not in page
     assert ("alice thinks it is NPQ" in page) is sees_alices  # another reviewer's memo is their reading
+
+
+def test_review_forms_without_the_right_csrf_token_decide_nothing(client, team):
+    sign_in(client, "alice", PASSWORDS["alice"])
+    page = client.get("/review").text
+    sid, status = _codes(page)["offer.npq"]
+    for csrf in (None, "0" * 64):
+        data = {"segment": _segment(page), "decision": f"accept:{sid}:{status}"}
+        if csrf:
+            data["csrf"] = csrf
+        for action in ("decide", "done", "add", "skip", "undo"):
+            refused = client.post(f"/review/{action}", data={**data, "add_code": "culture.trust"})
+            assert refused.status_code == 403 and "did not come from this site" in refused.text, action
+    assert _log(team, "alice") == ([], [])
