@@ -1,4 +1,4 @@
-"""Load on `qualkit serve`: N simulated reviewers deciding at once against a local server.
+"""Load on `qualkit serve`: N simulated reviewers reviewing passages at once against a local server.
 
     python benchmarks/bench_web.py --suggestions 100000 --reviewers 20 --seconds 60 --think 0.5
 
@@ -6,12 +6,15 @@ Builds a project from the generated corpus of bench_code.py with the bundled cod
 it ``--suggestions`` suggestions: a random codable code on random non-interviewer segments, with a
 random score (inserted directly: the benchmark is about serving, not proposing). Adds one
 reviewer account per simulated reviewer, starts `qualkit serve --port 0` as its own process, and
-runs the reviewers as asyncio tasks with httpx in this process: each signs in, then until the
-time is up fetches its next item (GET /review: "next item") and accepts or rejects it (POST
-/review/decide: "decide"), waiting a uniformly random 0..2×``--think`` seconds between (0: no
-pause at all, the server saturated). At the end the decisions stored in the project are counted
-and must equal the decisions sent. Every request goes to 127.0.0.1 only, and the run stops by
-itself after ``--seconds``.
+runs the reviewers as asyncio tasks with httpx in this process. Each signs in, then until the time
+is up reviews passages as a person at the keyboard would: fetches the review page (GET /review:
+"next item"; the first after signing in, which opens the reviewer's session, is "first page"),
+accepts or rejects the first code on the passage still to decide (POST /review/decide: "decide"),
+and when none is left marks the passage coded fully (POST /review/done: "coded fully"), fetching
+the page again after each action; it waits a uniformly random 0..2×``--think`` seconds before each
+action (0: no pause at all, the server saturated). At the end the decisions and coverage marks
+stored in the project are counted and must equal those sent.
+Every request goes to 127.0.0.1 only, and the run stops by itself after ``--seconds``.
 """
 
 from __future__ import annotations
@@ -69,11 +72,12 @@ def build(work: Path, suggestions: int, reviewers: int, seed: int = 7) -> Path:
 
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-_DECISION = re.compile(r'name="decision" value="accept:(\d+)"')
+_SEGMENT = re.compile(r'name="segment" value="(\d+)"')
+_PENDING = re.compile(r'name="decision" value="accept:(\d+):pending"')
 
 
 async def reviewer(url: str, name: str, deadline: float, think: float, seed: int,
-                   timings: dict[str, list[float]], sent: dict[str, int]) -> None:
+                   timings: dict[str, list[float]], sent: dict[str, dict[str, int]]) -> None:
     import httpx
 
     rng = random.Random(seed)
@@ -82,24 +86,33 @@ async def reviewer(url: str, name: str, deadline: float, think: float, seed: int
         signed = await client.post("/login", data={"csrf": _CSRF.search(page.text).group(1), "name": name,
                                                    "password": PASSWORD, "next": "/review"})
         assert signed.status_code == 303, signed.text
+        first = True
         while time.monotonic() < deadline:
             began = time.perf_counter()
             page = await client.get("/review")
-            timings["next item"].append(time.perf_counter() - began)
+            # the first page opens the reviewer's session (and everyone signs in at once): kept apart
+            timings["first page" if first else "next item"].append(time.perf_counter() - began)
+            first = False
             assert page.status_code == 200, page.status_code
-            shown = _DECISION.search(page.text)
-            if shown is None:
+            segment = _SEGMENT.search(page.text)
+            if segment is None:
                 break  # nothing left for this reviewer
             if think:
                 await asyncio.sleep(rng.uniform(0, 2 * think))
-            verdict = "accept" if rng.random() < 0.7 else "reject"
+            form = {"csrf": _CSRF.search(page.text).group(1), "segment": segment.group(1)}
+            pending = _PENDING.search(page.text)
             began = time.perf_counter()
-            decided = await client.post("/review/decide", data={
-                "csrf": _CSRF.search(page.text).group(1), "decision": f"{verdict}:{shown.group(1)}",
-            })
-            timings["decide"].append(time.perf_counter() - began)
-            assert decided.status_code == 303, decided.status_code
-            sent[name] += 1
+            if pending:
+                verdict = "accept" if rng.random() < 0.7 else "reject"
+                done = await client.post("/review/decide", data={
+                    **form, "decision": f"{verdict}:{pending.group(1)}:pending"})
+                timings["decide"].append(time.perf_counter() - began)
+                sent[name]["decisions"] += 1
+            else:
+                done = await client.post("/review/done", data=form)
+                timings["coded fully"].append(time.perf_counter() - began)
+                sent[name]["marks"] += 1
+            assert done.status_code == 303, done.status_code
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -110,9 +123,9 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "max_ms": round(max(values) * 1000, 1)}
 
 
-async def run(url: str, reviewers: int, seconds: float, think: float) -> tuple[dict, dict[str, int]]:
-    timings: dict[str, list[float]] = {"next item": [], "decide": []}
-    sent = {f"reviewer{n:02d}": 0 for n in range(reviewers)}
+async def run(url: str, reviewers: int, seconds: float, think: float) -> tuple[dict, dict[str, dict[str, int]]]:
+    timings: dict[str, list[float]] = {"first page": [], "next item": [], "decide": [], "coded fully": []}
+    sent = {f"reviewer{n:02d}": {"decisions": 0, "marks": 0} for n in range(reviewers)}
     deadline = time.monotonic() + seconds
     await asyncio.gather(*(reviewer(url, name, deadline, think, n, timings, sent) for n, name in enumerate(sent)))
     return {what: _percentiles(values) for what, values in timings.items()}, sent
@@ -124,15 +137,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _stored(path: Path, reviewers: int) -> dict[str, int]:
-    """Review decisions stored per simulated reviewer."""
+def _stored(path: Path, reviewers: int) -> dict[str, dict[str, int]]:
+    """Passage review decisions and coverage marks stored per simulated reviewer."""
     from qualkit.project import Project
 
-    stored = {f"reviewer{n:02d}": 0 for n in range(reviewers)}
+    stored = {f"reviewer{n:02d}": {"decisions": 0, "marks": 0} for n in range(reviewers)}
     with Project.open(path) as project:
         for decision in project.store.decisions.log():
-            if decision.reviewer in stored and decision.via == "review":
-                stored[decision.reviewer] += 1
+            if decision.reviewer in stored and decision.via == "passage":
+                stored[decision.reviewer]["decisions"] += 1
+        for mark in project.store.coverage.log():
+            if mark.reviewer in stored and mark.covered:
+                stored[mark.reviewer]["marks"] += 1
     return stored
 
 
@@ -175,18 +191,28 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         after = _stored(path, options.reviewers)
-        stored = {name: after[name] - before[name] for name in sent}
+        stored = {name: {what: after[name][what] - before[name][what] for what in after[name]} for name in sent}
         with Project.open(path) as project:
             total = project.store.queue.count_in_filter()
+            began = time.perf_counter()  # what the adjudication page then lists (on the server's slow thread)
+            disputes = project.disputes()
+            listed_in = time.perf_counter() - began
+    actions = sum(mine["decisions"] + mine["marks"] for mine in sent.values())
     print(json.dumps({
         "suggestions": total, "reviewers": options.reviewers, "seconds": options.seconds, "think_s": options.think,
-        "decisions_sent": sum(sent.values()), "decisions_stored": sum(stored.values()),
-        "per_reviewer_equal": sent == stored, "decisions_per_s": round(sum(sent.values()) / options.seconds, 1),
-        # CPU the server process used per decision (one next item + one decide), and the simulated
-        # reviewers' own CPU: on a shared machine this says more than wall-clock latency alone
-        "server_cpu_ms_per_decision": round(server_cpu * 1000 / max(1, sum(sent.values())), 2),
-        "client_cpu_ms_per_decision": round(client_cpu * 1000 / max(1, sum(sent.values())), 2),
+        "decisions_sent": sum(mine["decisions"] for mine in sent.values()),
+        "decisions_stored": sum(mine["decisions"] for mine in stored.values()),
+        "marks_sent": sum(mine["marks"] for mine in sent.values()),
+        "marks_stored": sum(mine["marks"] for mine in stored.values()),
+        "per_reviewer_equal": sent == stored, "actions_per_s": round(actions / options.seconds, 1),
+        # CPU the server process used per action (one next item + one decide or coded fully), and the
+        # simulated reviewers' own CPU: on a shared machine this says more than wall-clock latency alone
+        "server_cpu_ms_per_action": round(server_cpu * 1000 / max(1, actions), 2),
+        "client_cpu_ms_per_action": round(client_cpu * 1000 / max(1, actions), 2),
         "load_average_1min": round(os.getloadavg()[0], 1),
+        "disagreements": len(disputes),
+        "disagreements_by_coverage": sum(any(v.implied for v in d.verdicts) for d in disputes),
+        "disagreements_listed_in_s": round(listed_in, 2),
         **{f"{what}": numbers for what, numbers in latency.items()},
     }, indent=1))
 

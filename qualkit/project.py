@@ -357,7 +357,7 @@ class Project:
         """(id, Codebook) of a stored version; the latest loaded when no id is given."""
         from qualkit.codebook import parse_codebook
 
-        versions = [version.id for version in self.store.codebooks.versions()]
+        versions = self.store.codebooks.ids()  # not versions(): its counts cost a scan of every suggestion
         if not versions:
             raise CodebookError(
                 f"no codebook in {self.path}; load one with `qualkit codebook load FILE` "
@@ -601,14 +601,15 @@ class Project:
 
     def passage_session(self, reviewer: str, *, codes: Sequence[str] | None = None,
                         documents: Sequence[str] | None = None, case: str | None = None, order: str = "document",
-                        every_segment: bool = False) -> PassageSession:
-        """Passage review: one segment at a time with every proposal on it (see :mod:`qualkit.review.passage`)."""
+                        every_segment: bool = False, known_total: int | None = None) -> PassageSession:
+        """Passage review: one segment at a time with every proposal on it (see :mod:`qualkit.review.passage`);
+        ``known_total``: the filter's segments with a proposal, when another session has counted them."""
         from qualkit.review.passage import PassageSession
 
         codebook_id, codebook = self.codebook()
         return PassageSession(self.store, codebook_id=codebook_id, codebook=codebook, reviewer=reviewer,
                               where=self._queue_filter(codes=codes, documents=documents, case=case), order=order,
-                              interviewers=self._interviewers(), every_segment=every_segment)
+                              interviewers=self._interviewers(), every_segment=every_segment, known_total=known_total)
 
     def export_review(self, path: str | os.PathLike, reviewer: str, *, codes: Sequence[str] | None = None,
                       documents: Sequence[str] | None = None, case: str | None = None,
@@ -829,7 +830,8 @@ class Project:
             raise AnalysisError(f"--by {by!r}: use document or case")
         wanted = self._check_codes(codes)
         names = directory(self.store)
-        judged = self.judgements()
+        # reviewers' own judgements: an adjudicator settling disputes is not another coder
+        judged = self._reviewers_judgements() or self.judgements()
         if reviewers:
             self._check_reviewers(reviewers)
             coders = list(dict.fromkeys(names.current(" ".join(name.split())) for name in reviewers))
@@ -988,17 +990,32 @@ class Project:
 
     def disputes(self, *, codes: Sequence[str] | None = None, documents: Sequence[str] | None = None,
                  case: str | None = None, settled: bool | None = None) -> list[Dispute]:
-        """Suggestions reviewers disagree on, with every verdict and note (for adjudicators only)."""
+        """Suggestions reviewers disagree on, with every verdict and note (for adjudicators only): someone
+        accepted and someone rejected, or someone accepted and another coded the passage fully without it."""
         from qualkit.review.adjudication import disputes
 
-        return disputes(self.store, self._queue_filter(codes=codes, documents=documents, case=case), settled=settled)
+        return disputes(self.store, self._queue_filter(codes=codes, documents=documents, case=case), settled=settled,
+                        judged=self._reviewers_judgements())
 
     def adjudicate(self, adjudicator: str, suggestion_id: int, *, accept: bool,
                    note: str | None = None) -> DecideReport:
         """An adjudicator's decision on a disputed suggestion, recorded as an adjudication."""
         from qualkit.review.adjudication import adjudicate
 
-        return adjudicate(self.store, adjudicator, suggestion_id, accept=accept, note=note)
+        segment = self.store.suggestions.get(suggestion_id)
+        judged = self._reviewers_judgements([segment.segment_id]) if segment is not None else None
+        return adjudicate(self.store, adjudicator, suggestion_id, accept=accept, note=note, judged=judged)
+
+    def _reviewers_judgements(self, segment_ids: Sequence[int] | None = None) -> Judgements | None:
+        """The reviewers' own judgements (adjudications left out), of these segments or all; None
+        without a codebook (then only explicit accept/reject disagreements can be found)."""
+        from qualkit.review.coverage import project_judgements
+
+        if self.store.codebooks.latest_id() is None:
+            return None
+        _, codebook = self.codebook()
+        return project_judgements(self.store, codes=[code.key for code in codebook.codable],
+                                  interviewers=self._interviewers(), segment_ids=segment_ids, adjudications=False)
 
 
     # -- issue #20: codebooks that evolve, memos, search and queries, a tidy project ---------------------------

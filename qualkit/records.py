@@ -531,13 +531,16 @@ class WebSession:
 
 @dataclass(frozen=True)
 class ReviewerVerdict:
-    """One reviewer's decision in force on a suggestion, as the adjudication view shows it."""
+    """One reviewer's decision in force on a suggestion, as the adjudication view shows it; or, when
+    ``implied``, their "no" by coverage: they coded the segment fully without applying the code (``via``
+    and ``decided_at`` then say how and when they marked it, if by a mark)."""
 
     reviewer: str
     verdict: Verdict
     note: str | None
     via: str
     decided_at: str
+    implied: bool = False
 
 
 @dataclass(frozen=True)

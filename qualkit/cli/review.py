@@ -226,7 +226,9 @@ def _passage_loop(session: PassageSession) -> None:
                 continue
             elif key == "u":
                 click.echo(session.undo() or "nothing to undo")
-                found = session.current()  # what the undo brought back, or where they were
+                # back to the passage the undo was about (as the browser does), else where they were
+                undone = session.undone_segment
+                found = session.item(undone) if undone is not None else session.current()
                 continue
             elif key == "n":
                 session.note(click.prompt("note", default="", show_default=False))

@@ -131,16 +131,36 @@ def marked_segments(marks: Iterable[CoverageMark], reviewers: Reviewers,
     return {name: {segment_id for segment_id, on in mine.items() if on} for name, mine in state.items()}
 
 
-def project_judgements(store: Store, *, codes: Collection[str], interviewers: Collection[str]) -> Judgements:
-    """:func:`judgements` from a project's store."""
-    from qualkit.review.actions import states
+def project_judgements(store: Store, *, codes: Collection[str], interviewers: Collection[str],
+                       segment_ids: Collection[int] | None = None, adjudications: bool = True) -> Judgements:
+    """:func:`judgements` from a project's store. ``segment_ids``: only the units on these segments
+    (with the coverage of their documents); ``adjudications`` False: the reviewers' own judgements,
+    an adjudicator's decisions (``via='adjudication'``) left out."""
+    from qualkit.review.adjudication import ADJUDICATION
+    from qualkit.review.decisions import review_states
     from qualkit.review.reviewers import directory
 
-    units = store.suggestions.units()
-    manual = {unit.suggestion_id for unit in store.suggestions.units(Source.MANUAL)}
+    names = directory(store)
+    if segment_ids is None:
+        units = store.suggestions.units()
+        manual = {unit.suggestion_id for unit in store.suggestions.units(Source.MANUAL)}
+        decisions = store.decisions.log()
+        marks = store.coverage.log()
+        segments = store.documents.segment_refs()
+    else:
+        stored = [found for segment_id in sorted(set(segment_ids))
+                  for found in store.suggestions.on_segment(segment_id)]
+        units = [SuggestionUnit(s.id, s.segment_id, s.document_id, s.code) for s in stored]
+        manual = {s.id for s in stored if s.source is Source.MANUAL}
+        documents = sorted({s.document_id for s in stored})
+        decisions = store.decisions.log(suggestion_ids=[s.id for s in stored]) if stored else []
+        marks = [mark for mark in store.coverage.log() if mark.document_id in set(documents)]
+        segments = store.documents.segment_refs(documents) if documents else []
+    if not adjudications:
+        decisions = [decision for decision in decisions if decision.via != ADJUDICATION]
     return judgements(
-        units, states(store), store.coverage.log(), store.documents.segment_refs(), codes=codes,
-        interviewers=interviewers, reviewers=directory(store), manual=manual,
+        units, review_states(decisions, reviewers=names), marks, segments, codes=codes,
+        interviewers=interviewers, reviewers=names, manual=manual,
     )
 
 

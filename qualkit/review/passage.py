@@ -111,6 +111,9 @@ class PassageSession:
     order: str = "document"
     interviewers: Collection[str] = ()
     every_segment: bool = False
+    #: The segments with a proposal in the filter, when the caller has counted them already (another
+    #: reviewer's session on the same filter: the count is the same for everyone); else counted once.
+    known_total: int | None = None
 
     def __post_init__(self) -> None:
         from qualkit.review.reviewers import directory
@@ -126,7 +129,10 @@ class PassageSession:
         self._note: str | None = None
         self._history: list[_Action] = []
         self._covered = self._marked(names)
-        self._progress: tuple[int, int] | None = None
+        self._total: int | None = self.known_total  # segments with a proposal in the filter (counted once)
+        self._done: int | None = None  # of those, finished by this reviewer (recounted after each action)
+        #: The segment the last :meth:`undo` was about (to show it again), None before any undo.
+        self.undone_segment: int | None = None
 
     # -- what is shown ---------------------------------------------------------------------
 
@@ -212,13 +218,21 @@ class PassageSession:
     def progress(self) -> tuple[int, int]:
         """(segments with proposals in the filter this reviewer has finished, segments still to do):
         a segment is finished when every proposal on it is decided or it is marked coded fully.
-        Counted once, and again only after the reviewer acts."""
-        if self._progress is None:
-            covered = sorted(self._covered)
-            pending = self.store.queue.count_segments(self.names, self.where, exclude_segments=covered)
-            total = self.store.queue.count_segments(None, self.where)
-            self._progress = (max(0, total - pending), pending)
-        return self._progress
+        The segments in the filter are counted once; the finished ones again after the reviewer acts
+        (walking their decisions, so it costs what they have done, not the size of the queue)."""
+        if self._total is None:
+            self._total = self.store.queue.count_segments(None, self.where)
+        if self._done is None:
+            self._done = self.store.queue.count_segments_done(self.names, self.where, covered=self._covered)
+        return self._done, max(0, self._total - self._done)
+
+    def refresh(self) -> None:
+        """Read again what this reviewer may have done elsewhere (another window, the terminal): their
+        coverage marks, and how many segments they have finished."""
+        from qualkit.review.reviewers import directory
+
+        self._covered = self._marked(directory(self.store))
+        self._done = None
 
     # -- what the reviewer does ------------------------------------------------------------
 
@@ -234,7 +248,7 @@ class PassageSession:
             raise ReviewError(f"suggestion(s) {stray} are not proposed for segment {item.ordinal} of {item.document}")
         result = decide(self.store, self.reviewer, accept=accept, reject=reject, note=self._note, via="passage")
         self._note = None
-        self._progress = None
+        self._done = None
         self.decided_here += len(result.recorded)
         self._history += [_Action("decision", item.segment_id)] * len(result.recorded)
 
@@ -251,7 +265,7 @@ class PassageSession:
             segment_id=item.segment_id, code=key, note=self._note,
         )
         self._note = None
-        self._progress = None
+        self._done = None
         self._history += [_Action("decision", item.segment_id)] * len(result.recorded)
         return suggestion_id
 
@@ -265,7 +279,7 @@ class PassageSession:
                 self.decide(now, reject=pending)
             self.store.coverage.mark(self.reviewer, [(item.document_id, item.segment_id)], via="passage")
         self._covered.add(item.segment_id)
-        self._progress = None
+        self._done = None
         self._history.append(_Action("mark", item.segment_id, item.document_id))
 
     def skip(self, item: PassageItem) -> None:
@@ -275,19 +289,23 @@ class PassageSession:
     def undo(self) -> str | None:
         """Reverse the reviewer's last action in this session (a decision or a mark), or, with
         nothing done here, their last decision in force."""
-        self._progress = None
+        self._done = None
+        self.undone_segment = None
         action = self._history.pop() if self._history else None
         if action is not None and action.kind == "mark":
             self.store.coverage.mark(self.reviewer, [(action.document_id, action.segment_id)], via="passage undo",
                                      covered=False)
             self._covered.discard(action.segment_id)
+            self.undone_segment = action.segment_id
             return "withdrew the fully-coded mark"
         undone = undo_last(self.store, self.reviewer)
         if undone is None:
             return None
         stored = self.store.suggestions.get(undone.suggestion_id)
-        if stored is not None and stored.segment_id in self.skipped:
-            self.skipped.remove(stored.segment_id)
+        if stored is not None:
+            self.undone_segment = stored.segment_id
+            if stored.segment_id in self.skipped:
+                self.skipped.remove(stored.segment_id)
         self.decided_here = max(0, self.decided_here - 1)
         return f"undid {undone.verdict.value} of suggestion {undone.suggestion_id}"
 

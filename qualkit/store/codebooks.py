@@ -60,6 +60,10 @@ class CodebookRepository(Repository):
             )
         ]
 
+    def ids(self) -> list[int]:
+        """Every stored codebook version's id, oldest first (without versions()' counts)."""
+        return [int(r[0]) for r in self._conn.execute("SELECT id FROM codebooks ORDER BY id")]
+
     def latest_id(self) -> int | None:
         row = self._conn.execute("SELECT MAX(id) FROM codebooks").fetchone()
         return None if row[0] is None else int(row[0])

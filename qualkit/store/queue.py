@@ -40,6 +40,15 @@ _FROM = (
 )
 
 
+def _tables(where: QueueFilter) -> str:
+    """The FROM clause a count with this filter needs: joining only what the filter looks at."""
+    if where.case is not None:
+        return _FROM
+    if where.document_ids is not None:
+        return "FROM suggestions g JOIN segments s ON s.id = g.segment_id "
+    return "FROM suggestions g "
+
+
 def _where(reviewer: str | Sequence[str] | None, where: QueueFilter, exclude: Iterable[int], *,
            code_index: bool = True, exclude_segments: Iterable[int] = ()) -> tuple[str, list[object]]:
     # reviewer None: every suggestion in the filter, decided or not. With a reviewer: what is pending
@@ -116,13 +125,7 @@ class ReviewQueue(Repository):
         the filter needs."""
         clause, params = _where(None, where, exclude)
         clause += " AND g.source != 'manual'"
-        if where.case is not None:
-            tables = _FROM
-        elif where.document_ids is not None:
-            tables = "FROM suggestions g JOIN segments s ON s.id = g.segment_id "
-        else:
-            tables = "FROM suggestions g "
-        return int(self._conn.execute("SELECT COUNT(*) " + tables + clause, params).fetchone()[0])
+        return int(self._conn.execute("SELECT COUNT(*) " + _tables(where) + clause, params).fetchone()[0])
 
     def count_decided(self, reviewer: str | Sequence[str], where: QueueFilter = EVERYTHING, *,
                       exclude: Iterable[int] = ()) -> int:
@@ -145,7 +148,41 @@ class ReviewQueue(Repository):
         clause, params = _where(reviewer, where, (), exclude_segments=exclude_segments)
         if reviewer is None:
             clause += " AND g.source != 'manual'"
-        return int(self._conn.execute("SELECT COUNT(DISTINCT g.segment_id) " + _FROM + clause, params).fetchone()[0])
+        # a DISTINCT subquery walks the (segment, ...) index; COUNT(DISTINCT) would sort every suggestion
+        query = "SELECT COUNT(*) FROM (SELECT DISTINCT g.segment_id " + _tables(where) + clause + ")"
+        return int(self._conn.execute(query, params).fetchone()[0])
+
+    def count_segments_done(self, reviewer: str | Sequence[str], where: QueueFilter = EVERYTHING, *,
+                            covered: Iterable[int] = ()) -> int:
+        """Segments in the filter with a proposal that the reviewer has finished: ``covered`` (marked
+        coded fully) or with every proposal in the filter decided. Walks the reviewer's decisions, so
+        it costs what they have done, not the size of the queue (``count_segments(None, ...)`` minus
+        this is what :meth:`count_segments` counts for the reviewer, excluding ``covered``)."""
+        names = _names(reviewer)
+        covered = sorted(set(covered))
+        in_filter, filter_params = _where(None, where, ())
+        in_filter += " AND g.source != 'manual'"
+        pending, pending_params = _where(names, where, ())
+        touched = (
+            "SELECT DISTINCT g.segment_id AS id FROM decisions x JOIN suggestions g ON g.id = x.suggestion_id "
+            "JOIN segments s ON s.id = g.segment_id JOIN documents d ON d.id = s.document_id "
+            "LEFT JOIN cases c ON c.id = d.case_id "
+            + in_filter + f" AND x.reviewer IN ({placeholders(names)}) AND x.verdict != 'undo' "
+            "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = x.id)"
+        )
+        params: list[object] = [*filter_params, *names]
+        query = (f"SELECT COUNT(*) FROM ({touched}) t "
+                 f"WHERE NOT EXISTS (SELECT 1 {_FROM}{pending} AND g.segment_id = t.id)")
+        params += pending_params
+        if covered:
+            query += f" AND t.id NOT IN ({placeholders(covered)})"
+            params += covered
+        done = int(self._conn.execute(query, params).fetchone()[0])
+        if covered:
+            marked = in_filter + f" AND g.segment_id IN ({placeholders(covered)})"
+            done += int(self._conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT g.segment_id " + _tables(where)
+                                           + marked + ")", [*filter_params, *covered]).fetchone()[0])
+        return done
 
     def neighbours(self, document_id: int, ordinal: int, *, before: int = 1, after: int = 1) -> list[Context]:
         """Segments around one, for context (interviewer turns included), the segment itself too."""

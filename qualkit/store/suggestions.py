@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from qualkit.records import Source, StoredSuggestion, Suggestion, SuggestionUnit, SuggestionView
 from qualkit.store.database import (
@@ -41,6 +41,9 @@ def codes_under(codes: Iterable[str], *, use_index: bool = True) -> tuple[str, l
     clause = "(" + " OR ".join(f"{column} = ? OR ({column} >= ? AND {column} < ?)" for _ in codes) + ")"
     return clause, [value for code in codes for value in (code, code + ".", code + "/")]
 
+
+#: The most ids a query names in one IN list (SQLite allows 32,766 variables since 3.32).
+_MAX_IDS_IN_QUERY = 30_000
 
 _STORED = (
     'SELECT g.id, g.segment_id, s.document_id, s.ordinal, g.code_key, g.source, g.score, g.evidence, '
@@ -234,9 +237,9 @@ class SuggestionRepository(Repository):
         ]
 
     def views(self, *, codes: Sequence[str] | None = None, document_ids: Sequence[int] | None = None,
-              sources: Sequence[Source] | None = None) -> Iterator[SuggestionView]:
+              sources: Sequence[Source] | None = None, ids: Collection[int] | None = None) -> Iterator[SuggestionView]:
         """Live suggestions with their segment, document and case, in document order (of these
-        sources).
+        sources; with ``ids``, only those that are among them).
 
         Streamed from the database (a million suggestions need not fit in memory); a code filter
         matches the code and everything under it ("culture" → "culture.trust").
@@ -264,12 +267,19 @@ class SuggestionRepository(Repository):
         if sources:
             query += f" AND g.source IN ({placeholders(sources)})"
             params += [source.value for source in sources]
+        wanted = set(ids) if ids is not None else None
+        if wanted is not None and len(wanted) <= _MAX_IDS_IN_QUERY:  # beyond, they are picked out as they stream
+            chosen = sorted(wanted)
+            query += f" AND g.id IN ({placeholders(chosen)})"
+            params += chosen
         # segment ids follow (document, ordinal), so this order walks the suggestions' unique index
         query += " ORDER BY g.segment_id, g.code_key, g.source"
         cursor = self._conn.cursor()
         cursor.row_factory = None
         by_value = _SOURCES
         for row in cursor.execute(query, params):
+            if wanted is not None and row[0] not in wanted:
+                continue
             yield SuggestionView(
                 row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9], by_value[row[10]],
                 row[11], parse_evidence(row[12]), row[13], row[14], row[15],

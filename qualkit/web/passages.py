@@ -13,6 +13,7 @@ from starlette.requests import Request
 from qualkit.web.pages import fragment, macro, queries, query
 
 if TYPE_CHECKING:
+    from qualkit.codebook import Codebook
     from qualkit.project import Project
 
 #: How long the codebook and corpus lists pages show are kept before being read again (seconds): they
@@ -46,6 +47,23 @@ def highlight(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, bo
     return pieces
 
 
+def highlight_by(text: str, spans: Iterable[tuple[int, int, int]]) -> list[tuple[str, tuple[int, ...]]]:
+    """``text`` cut into (piece, labels) pieces, ``labels`` being those of the (start, end, label) spans
+    that cover the piece (empty: no evidence there); spans outside the text are clipped. Lets a page
+    show which proposal's evidence is where. The template escapes every piece."""
+    clipped = [(max(0, s), min(len(text), e), label) for s, e, label in spans]
+    clipped = [(s, e, label) for s, e, label in clipped if s < e]
+    cuts = sorted({0, len(text), *(s for s, _, _ in clipped), *(e for _, e, _ in clipped)})
+    pieces: list[tuple[str, tuple[int, ...]]] = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        labels = tuple(sorted({label for s, e, label in clipped if s <= start and end <= e}))
+        if pieces and pieces[-1][1] == labels:
+            pieces[-1] = (pieces[-1][0] + text[start:end], labels)
+        else:
+            pieces.append((text[start:end], labels))
+    return pieces or [(text, ())]
+
+
 @dataclass(frozen=True)
 class CodeInfo:
     """What a reviewer needs to know about a code to decide it."""
@@ -55,7 +73,7 @@ class CodeInfo:
     definition: str
     include: tuple[str, ...]
     exclude: tuple[str, ...]
-    theme: str
+    theme: str  # the names of the codes it sits under, theme first
 
     @classmethod
     def unknown(cls, key: str) -> CodeInfo:
@@ -70,13 +88,20 @@ class Filters:
     documents: tuple[str, ...] = ()
     case: str | None = None
     order: str = "document"
+    every: bool = False  # review: after the proposals, every other segment too (independent coding)
 
     @classmethod
     def of(cls, request: Request) -> Filters:
-        order = query(request, "order") or "document"
+        return cls.parse(codes=queries(request, "code"), documents=queries(request, "document"),
+                         case=query(request, "case"), order=query(request, "order"), every=query(request, "every"))
+
+    @classmethod
+    def parse(cls, *, codes: Iterable[str], documents: Iterable[str], case: str | None, order: str | None,
+              every: str | None) -> Filters:
+        """Filters from a query string's or a form's values (unknown orders read as document order)."""
         return cls(
-            codes=tuple(queries(request, "code")), documents=tuple(queries(request, "document")),
-            case=query(request, "case"), order=order if order in dict(ORDERS) else "document",
+            codes=tuple(code for code in codes if code), documents=tuple(name for name in documents if name),
+            case=case or None, order=order if order in dict(ORDERS) else "document", every=every == "1",
         )
 
     def pairs(self, *, order: bool = True) -> list[tuple[str, str]]:
@@ -85,6 +110,8 @@ class Filters:
             found.append(("case", self.case))
         if order and self.order != "document":
             found.append(("order", self.order))
+        if self.every:
+            found.append(("every", "1"))
         return found
 
     @property
@@ -94,7 +121,7 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.codes or self.documents or self.case)
+        return bool(self.codes or self.documents or self.case or self.every)
 
 
 @dataclass(frozen=True)
@@ -105,6 +132,8 @@ class Furniture:
     codable: list[tuple[str, str]]  # (key, name) of every codable code
     options: dict[str, Any]
     read_at: float
+    reviewers: frozenset[str] = frozenset()  # names of the accounts with the reviewer role
+    memos: int = 0  # how many memos the project has (none: review pages need not look for them)
 
 
 def furniture(project: Project, state: dict[str, Any], *, now: float | None = None) -> Furniture:
@@ -116,7 +145,7 @@ def furniture(project: Project, state: dict[str, Any], *, now: float | None = No
     _, codebook = project.codebook()
     made = Furniture(
         infos={code.key: CodeInfo(code.key, code.name, code.definition, code.include, code.exclude,
-                                  codebook.theme(code.key)) for code in codebook.codes},
+                                  _ancestry(codebook, code.key)) for code in codebook.codes},
         codable=[(code.key, code.name) for code in codebook.codable],
         options={
             "codes": [(code.key, code.name) for code in codebook.codes],
@@ -125,9 +154,22 @@ def furniture(project: Project, state: dict[str, Any], *, now: float | None = No
             "orders": ORDERS,
         },
         read_at=now,
+        reviewers=frozenset(account.name for account in project.users() if not account.role.can_adjudicate),
+        memos=len(project.memo_index()),
     )
     state["furniture"] = made
     return made
+
+
+def _ancestry(codebook: Codebook, key: str) -> str:
+    """The names of the codes a code sits under, theme first ("" for a theme)."""
+    names: list[str] = []
+    parent = codebook.code(key).parent
+    while parent:
+        code = codebook.code(parent)
+        names.append(code.name)
+        parent = code.parent
+    return " › ".join(reversed(names))
 
 
 def filter_form(request: Request, action: str, filters: Filters, shown: Furniture, *,

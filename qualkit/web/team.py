@@ -147,29 +147,40 @@ async def agreement_page(request: Request) -> Response:
 @dataclass(frozen=True)
 class ReviewerProgress:
     name: str
-    role: Role | None  # None: decided from the command line, no web account
-    accepted: int
+    role: Role | None  # None: reviewed from the command line or a file, no web account
+    done: int  # passages with proposals they have finished (every code decided, or marked coded fully)
+    to_go: int
+    accepted: int  # their decisions in force
     rejected: int
-    pending: int
+    retired: bool = False
+
+    @property
+    def percent(self) -> float:
+        total = self.done + self.to_go
+        return 100 * self.done / total if total else 0.0
 
 
 async def progress_page(request: Request) -> Response:
     found = await signed_in(request, adjudicator=True)
 
     def load(project: Project) -> list[ReviewerProgress]:
-        counts: dict[str, dict[str, int]] = {}
+        verdicts: dict[str, dict[str, int]] = {}
         for row in project.review_status():
             if row["reviewer"].startswith("(consensus"):
                 continue
-            mine = counts.setdefault(row["reviewer"], {"accepted": 0, "rejected": 0, "pending": 0})
+            mine = verdicts.setdefault(row["reviewer"], {"accepted": 0, "rejected": 0})
             for key in mine:
                 mine[key] += row[key]
         roles = {account.name: account.role for account in project.users()}
-        total = sum(next(iter(counts.values())).values()) if counts else None
-        for name in roles:
-            if name not in counts:
-                counts[name] = {"accepted": 0, "rejected": 0, "pending": total if total is not None else 0}
-        return [ReviewerProgress(name, roles.get(name), **mine) for name, mine in sorted(counts.items())]
+        known = {info.name: info for info in project.reviewers()}
+        found = []
+        for name in sorted(set(roles) | set(known) | set(verdicts), key=str.casefold):
+            # the terminal's count: the same library, so the same passages (coverage-aware)
+            done, to_go = project.passage_session(name).progress()
+            retired = name in known and known[name].retired
+            found.append(ReviewerProgress(name, roles.get(name), done, to_go, retired=retired,
+                                          **verdicts.get(name, {"accepted": 0, "rejected": 0})))
+        return found
 
     reviewers = await web_of(request).slow(load)
     return render(request, found, "progress.html", reviewers=reviewers)

@@ -136,3 +136,28 @@ def test_passage_sheet_round_trip_decides_adds_and_marks_fully_coded(coded, tmp_
         "offer.npq": 1, "offer.ecte": 0, "culture.trust": 1}
     again = coded.import_review(out)
     assert again.recorded == 0 and again.covered_segments == 0  # importing twice adds nothing
+
+
+def test_passage_undo_says_which_segment_it_was_about(coded):
+    session = coded.passage_session("alice")
+    first = session.current()
+    session.accept(first, first.proposals[0].suggestion_id)
+    session.mark_fully_coded(first)
+    second = session.current()
+    session.skip(second)
+    assert session.undo() == "withdrew the fully-coded mark" and session.undone_segment == first.segment_id
+    assert session.undo().startswith("undid reject") and session.undone_segment == first.segment_id
+    assert session.undo() is not None and session.undo() is None and session.undone_segment is None
+
+
+def test_passage_refresh_sees_what_the_reviewer_did_elsewhere(coded):
+    session = coded.passage_session("alice")
+    assert session.progress() == (0, 2)
+    other = coded.passage_session("alice")  # another window of the same reviewer
+    item = other.current()
+    other.decide(item, reject=[p.suggestion_id for p in item.proposals])
+    coded.mark_coded("alice", document="leader.txt", segment=4)  # and the command line
+    assert session.progress() == (0, 2)  # counted once, until told to look again
+    session.refresh()
+    assert session.progress() == (2, 0)
+    assert session.current() is None

@@ -23,6 +23,7 @@ def spawn(db, *args):
         sys.executable, ["-m", "qualkit", "-p", str(db), "review", "--reviewer", "alice", *args],
         encoding="utf-8", timeout=30, dimensions=(50, 200),
     )
+    child.delaybeforesend = 0.3  # a key sent before getchar puts the terminal in raw mode is flushed away
     child.expect(PROMPT)
     return child
 
@@ -193,3 +194,24 @@ def test_passage_review_memo_on_a_code_asked_with_completion(db):
     with Project.open(db) as project:
         [memo] = project.memos()
         assert (str(memo.target), memo.author) == ("code culture.trust", "alice")
+
+
+def test_passages_coded_fully_then_undo_brings_the_passage_back(db):
+    child = spawn(db, "--passages")
+    child.delaybeforesend = 0.3  # a key sent before getchar puts the terminal in raw mode is flushed away
+    assert "0 segments done · 2 to go" in child.before and "leader.txt · segment 1" in child.before
+    child.send("1")  # accept the first code proposed
+    child.expect(PROMPT)
+    child.send("d")  # coded fully: the other code rejected, a coverage mark appended
+    child.expect(PROMPT)
+    assert "1 segments done · 1 to go" in child.before and "segment 4" in child.before
+    child.send("u")
+    child.expect(PROMPT)
+    assert "withdrew the fully-coded mark" in child.before and "leader.txt · segment 1" in child.before
+    child.send("q")
+    child.expect(pexpect.EOF)
+    with Project.open(db) as project:
+        marks = [(m.covered, m.via) for m in project.store.coverage.log()]
+        verdicts = [(d.verdict.value, d.via) for d in project.store.decisions.log(reviewer="alice")]
+    assert marks == [(True, "passage"), (False, "passage undo")]
+    assert verdicts == [("accept", "passage"), ("reject", "passage")]

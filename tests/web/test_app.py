@@ -257,3 +257,32 @@ def test_app_cookies_are_secure_over_https_or_when_asked(team):
         assert "Secure" in forced.get("/login").headers["set-cookie"]
     with TestClient(create_app(team.path), follow_redirects=False) as plain:
         assert "Secure" not in plain.get("/login").headers["set-cookie"]
+
+
+def test_app_team_progress_counts_passages_as_the_terminal_does(client, team):
+    import re
+
+    from qualkit.project import Project
+
+    with Project.open(team.path) as project:
+        session = project.passage_session("alice")
+        item = session.current()
+        session.accept(item, item.proposals[0].suggestion_id)
+        session.mark_fully_coded(item)  # one passage done, by its coverage mark
+        bob = project.passage_session("bob")
+        first = bob.current()
+        bob.decide(first, reject=[p.suggestion_id for p in first.proposals])  # one done, every code decided
+        bob.accept(bob.item(first.segment_id), first.proposals[0].suggestion_id)
+        expected = {name: project.passage_session(name).progress() for name in ("alice", "bob", "sam")}
+        project.retire_reviewer("bob")
+    sign_in(client, "sam", PASSWORDS["sam"])
+    page = client.get("/progress").text
+    table = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    rows = {
+        " ".join(re.sub(r"<[^>]+>", " ", cells[0]).split()): [re.sub(r"<[^>]+>", "", c).strip() for c in cells[1:]]
+        for cells in table if cells
+    }
+    assert expected == {"alice": (1, 2), "bob": (1, 2), "sam": (0, 3)}
+    assert rows["alice"][1:3] == ["1", "2"] and rows["alice"][4:] == ["1", "1"]  # accepted 1, rejected 1
+    assert rows["bob (retired)"][1:3] == ["1", "2"] and rows["bob (retired)"][4:] == ["1", "1"]
+    assert rows["sam"][1:3] == ["0", "3"]

@@ -150,6 +150,13 @@ def _decisions(team, reviewer):
                 for d in project.store.decisions.log(reviewer=reviewer)]
 
 
+def _marks(team, reviewer):
+    from qualkit.project import Project
+
+    with Project.open(team.path) as project:
+        return [(m.segment_id, m.covered) for m in project.store.coverage.log() if m.reviewer == reviewer]
+
+
 def _press(page, key):
     """Press a key that submits a form, and wait for the page that comes back."""
     with page.expect_navigation():
@@ -160,50 +167,71 @@ def _current_code(page):
     return page.locator(".proposal.selected .code-key").inner_text()
 
 
-def test_browser_review_with_the_keyboard(new_page, team):
+def _codes(page, status):
+    return page.locator(f".proposal.{status} .code-key").all_inner_texts()
+
+
+def test_browser_review_passages_with_the_keyboard(new_page, team):
     page = new_page()
     browser_sign_in(page, "alice", PASSWORDS["alice"])
     page.goto("/review")
+    assert page.inner_text(".segment-head .where") == "leader.txt · passage 1 · 00:00:09"
+    assert "0 of 3 passages done by you" in page.inner_text("#progress")
+    assert page.locator(".proposal").count() == 2  # every code proposed for the passage, at once
     screenshot(page, "review")
-    assert "0 decided by you" in page.inner_text("#progress")
     first = _current_code(page)
+    # the chosen code's evidence stands out in the passage
+    assert page.locator("#passage mark.focus").all_inner_texts() == ["NPQ" if first == "offer.npq" else "mentoring"]
     _press(page, "a")
-    assert "1 decided by you" in page.inner_text("#progress")
-    second = _current_code(page)
-    page.keyboard.press("n")  # a note for the next decision
+    assert _codes(page, "accepted") == [first]
+    second = _current_code(page)  # the passage stays on screen, the next code to decide chosen
+    assert second != first and "1 of 2 to decide" in page.inner_text("#pending-count")
+    page.keyboard.press("n")  # a note for the next action
     page.keyboard.type("only in passing")
     page.keyboard.press("Escape")
     _press(page, "r")
-    assert "2 decided by you" in page.inner_text("#progress")
+    assert _codes(page, "rejected") == [second]
     _press(page, "u")
-    assert page.inner_text("#flash").startswith("undid reject of suggestion")
-    assert _current_code(page) == second  # the undone one comes back
+    assert page.inner_text("#flash").startswith("Undid reject of suggestion")
+    assert _current_code(page) == second and _codes(page, "rejected") == []  # the undone one is back to decide
+    segment = int(page.get_attribute("input[name=segment]", "value"))
+    _press(page, "d")  # coded fully: what she did not decide is rejected, and the passage is marked
+    assert "marked coded fully; the 1 code you had not decided rejected" in page.inner_text("#flash")
+    assert page.inner_text(".segment-head .where").startswith("leader.txt · passage 4")
+    assert "1 of 3 passages done by you" in page.inner_text("#progress")
     _press(page, "s")
-    assert "1 decided by you" in page.inner_text("#progress")
+    assert page.inner_text(".segment-head .where").startswith("deputy.txt · passage 1")
     assert _decisions(team, "alice") == [(first, "accept", None), (second, "reject", "only in passing"),
-                                         (second, "undo", None)]
+                                         (second, "undo", None), (second, "reject", None)]
+    assert _marks(team, "alice") == [(segment, True)]
 
 
-def test_browser_review_add_a_code_by_name_with_type_ahead(new_page, team):
+def test_browser_review_add_a_code_with_type_ahead(new_page, team):
     page = new_page()
     browser_sign_in(page, "alice", PASSWORDS["alice"])
     page.goto("/review?document=deputy.txt")
-    passage = page.inner_text("#passage")
-    assert "Our ECTs have a mentor each" in passage
+    assert "Our ECTs have a mentor each" in page.inner_text("#passage")
     page.keyboard.press("c")
-    page.keyboard.type("Trust")  # the code's name, offered by the type-ahead list with its key
-    options = page.eval_on_selector_all("#codebook-codes option", "os => os.map(o => [o.value, o.label])")
-    assert ["culture.trust", "Trust"] in options
+    page.keyboard.type("Tru")  # the start of the code's name
+    offered = "els => els.map(e => [e.dataset.key, e.querySelector('.option-name').textContent])"
+    assert page.eval_on_selector_all("#code-options li", offered) == [["culture.trust", "Trust"]]
+    screenshot(page, "review-type-ahead")
     _press(page, "Enter")
     assert page.inner_text("#flash") == "Added culture.trust to this passage."
-    assert ("culture.trust", "accept", None) in _decisions(team, "alice")
+    assert "culture.trust" in _codes(page, "accepted")
+    page.keyboard.press("c")
+    page.keyboard.type("off")  # the start of two keys: choose the second with the arrow key
+    assert [key for key, _ in page.eval_on_selector_all("#code-options li", offered)] == ["offer.npq", "offer.ecte"]
+    page.keyboard.press("ArrowDown")
+    _press(page, "Enter")
+    assert page.inner_text("#flash") == "Added offer.ecte to this passage."  # it was proposed: now accepted
     # a code that is not in the codebook: one line, nothing recorded
     page.keyboard.press("c")
     page.keyboard.type("culture.trsut")
     _press(page, "Enter")
     assert "no codable code 'culture.trsut'" in page.inner_text("#flash")
     assert "did you mean 'culture.trust'?" in page.inner_text("#flash")
-    assert len(_decisions(team, "alice")) == 1
+    assert _decisions(team, "alice") == [("culture.trust", "accept", None), ("offer.ecte", "accept", None)]
 
 
 def test_browser_two_reviewers_at_once_never_see_each_other(new_page, team):
@@ -212,18 +240,22 @@ def test_browser_two_reviewers_at_once_never_see_each_other(new_page, team):
     browser_sign_in(bob, "bob", PASSWORDS["bob"])
     alice.goto("/review")
     bob.goto("/review")
-    assert _current_code(alice) == _current_code(bob)  # both start on the same passage
+    assert _current_code(alice) == _current_code(bob)  # both start on the same passage and code
     alice.keyboard.press("n")
     alice.keyboard.type("alice thinks so")
     alice.keyboard.press("Escape")
     _press(alice, "a")
     _press(bob, "r")
-    for page, other in ((alice, "bob"), (bob, "alice")):
+    bob.keyboard.press("c")
+    bob.keyboard.type("culture.trust")
+    _press(bob, "Enter")
+    for page, other, pills, counts in ((alice, "bob", ["you accepted"], "1 of 2 to decide"),
+                                       (bob, "alice", ["you accepted", "you rejected"], "1 of 3 to decide")):
         page.reload()
-        text = page.inner_text("body")
-        assert "1 decided by you" in text
+        assert page.inner_text("#pending-count") == counts
         assert other not in page.content()
-        assert page.locator(".pill").count() == 0  # no verdicts of anyone on the page
+        assert sorted(page.locator(".proposal .pill").all_inner_texts()) == pills  # only their own verdicts
+    assert "culture.trust" not in alice.inner_text(".proposals")  # bob's added code is his
     assert "alice thinks so" not in bob.content()
     assert _decisions(team, "alice")[0][1:] == ("accept", "alice thinks so")
     assert _decisions(team, "bob")[0][1] == "reject"
@@ -242,3 +274,37 @@ def test_browser_review_shows_participant_markup_as_text(new_page):
     assert HOSTILE in page.inner_text("#passage")
     assert page.locator("#passage script, #passage b").count() == 0
     assert page.title() != "owned"
+
+
+def test_browser_adjudicator_settles_a_code_one_reviewer_added_and_another_left_out(new_page, team):
+    alice, bob = new_page(), new_page()
+    for page, name in ((alice, "alice"), (bob, "bob")):
+        browser_sign_in(page, name, PASSWORDS[name])
+        page.goto("/review?document=deputy.txt")
+    alice.keyboard.press("c")
+    alice.keyboard.type("culture.trust")
+    _press(alice, "Enter")
+    _press(alice, "d")
+    _press(bob, "d")  # coded fully: he applies nothing here
+    sam = new_page()
+    browser_sign_in(sam, "sam", PASSWORDS["sam"])
+    sam.goto("/adjudicate")
+    assert sam.inner_text("#dispute-count") == "1 disagreement"
+    card = sam.locator("article.dispute")
+    assert "culture.trust" in card.locator(".where").inner_text() and "added by hand" in card.inner_text()
+    rows = [row.split("\t")[:3] for row in card.locator("table.verdicts tbody tr").all_inner_texts()]
+    assert rows == [["alice", "accept", ""],
+                    ["bob", "did not apply", "coded the passage fully without this code (passage review)"]]
+    screenshot(sam, "adjudicate-coverage")
+    card.locator("input[name=note]").fill("trust is not what they discuss")
+    card.locator("button.reject").click()
+    sam.wait_for_load_state()
+    assert "Recorded your adjudication: reject" in sam.inner_text("#flash")
+    assert sam.inner_text("#dispute-count") == "0 disagreements"
+
+    from qualkit.project import Project
+
+    with Project.open(team.path) as project:
+        (decision,) = project.store.decisions.log(reviewer="sam")
+        assert (decision.verdict.value, decision.via, decision.note) == (
+            "reject", "adjudication", "trust is not what they discuss")
