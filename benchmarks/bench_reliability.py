@@ -64,6 +64,20 @@ with Project.open(sys.argv[1]) as project:
 """
 
 
+def killed_run(project: Path, args: tuple[str, ...], *, point: str, nth: int | None,
+               delay: float | None) -> tuple[bool, str]:
+    """Run a command killed at the ``nth`` time it reaches ``point``, or ``delay`` seconds after it
+    starts; returns whether the kill landed before the command ended, and how it was killed."""
+    if nth is not None:
+        return qualkit(project, *args, fault=f"{point}@{nth}=kill").returncode == KILLED, f"{point}@{nth}"
+    assert delay is not None
+    process = start(project, *args)
+    time.sleep(delay)
+    killed = process.poll() is None
+    kill(process)
+    return killed, f"after {delay:.1f} s"
+
+
 @dataclass
 class Fault:
     command: str
@@ -129,16 +143,7 @@ class Bench:
     def review_import(self, *, row: int | None = None, delay: float | None = None) -> None:
         project = self.case("coded")
         args = ("review", "import", str(DECISIONS))
-        if row is not None:
-            killed = qualkit(project, *args, fault=f"review.import.row@{row}=kill").returncode == KILLED
-            how = f"review.import.row@{row}"
-        else:
-            assert delay is not None
-            process = start(project, *args)
-            time.sleep(delay)
-            killed = process.poll() is None
-            kill(process)
-            how = f"after {delay:.1f} s"
+        killed, how = killed_run(project, args, point="review.import.row", nth=row, delay=delay)
 
         def check() -> str | None:
             if integrity(project) != "ok":
@@ -165,16 +170,7 @@ class Bench:
         target = self.folder / f"case{self.cases}.db"
         qualkit(target, "init")
         args = ("import", "qdpx", str(source))
-        if coding is not None:
-            killed = qualkit(target, *args, fault=f"qdpx.import.coding@{coding}=kill").returncode == KILLED
-            how = f"qdpx.import.coding@{coding}"
-        else:
-            assert delay is not None
-            process = start(target, *args)
-            time.sleep(delay)
-            killed = process.poll() is None
-            kill(process)
-            how = f"after {delay:.1f} s"
+        killed, how = killed_run(target, args, point="qdpx.import.coding", nth=coding, delay=delay)
 
         def check() -> str | None:
             if integrity(target) != "ok":

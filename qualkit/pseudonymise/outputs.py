@@ -11,7 +11,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qualkit.pseudonymise.views import OffsetMap, PseudonymisedText, Pseudonymiser
 
@@ -331,35 +331,49 @@ def pseudonymise_evidence(evidence: Iterable[Evidence], offsets: OffsetMap,
 def pseudonymise_suggestion(item: ReviewedSuggestion, views: DocumentViews) -> ReviewedSuggestion:
     """A suggestion as a table shows it: names replaced, its span, text and evidence in the
     pseudonymised document."""
-    suggestion = item.suggestion
-    value = views.pseudonymiser.value
-    found = views.get(suggestion.document)
-    changes: dict[str, object] = {"document": value(suggestion.document), "case": value(suggestion.case),
-                                  "speaker": value(suggestion.speaker)}
-    if found is None:
-        changes["text"] = value(suggestion.text)
-    else:
-        _, view = found
-        start, end = view.offsets.span_to_pseudonymised(suggestion.start, suggestion.end)
-        changes.update(start=start, end=end, text=view.text[start:end],
-                       evidence=pseudonymise_evidence(suggestion.evidence, view.offsets, views.pseudonymiser))
-    return dataclasses.replace(item, suggestion=dataclasses.replace(suggestion, **changes))  # type: ignore[arg-type]
+    changes = _located_changes(item.suggestion, views)
+    return dataclasses.replace(item, suggestion=dataclasses.replace(item.suggestion, **changes))  # type: ignore[arg-type]
 
 
 def pseudonymise_queue_item(item: QueueItem, views: DocumentViews) -> QueueItem:
     """A suggestion waiting for review, as a review sheet shows it."""
+    return dataclasses.replace(item, **_located_changes(item, views))  # type: ignore[arg-type]
+
+
+class _Located(Protocol):
+    """What a suggestion and a review queue item both carry about where they are."""
+
+    @property
+    def document(self) -> str: ...
+    @property
+    def case(self) -> str | None: ...
+    @property
+    def speaker(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def evidence(self) -> Any: ...
+
+
+def _located_changes(found_at: _Located, views: DocumentViews) -> dict[str, object]:
+    """The fields of a record located in a document (document, case, speaker, start, end, text,
+    evidence) as the pseudonymised document shows them."""
     value = views.pseudonymiser.value
-    found = views.get(item.document)
-    changes: dict[str, object] = {"document": value(item.document), "case": value(item.case),
-                                  "speaker": value(item.speaker)}
+    changes: dict[str, object] = {"document": value(found_at.document), "case": value(found_at.case),
+                                  "speaker": value(found_at.speaker)}
+    found = views.get(found_at.document)
     if found is None:
-        changes["text"] = value(item.text)
-    else:
-        _, view = found
-        start, end = view.offsets.span_to_pseudonymised(item.start, item.end)
-        changes.update(start=start, end=end, text=view.text[start:end],
-                       evidence=pseudonymise_evidence(item.evidence, view.offsets, views.pseudonymiser))
-    return dataclasses.replace(item, **changes)  # type: ignore[arg-type]
+        changes["text"] = value(found_at.text)
+        return changes
+    _, view = found
+    start, end = view.offsets.span_to_pseudonymised(found_at.start, found_at.end)
+    changes.update(start=start, end=end, text=view.text[start:end],
+                   evidence=pseudonymise_evidence(found_at.evidence, view.offsets, views.pseudonymiser))
+    return changes
 
 
 def pseudonymise_passage_item(item: PassageItem, pseudonymiser: Pseudonymiser) -> PassageItem:
