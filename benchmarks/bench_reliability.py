@@ -64,6 +64,11 @@ with Project.open(sys.argv[1]) as project:
 """
 
 
+
+def progress(line: str) -> None:
+    """What the benchmark is doing, on stderr (stdout is kept for the results)."""
+    print(line, file=sys.stderr, flush=True)
+
 def killed_run(project: Path, args: tuple[str, ...], *, point: str, nth: int | None,
                delay: float | None) -> tuple[bool, str]:
     """Run a command killed at the ``nth`` time it reaches ``point``, or ``delay`` seconds after it
@@ -111,7 +116,7 @@ class Bench:
             problem = str(exc) or "assertion failed"
         self.faults.append(Fault(command, how, killed, problem is None, problem or ""))
         status = "survived" if problem is None else f"LOST: {problem}"
-        print(f"  {command:<16} {how:<28} {'killed' if killed else 'ended first':<12} {status}", flush=True)
+        progress(f"  {command:<16} {how:<28} {'killed' if killed else 'ended first':<12} {status}")
 
     # -- code --------------------------------------------------------------------------------------
 
@@ -282,8 +287,8 @@ def _whole(path: Path) -> bool:
 
 def _tally(what: str, sent: int, expected: int, stored: int) -> dict:
     row = {"what": what, "sent": sent, "expected": expected, "stored": stored, "right": stored == expected}
-    print(f"  {what:<48} sent {sent:>5}  stored {stored:>5}  (should be {expected}){'' if row['right'] else '  WRONG'}",
-          flush=True)
+    progress(f"  {what:<48} sent {sent:>5}  stored {stored:>5}  (should be {expected})"
+             + ("" if row["right"] else "  WRONG"))
     return row
 
 
@@ -296,7 +301,7 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         bench = Bench(Path(folder))
-        print("Kills at named points:", flush=True)
+        progress("Kills at named points:")
         for page in (1, 2, 4, 7, 10, 13):
             bench.code_at(f"code.page@{page}")
             bench.code_at(f"code.page.writing@{page}")
@@ -316,7 +321,7 @@ def main() -> None:
         }
         for name, args in exports.items():
             bench.export(name, args)
-        print("Kills at random moments:", flush=True)
+        progress("Kills at random moments:")
         for _ in range(6):
             bench.code_random(chance.uniform(3.0, 9.0))
         for _ in range(4):
@@ -327,7 +332,7 @@ def main() -> None:
             bench.export("Word report", exports["Word report"], delay=chance.uniform(2.0, 8.0))
         for _ in range(2):
             bench.train(chance.uniform(5.0, 20.0))
-        print("Concurrent decisions:", flush=True)
+        progress("Concurrent decisions:")
         concurrent = bench.concurrency()
     faults = bench.faults
     killed = [fault for fault in faults if fault.killed]
@@ -340,9 +345,10 @@ def main() -> None:
         "seconds": round(time.perf_counter() - started), "machine": f"{os.cpu_count()} cores, "
         f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end",
     }
-    print(f"\nFaults injected: {summary['faults_injected']}, survived: {summary['faults_survived']} "
+    say = progress if options.json else print  # with --json, stdout is the JSON alone
+    say(f"\nFaults injected: {summary['faults_injected']}, survived: {summary['faults_survived']} "
           f"({summary['kills_after_the_end']} kills came after the command had ended and are not counted).")
-    print(f"Concurrent decisions sent: {summary['decisions_sent']}, stored: {summary['decisions_stored']} "
+    say(f"Concurrent decisions sent: {summary['decisions_sent']}, stored: {summary['decisions_stored']} "
           f"(should be {summary['decisions_expected']}). {summary['seconds']} s; {summary['machine']}.")
     if options.json:
         print(json.dumps({"summary": summary, "faults": [asdict(fault) for fault in faults],
