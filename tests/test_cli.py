@@ -250,3 +250,19 @@ def test_code_to_parquet_and_import_suggestions(runner, db, folder, tmp_path):
     assert refused.exit_code == 1
     assert refused.output.startswith(f"Error: {out} was written from project {db.resolve()} (id ")
     assert _stored(other) == before
+
+
+def test_no_help_shows_a_literal_backslash_b():
+    """Click's no-rewrap marker is the \\b character; a docstring that spells it `\\\\b` prints it."""
+    def walk(command, path):
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, [*path, name])
+
+    shown = []
+    for path, command in walk(cli, []):
+        with click.Context(command, info_name=" ".join(["qualkit", *path])) as ctx:
+            if "\\b" in command.get_help(ctx):
+                shown.append(" ".join(path))
+    assert shown == []

@@ -18,7 +18,7 @@ def memo() -> None:
     A memo is about the project, a document, a case, a code (it follows the code through
     renames and merges) or a segment (a document and the segment's number).
 
-    \\b
+    \b
     Examples:
       qualkit memo add --code culture.trust --author "Amira Khan" --text "Trust reads as autonomy in primaries."
       qualkit memo list --code culture
@@ -65,7 +65,7 @@ def memo_add(ctx: click.Context, on_project: bool, document: str | None, segment
              code: str | None, text: str | None, text_file: str | None, author: str, title: str | None) -> None:
     """Write a memo on the project, a document, a segment, a case or a code.
 
-    \\b
+    \b
     Examples:
       qualkit memo add --project --author amira --file notes/method.md --title "Sampling"
       qualkit memo add --case "Harbour High" --author ben --text "Leader new in post in 2023."
@@ -84,7 +84,7 @@ def memo_add(ctx: click.Context, on_project: bool, document: str | None, segment
 def memo_edit(ctx: click.Context, memo_id: int, text: str | None, text_file: str | None, author: str) -> None:
     """Give memo ID a new text; the old text is kept (`qualkit memo show ID --history`).
 
-    \\b
+    \b
     Example:
       qualkit memo edit 3 --author amira --file notes/trust.md
     """
@@ -111,7 +111,7 @@ def memo_list(ctx: click.Context, kinds: tuple[str, ...], documents: tuple[str, 
               codes: tuple[str, ...], fmt: str) -> None:
     """List memos with what they are about and their current text.
 
-    \\b
+    \b
     Examples:
       qualkit memo list
       qualkit memo list --about code --format csv
@@ -130,7 +130,7 @@ def memo_list(ctx: click.Context, kinds: tuple[str, ...], documents: tuple[str, 
 def memo_show(ctx: click.Context, memo_id: int, history: bool) -> None:
     """Print memo ID in full (with --history, every text it has had).
 
-    \\b
+    \b
     Example:
       qualkit memo show 3 --history
     """

@@ -75,7 +75,7 @@ def search(ctx: click.Context, query: str, codes: tuple[str, ...], statuses: tup
     documents whose case or own attribute has that value. --code-new turns the hits into
     suggestions for review (nothing is coded until a reviewer accepts it).
 
-    \\b
+    \b
     Examples:
       qualkit search 'mentor* "early career"'
       qualkit search 'autonomy OR trusted' --where phase=primary --format csv
@@ -139,7 +139,7 @@ def query(ctx: click.Context, code: str, all_of: tuple[str, ...], none_of: tuple
     CODE and the other codes may be themes (everything under them counts). Each row is a coding of
     CODE, with the codings that made it match in `with` (code@segment).
 
-    \\b
+    \b
     Examples:
       qualkit query culture.trust --and teaching.feedback --within 2
       qualkit query offer.npq --not outcomes --where phase=primary

@@ -49,7 +49,7 @@ def models(ctx: click.Context, keep: int | None, keep_record: bool, fmt: str) ->
     deleted only with --keep-record, which deletes its weights (the space) and keeps its record
     (trained on, training size, codebook version, metrics). One nothing names is deleted outright.
 
-    \\b
+    \b
     Examples:
       qualkit models
       qualkit models --keep 1 --keep-record && qualkit vacuum
@@ -83,7 +83,7 @@ def models_delete(ctx: click.Context, model_ids: tuple[str, ...], keep_record: b
     """Delete models by number (3 or model-3). Refused for a model that suggestions, decisions or
     runs name, unless --keep-record (then its weights go and its record stays).
 
-    \\b
+    \b
     Example:
       qualkit models delete 1 2 --keep-record
     """
@@ -108,7 +108,7 @@ def backup(ctx: click.Context, file: str, force: bool) -> None:
     Copying the file with cp while it is open can miss what is still in its write-ahead log
     (FILE-wal). The copy is checked with PRAGMA integrity_check before it is put in place.
 
-    \\b
+    \b
     Example:
       qualkit backup backups/study-2026-11-30.db
     """
@@ -122,7 +122,7 @@ def backup(ctx: click.Context, file: str, force: bool) -> None:
 def vacuum(ctx: click.Context) -> None:
     """Give the space deleted data left inside the project file back to the disk.
 
-    \\b
+    \b
     Example:
       qualkit models --keep 1 --keep-record && qualkit vacuum
     """
