@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DATA
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, csrf_of, screenshot, sign_in
+from tests.web.conftest import browser_sign_in, csrf_of, screenshot, sign_in
 
 TRANSCRIPT = (
     "[00:00:01] Interviewer: Tell me about the NPQ at Brookfield.\n\n"
@@ -299,34 +299,25 @@ def pseudonymised_server(named) -> Iterator[tuple[str, str]]:
             process.kill()
 
 
-def test_pseudonyms_browser_review_shows_pseudonyms_not_names(pseudonymised_server):
-    if not (Path(CHROMIUM).exists() or __import__("shutil").which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package (.ci/run does) "
-                    "or set QUALKIT_CHROMIUM to a Chromium binary")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+def test_pseudonyms_browser_review_shows_pseudonyms_not_names(browser, pseudonymised_server):
     url, line = pseudonymised_server
     assert line.rstrip().endswith("(Ctrl+C stops); names pseudonymised with the project's key.")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900}).new_page()
-            page.set_default_timeout(10_000)
-            page.goto("/login")
-            page.fill("#name", "alice")
-            page.fill("#password", PASSWORDS["alice"])
-            page.click("button[type=submit]")
+    context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        browser_sign_in(page, "alice", PASSWORDS["alice"])
+        page.goto("/review")
+        for _ in range(5):
+            if "Mentor 1" in page.inner_text("#passage"):
+                break
+            page.click("#skip")
             page.wait_for_load_state()
-            page.goto("/review")
-            for _ in range(5):
-                if "Mentor 1" in page.inner_text("#passage"):
-                    break
-                page.click("#skip")
-                page.wait_for_load_state()
-            screenshot(page, "review-pseudonymised")
-            assert page.inner_text("#pseudonymised") == "Names pseudonymised with the project's key"
-            passage = page.inner_text("#passage")
-            assert "Mentor 1" in passage and "School B" in passage and "Participant 1:" in passage
-            shown = page.inner_text("body")
-            assert not NAME_WORDS.search(shown), NAME_WORDS.search(shown)
-        finally:
-            browser.close()
+        screenshot(page, "review-pseudonymised")
+        assert page.inner_text("#pseudonymised") == "Names pseudonymised with the project's key"
+        passage = page.inner_text("#passage")
+        assert "Mentor 1" in passage and "School B" in passage and "Participant 1:" in passage
+        shown = page.inner_text("body")
+        assert not NAME_WORDS.search(shown), NAME_WORDS.search(shown)
+    finally:
+        context.close()
