@@ -1550,6 +1550,14 @@ class Project:
             self._pseudonymisation = self.pseudonymisation(key_file=key_file)
         return self._pseudonymisation
 
+    # -- pseudonymised web review (issue #22: `qualkit serve --pseudonymise`) -----------------------------------
+
+    def pseudonymised_view(self, *, key_file: str | os.PathLike | None = None) -> Pseudonymisation:
+        """The key compiled for views shown one at a time (the web server's pages ask for names,
+        passages and the codebook on every request): the same object until the key changes, so each
+        document is pseudonymised once. Exports take a fresh :meth:`pseudonymisation` instead."""
+        return self._cached_pseudonymisation(key_file)
+
 
 def _role(role: Role | str) -> Role:
     from qualkit.errors import AccountError

@@ -82,6 +82,7 @@ def build_report_data(store: Store, codebook: Codebook, *, title: str | None = N
                      for name, kind, words, segments, case in documents]
         where = {name: str(value(wanted)) for name, wanted in (where or {}).items()}
         title = value(title)
+        memos = pseudonymise.report_memos(memos)
     single = consensus.reviewers[0] if consensus.reviewers and len(consensus.reviewers) == 1 else None
     return assemble_report_data(
         frame, codebook, documents=documents, case_count=case_count, reviewers=reviewers, agreement=agreement,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from qualkit.cli.base import cli, emit, open_project
-from qualkit.cli.options import output_format
+from qualkit.cli.options import output_format, pseudonymise_options
 
 ROLES = ("reviewer", "adjudicator", "owner")
 
@@ -128,32 +128,45 @@ def users_rotate_secret(ctx: click.Context) -> None:
               help="A reverse proxy's address whose X-Forwarded-For/-Proto headers are trusted (repeatable).")
 @click.option("--secure-cookies", is_flag=True,
               help="Mark cookies Secure even on plain http (set it when a TLS proxy is in front).")
+@pseudonymise_options
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, proxies: tuple[str, ...], secure_cookies: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, proxies: tuple[str, ...], secure_cookies: bool,
+          pseudonymise: bool, key_file: str | None) -> None:
     """Review in the browser: serve the project to the team until Ctrl+C.
 
     People sign in with the accounts of `qualkit users`; every decision is saved the moment it is
-    made, so closing a tab (or stopping the server) loses nothing.
+    made, so closing a tab (or stopping the server) loses nothing. With --pseudonymise every page
+    and download shows names as the pseudonym key makes them (reviewers' names and code keys stay).
 
     \b
     Example:
       qualkit users add "Amira Khan" --role reviewer
       qualkit serve
       qualkit serve --host 127.0.0.1 --port 8080 --proxy 127.0.0.1 --secure-cookies   # behind nginx
+      qualkit serve --pseudonymise --key ~/secure/study-key.yaml
     """
+    from qualkit.web.pseudonyms import Pseudonyms
     from qualkit.web.server import is_loopback
     from qualkit.web.server import serve as run
 
+    pseudonyms = Pseudonyms.asked(pseudonymise, key_file)
     with open_project(ctx) as project:  # a missing or foreign file is refused before binding
         accounts = project.users()
         path = project.path
+        # no key (or one that cannot be read): one line, before binding
+        where = project.pseudonym_key(key_file=pseudonyms.key_file)[1] if pseudonyms.on else None
 
     def ready(url: str) -> None:
-        click.echo(f"Serving {path} at {url} (Ctrl+C stops).")
+        if where is None:
+            click.echo(f"Serving {path} at {url} (Ctrl+C stops).")
+        else:
+            kept = "the project's key" if where == "the project" else f"the key in {where}"
+            click.echo(f"Serving {path} at {url} (Ctrl+C stops); names pseudonymised with {kept}.")
         if not accounts:
             click.echo('No accounts yet: add one with `qualkit users add NAME --role owner`.')
         if not is_loopback(host):
             click.echo("Listening beyond this machine: put a TLS reverse proxy in front (README: Review in the "
                        "browser) and pass --proxy and --secure-cookies.", err=True)
 
-    run(path, host=host, port=port, secure_cookies=secure_cookies, proxies=proxies, on_ready=ready)
+    run(path, host=host, port=port, secure_cookies=secure_cookies, proxies=proxies, on_ready=ready,
+        pseudonyms=pseudonyms)

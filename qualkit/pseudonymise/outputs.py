@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualkit.codebook import Codebook
-    from qualkit.records import Context, Evidence, QueueItem, ReviewedSuggestion
+    from qualkit.export.report_data import ReportMemos
+    from qualkit.records import Context, Evidence, Memo, QueueItem, ReviewedSuggestion
     from qualkit.refi.model import RefiCode, RefiNote, RefiProject
     from qualkit.review.passage import PassageItem
 
@@ -400,6 +401,31 @@ def pseudonymise_passage_item(item: PassageItem, pseudonymiser: Pseudonymiser) -
         item, document=value(item.document), case=value(item.case), speaker=value(item.speaker), text=view.text,
         before=tuple(_context(c, pseudonymiser) for c in item.before),
         after=tuple(_context(c, pseudonymiser) for c in item.after), proposals=tuple(proposals))
+
+
+def pseudonymise_report_memos(memos: ReportMemos, pseudonymiser: Pseudonymiser) -> ReportMemos:
+    """A report's memos: what they are about (documents, cases, segments and their text, case
+    attributes), titles and texts pseudonymised; authors (reviewers) and code keys as they are."""
+    value = pseudonymiser.value
+
+    def each(found: Iterable[Memo]) -> tuple[Memo, ...]:
+        return tuple(dataclasses.replace(
+            memo, title=value(memo.title), text=value(memo.text),
+            target=dataclasses.replace(memo.target, document=value(memo.target.document),
+                                       case=value(memo.target.case)))
+            for memo in found)
+
+    return dataclasses.replace(
+        memos, project=each(memos.project), codes={key: each(found) for key, found in memos.codes.items()},
+        cases={value(name): each(found) for name, found in memos.cases.items()},
+        documents={value(name): each(found) for name, found in memos.documents.items()},
+        segments=tuple(dataclasses.replace(
+            segment, document=value(segment.document), case=value(segment.case), speaker=value(segment.speaker),
+            text=value(segment.text), memos=each(segment.memos)) for segment in memos.segments),
+        document_cases={value(name): value(case) for name, case in memos.document_cases.items()},
+        case_attributes={value(name): {key: value(wanted) for key, wanted in attributes.items()}
+                         for name, attributes in memos.case_attributes.items()},
+    )
 
 
 def _context(context: Context, pseudonymiser: Pseudonymiser) -> Context:

@@ -32,6 +32,7 @@ from qualkit.pseudonymise.outputs import (
     pseudonymise_passage_item,
     pseudonymise_queue_item,
     pseudonymise_refi_project,
+    pseudonymise_report_memos,
     pseudonymise_suggestion,
 )
 from qualkit.pseudonymise.report import PseudonymisationReport, build_report
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from qualkit.codebook import Codebook
+    from qualkit.export.report_data import ReportMemos
     from qualkit.records import QueueItem, ReviewedSuggestion
     from qualkit.refi.model import RefiProject
     from qualkit.review.passage import PassageItem
@@ -126,6 +128,10 @@ class Pseudonymisation:
 
     def codebook(self, codebook: Codebook) -> Codebook:
         return pseudonymise_codebook(codebook, self.pseudonymiser)
+
+    def report_memos(self, memos: ReportMemos) -> ReportMemos:
+        """A report's memos, names replaced in what they say and what they are about."""
+        return pseudonymise_report_memos(memos, self.pseudonymiser)
 
     def refi(self, project: RefiProject) -> RefiProject:
         """A REFI-QDA project pseudonymised; its sources count as the documents drawn on."""

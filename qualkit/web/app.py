@@ -25,9 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from qualkit.errors import NotFoundError, QualkitError
 from qualkit.web import account, review, team
 from qualkit.web.pages import STATIC, Web, redirect, render, visitor, web_of
+from qualkit.web.pseudonyms import AS_STORED, Pseudonyms
 
 if TYPE_CHECKING:
-    pass
+    from qualkit.project import Project
 
 log = logging.getLogger("qualkit.web")
 
@@ -73,12 +74,24 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: An error page of a pseudonymised server whose key cannot be read now: it shows nothing else.
+KEY_UNREADABLE = ("This page cannot be shown: the server shows names pseudonymised and cannot read the pseudonym key "
+                  "now. Tell the project owner (the server's log has the details).")
+
+
 async def _error_page(request: Request, status: int, message: str) -> Response:
     try:
         found = await visitor(request)
     except Exception:  # the project itself is unreachable: a bare page, still no traceback
         log.exception("could not identify the visitor while showing an error page")
         return HTMLResponse(f"<!doctype html><title>Error</title><h1>Error {status}</h1>", status_code=status)
+    web = web_of(request)
+    if web.pseudonyms.on:  # a message may quote a document, a case or a passage
+        try:
+            message = await web.interactive(lambda project: web.pseudonyms.value(project, message))
+        except QualkitError:
+            log.exception("could not pseudonymise an error message")
+            message = KEY_UNREADABLE
     return render(request, found, "error.html", status=status, code=status,
                   title=_TITLES.get(status, "Something went wrong"), message=message)
 
@@ -122,13 +135,20 @@ async def server_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def create_app(path: str | os.PathLike, *, secure_cookies: bool = False) -> Starlette:
-    """The web application for the project at ``path`` (opened, on its own threads, at start-up)."""
-    web = Web.create(path, secure_cookies=secure_cookies)
+def create_app(path: str | os.PathLike, *, secure_cookies: bool = False,
+               pseudonyms: Pseudonyms = AS_STORED) -> Starlette:
+    """The web application for the project at ``path`` (opened, on its own threads, at start-up);
+    with ``pseudonyms`` on, every page shows names and text as the pseudonym key makes them."""
+    web = Web.create(path, secure_cookies=secure_cookies, pseudonyms=pseudonyms)
+
+    def start(project: Project) -> None:
+        project.signing_secret()  # opens it: a bad file fails now
+        # and a missing or unreadable key too (PseudonymisationError), before anyone sees a page
+        web.shown_name = pseudonyms.value(project, web.path.name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await web.interactive(lambda project: project.signing_secret())  # opens it: a bad file fails now
+        await web.interactive(start)
         try:
             yield
         finally:

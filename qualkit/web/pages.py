@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from qualkit.records import Account
+from qualkit.web.pseudonyms import AS_STORED, BANNER, Pseudonyms
 from qualkit.web.security import NONCE_COOKIE, SESSION_COOKIE, csrf_ok, csrf_token, new_nonce, unsign
 from qualkit.web.worker import ProjectWorker
 
@@ -44,11 +45,14 @@ class Web:
     slow: ProjectWorker
     env: jinja2.Environment
     secure_cookies: bool = False  # always mark cookies Secure (also done for every https request)
+    pseudonyms: Pseudonyms = AS_STORED  # `serve --pseudonymise`: names as the key shows them
+    shown_name: str = ""  # the project file's name as pages show it (set at start-up)
     flashes: dict[str, str] = field(default_factory=dict)  # session token → one message for its next page
     fragments: dict[tuple[Any, ...], Any] = field(default_factory=dict)  # rendered parts pages share
 
     @classmethod
-    def create(cls, path: str | os.PathLike, *, secure_cookies: bool = False) -> Web:
+    def create(cls, path: str | os.PathLike, *, secure_cookies: bool = False,
+               pseudonyms: Pseudonyms = AS_STORED) -> Web:
         import jinja2
 
         env = jinja2.Environment(
@@ -59,7 +63,7 @@ class Web:
         return cls(
             path=resolved, interactive=ProjectWorker(resolved, name="web", inline=True),
             slow=ProjectWorker(resolved, name="slow"),
-            env=env, secure_cookies=secure_cookies,
+            env=env, secure_cookies=secure_cookies, pseudonyms=pseudonyms, shown_name=resolved.name,
         )
 
     def close(self) -> None:
@@ -177,7 +181,8 @@ def render(request: Request, found: Visitor, template: str, *, status: int = 200
     web = web_of(request)
     message = web.flashes.pop(found.token, None) if found.token else None
     page = web.env.get_template(template).render(
-        me=found.account, csrf=found.csrf, flash=message, here=request.url.path, project=web.path.name, **context,
+        me=found.account, csrf=found.csrf, flash=message, here=request.url.path, project=web.shown_name,
+        pseudonymised=BANNER if web.pseudonyms.on else None, **context,
     )
     response = HTMLResponse(page, status_code=status)
     if found.new_nonce:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from qualkit.web.pages import fragment, macro, queries, query
+from qualkit.web.pseudonyms import AS_STORED, Pseudonyms, ShownNames
 
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
@@ -123,6 +125,12 @@ class Filters:
     def active(self) -> bool:
         return bool(self.codes or self.documents or self.case or self.every)
 
+    def in_project(self, names: ShownNames) -> Filters:
+        """These filters with the project's document and case names (pages show and post the shown
+        ones: pseudonymised when the server is)."""
+        return dataclasses.replace(self, documents=tuple(names.document(name) for name in self.documents),
+                                   case=names.case(self.case) if self.case else None)
+
 
 @dataclass(frozen=True)
 class Furniture:
@@ -134,28 +142,37 @@ class Furniture:
     read_at: float
     reviewers: frozenset[str] = frozenset()  # names of the accounts with the reviewer role
     memos: int = 0  # how many memos the project has (none: review pages need not look for them)
+    names: ShownNames = ShownNames()  # document and case names as pages show them, and back
 
 
-def furniture(project: Project, state: dict[str, Any], *, now: float | None = None) -> Furniture:
-    """The page furniture of a worker's project, read at most every FURNITURE_TTL seconds."""
+def furniture(project: Project, state: dict[str, Any], *, pseudonyms: Pseudonyms = AS_STORED,
+              now: float | None = None) -> Furniture:
+    """The page furniture of a worker's project, read at most every FURNITURE_TTL seconds; with
+    ``pseudonyms`` on, codes and names as the key shows them."""
     now = time.monotonic() if now is None else now
     kept = state.get("furniture")
     if isinstance(kept, Furniture) and now - kept.read_at < FURNITURE_TTL:
         return kept
     _, codebook = project.codebook()
+    shown = pseudonyms.of(project)
+    if shown is not None:  # code names, definitions and criteria may name a school or a town too
+        codebook = shown.codebook(codebook)
+    names = ShownNames.of([document.name for document in project.documents()],
+                          [case.name for case in project.cases()], shown)
     made = Furniture(
         infos={code.key: CodeInfo(code.key, code.name, code.definition, code.include, code.exclude,
                                   _ancestry(codebook, code.key)) for code in codebook.codes},
         codable=[(code.key, code.name) for code in codebook.codable],
         options={
             "codes": [(code.key, code.name) for code in codebook.codes],
-            "documents": [document.name for document in project.documents()],
-            "cases": [case.name for case in project.cases()],
+            "documents": list(names.documents),
+            "cases": list(names.cases),
             "orders": ORDERS,
         },
         read_at=now,
         reviewers=frozenset(account.name for account in project.users() if not account.role.can_adjudicate),
         memos=len(project.memo_index()),
+        names=names,
     )
     state["furniture"] = made
     return made

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from starlette.datastructures import FormData
 
     from qualkit.project import Project
+    from qualkit.pseudonymise import Pseudonymisation
     from qualkit.records import Memo
     from qualkit.review.passage import PassageItem, PassageSession
 
@@ -130,8 +131,8 @@ def _actions(state: dict[str, Any]) -> dict[str, int]:
 
 
 def _desk(project: Project, state: dict[str, Any], token: str, reviewer: str, filters: Filters) -> Desk:
-    """This browser's desk for these filters (made on first use, then kept), caught up with what the
-    reviewer did at their other desks or elsewhere."""
+    """This browser's desk for these filters (with the project's names: :meth:`Filters.in_project`;
+    made on first use, then kept), caught up with what the reviewer did at their other desks or elsewhere."""
     desks: OrderedDict[tuple[Any, ...], Desk] = state.setdefault("review desks", OrderedDict())
     key = (token, tuple(filters.pairs()))
     actions = _actions(state)
@@ -185,9 +186,11 @@ def _on_screen(desk: Desk) -> PassageItem | None:
     return item
 
 
-def _memos(project: Project, item: PassageItem, shown: Furniture, me: str) -> tuple[MemoCard, ...]:
+def _memos(project: Project, item: PassageItem, shown: Furniture, me: str,
+           pseudonymised: Pseudonymisation | None) -> tuple[MemoCard, ...]:
     """Memos on the segment, its document, its case and the codes on it (and their themes). A reviewer
-    is not shown a memo another reviewer wrote or edited: it could carry their reading of the passage."""
+    is not shown a memo another reviewer wrote or edited: it could carry their reading of the passage.
+    Pseudonymised, what they are about and say is too (their authors are reviewers: as they are)."""
     if not shown.memos:
         return ()
     found: dict[int, Memo] = {memo.id: memo for memo in project.memos_about(
@@ -195,14 +198,24 @@ def _memos(project: Project, item: PassageItem, shown: Furniture, me: str) -> tu
     for code in dict.fromkeys(proposal.code for proposal in item.proposals):
         found.update((memo.id, memo) for memo in project.memos_about(code=code))
     hidden = shown.reviewers - {me} if me in shown.reviewers else frozenset()
+    def value(text: str) -> str:
+        return text if pseudonymised is None else pseudonymised.text(text)
+
     return tuple(
-        MemoCard(about=str(memo.target), title=memo.title, text=memo.text, author=memo.author,
+        MemoCard(about=value(str(memo.target)), title=memo.title and value(memo.title), text=value(memo.text),
+                 author=memo.author,
                  edited_at=memo.edited_at, revisions=memo.revisions)
         for _, memo in sorted(found.items()) if not hidden & {memo.author, memo.edited_by}
     )
 
 
-def _view(project: Project, item: PassageItem, shown: Furniture, me: str) -> PassageView:
+def _view(project: Project, item: PassageItem, shown: Furniture, me: str,
+          pseudonymised: Pseudonymisation | None = None) -> PassageView:
+    """The page's view of ``item``; ``pseudonymised``: its text, neighbours, names and evidence as the
+    key shows them (memos are found by the project's names first). Ids stay: decisions land as ever."""
+    memos = _memos(project, item, shown, me, pseudonymised)
+    if pseudonymised is not None:
+        item = pseudonymised.passage_item(item)
     cards = tuple(
         ProposalCard(
             number=number, suggestion_id=proposal.suggestion_id,
@@ -222,7 +235,7 @@ def _view(project: Project, item: PassageItem, shown: Furniture, me: str) -> Pas
         segment_id=item.segment_id, document=item.document, case=item.case, ordinal=item.ordinal,
         speaker=item.speaker, clock=_clock(item.timestamp), fully_coded=item.fully_coded,
         pieces=highlight_by(item.text, spans), before=item.before, after=item.after, proposals=cards,
-        memos=_memos(project, item, shown, me),
+        memos=memos,
     )
 
 
@@ -235,12 +248,13 @@ async def review_page(request: Request) -> Response:
 
     def load(project: Project) -> ReviewPage:
         state = web.interactive.state
-        shown = furniture(project, state)
-        desk = _desk(project, state, token, me.name, filters)
+        shown = furniture(project, state, pseudonyms=web.pseudonyms)
+        desk = _desk(project, state, token, me.name, filters.in_project(shown.names))
         item = _on_screen(desk)
         done, to_go = desk.session.progress()
         return ReviewPage(
-            passage=_view(project, item, shown, me.name) if item else None, done=done, to_go=to_go,
+            passage=_view(project, item, shown, me.name, web.pseudonyms.of(project)) if item else None,
+            done=done, to_go=to_go,
             decided_here=desk.session.decided_here, codes=shown.codable, furniture=shown,
         )
 
@@ -337,7 +351,8 @@ async def _act(request: Request, action: str) -> Response:
 
     def act(project: Project) -> str | None:
         state = web.interactive.state
-        desk = _desk(project, state, token, me.name, filters)
+        shown = furniture(project, state, pseudonyms=web.pseudonyms)
+        desk = _desk(project, state, token, me.name, filters.in_project(shown.names))
         session = desk.session
         if action == "undo":
             message = session.undo()
@@ -360,6 +375,9 @@ async def _act(request: Request, action: str) -> Response:
         message = await web.interactive(act)
     except QualkitError as error:  # e.g. an unknown code typed into "add a code": say so, stay on the page
         message = str(error)
+    if message and web.pseudonyms.on:  # "Segment 3 of <document> marked coded fully", an error quoting one
+        said = message
+        message = await web.interactive(lambda project: web.pseudonyms.value(project, said))
     if message:
         flash(request, found, message)
     return redirect(_back(filters))

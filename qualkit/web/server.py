@@ -7,8 +7,12 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from qualkit.errors import WebServerError
+
+if TYPE_CHECKING:
+    from qualkit.web.pseudonyms import Pseudonyms
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -53,18 +57,21 @@ def url_of(sock: socket.socket) -> str:
 
 def serve(path: str | os.PathLike, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           secure_cookies: bool = False, proxies: Sequence[str] = (),
-          on_ready: Callable[[str], None] | None = None) -> None:
+          on_ready: Callable[[str], None] | None = None, pseudonyms: Pseudonyms | None = None) -> None:
     """Serve the project at ``path`` until interrupted. ``proxies``: addresses of reverse proxies
     whose X-Forwarded-For/-Proto headers are believed (the client address and https behind a TLS
-    proxy); ``on_ready(url)`` is called once the address is bound."""
+    proxy); ``on_ready(url)`` is called once the address is bound; ``pseudonyms``: show names as
+    the pseudonym key makes them (`serve --pseudonymise`)."""
     import uvicorn
 
     from qualkit.web.app import create_app
+    from qualkit.web.pseudonyms import AS_STORED
 
     sock = bind(host, port)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = uvicorn.Config(
-        create_app(path, secure_cookies=secure_cookies), log_level="warning", access_log=False,
+        create_app(path, secure_cookies=secure_cookies, pseudonyms=pseudonyms or AS_STORED), log_level="warning",
+        access_log=False,
         proxy_headers=bool(proxies), forwarded_allow_ips=list(proxies) or None, server_header=False,
         timeout_graceful_shutdown=5,
     )

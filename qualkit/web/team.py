@@ -6,6 +6,7 @@ These pages show other reviewers' verdicts, notes and counts, so reviewers are r
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 import tempfile
@@ -21,13 +22,14 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from qualkit.agreement import NO_PAIRS
-from qualkit.errors import AnalysisError, QualkitError
-from qualkit.records import Dispute, Role
+from qualkit.errors import AnalysisError, PseudonymLeakError, QualkitError
+from qualkit.records import Dispute, ReviewerVerdict, Role
 from qualkit.web.pages import flash, local_path, posted, query, redirect, render, signed_in, text, web_of
 from qualkit.web.passages import CodeInfo, Filters, Furniture, filter_form, furniture, highlight
 
 if TYPE_CHECKING:
     from qualkit.project import Project
+    from qualkit.pseudonymise import Pseudonymisation
 
 PAGE_SIZE = 20
 DOWNLOADS = ("report.docx", "codings.xlsx")
@@ -55,30 +57,51 @@ async def adjudication_page(request: Request) -> Response:
     except ValueError:
         page = 1
 
-    state = web_of(request).slow.state
+    web = web_of(request)
+    state = web.slow.state
 
     def load(project: Project) -> tuple[list[DisputeCard], int, Furniture]:
-        shown = furniture(project, state)
+        shown = furniture(project, state, pseudonyms=web.pseudonyms)
         infos = shown.infos
-        found = project.disputes(codes=filters.codes or None, documents=filters.documents or None,
-                                 case=filters.case, settled=_SHOW[show])
-        cards = [
-            DisputeCard(
-                dispute=dispute,
-                pieces=highlight(dispute.suggestion.text,
-                                 [(e.start - dispute.suggestion.start, e.end - dispute.suggestion.start)
-                                  for e in dispute.suggestion.evidence]),
-                code=infos.get(dispute.suggestion.code) or CodeInfo.unknown(dispute.suggestion.code),
-            )
-            for dispute in found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        ]
+        scope = filters.in_project(shown.names)
+        found = project.disputes(codes=scope.codes or None, documents=scope.documents or None,
+                                 case=scope.case, settled=_SHOW[show])
+        pseudonymised = web.pseudonyms.of(project)
+        cards = []
+        for dispute in found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+            s = dispute.suggestion
+            spans = [(e.start - s.start, e.end - s.start) for e in s.evidence]
+            if pseudonymised is not None:
+                dispute, spans = _pseudonymised(project, dispute, pseudonymised)
+            cards.append(DisputeCard(dispute=dispute, pieces=highlight(dispute.suggestion.text, spans),
+                                     code=infos.get(s.code) or CodeInfo.unknown(s.code)))
         return cards, len(found), shown
 
-    cards, total, shown = await web_of(request).slow(load)
+    cards, total, shown = await web.slow(load)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     form = filter_form(request, "/adjudicate", filters, shown, extra={"show": show})
     return render(request, found, "adjudicate.html", cards=cards, total=total, page=min(page, pages), pages=pages,
                   show=show, filters=filters, filter_form=form, back=request.url.path + "?" + request.url.query)
+
+
+def _pseudonymised(project: Project, dispute: Dispute,
+                   pseudonymised: Pseudonymisation) -> tuple[Dispute, list[tuple[int, int]]]:
+    """A disagreement as a pseudonymised page shows it: the passage (its evidence mapped), document,
+    case, speaker and the reviewers' notes pseudonymised; ids, reviewers and verdicts as they are."""
+    s = dispute.suggestion
+    passage = project.pseudonymised_text(s.document, s.start, s.end, highlights=[(e.start, e.end) for e in s.evidence],
+                                         pseudonymise=pseudonymised)
+    value = pseudonymised.value
+
+    def noted(verdict: ReviewerVerdict | None) -> ReviewerVerdict | None:
+        return None if verdict is None else dataclasses.replace(verdict, note=value(verdict.note))
+
+    suggestion = dataclasses.replace(s, document=pseudonymised.text(s.document), case=value(s.case),
+                                     speaker=value(s.speaker), text=passage.text, evidence=())
+    shown = dataclasses.replace(dispute, suggestion=suggestion,
+                                verdicts=tuple(v for v in map(noted, dispute.verdicts) if v is not None),
+                                adjudication=noted(dispute.adjudication))
+    return shown, list(passage.highlights)
 
 
 async def adjudicate(request: Request) -> Response:
@@ -113,6 +136,7 @@ async def agreement_page(request: Request) -> Response:
     by = query(request, "by")
     if by not in (None, "document", "case"):
         by = None
+    web = web_of(request)
 
     def load(project: Project) -> tuple[list[str], list[list[Any]], int]:
         import pandas as pd
@@ -121,9 +145,13 @@ async def agreement_page(request: Request) -> Response:
         if not result.report.summaries:
             raise AnalysisError(NO_PAIRS)
         frame = result.report.pairs
-        if by:  # the whole project first, then each document or case
+        if by:  # the whole project first, then each document or case (named as the pages name them)
+            names = furniture(project, web.slow.state, pseudonyms=web.pseudonyms).names
+            labels = names.documents if by == "document" else names.cases
+            shown = {original: label for label, original in labels.items()}
             frame = pd.concat([frame.assign(**{by: "(all)"})] + [
-                table.pairs.assign(**{by: value}) for value, table in result.groups.items()
+                table.pairs.assign(**{by: shown.get(str(value), web.pseudonyms.value(project, str(value)))})
+                for value, table in result.groups.items()
             ], ignore_index=True)
         columns = [str(column) for column in frame.columns]
         table = [[_number(value) for value in row] for row in frame.itertuples(index=False)]
@@ -134,7 +162,7 @@ async def agreement_page(request: Request) -> Response:
     table: list[list[Any]] = []
     disagreements = 0
     try:
-        columns, table, disagreements = await web_of(request).slow(load)
+        columns, table, disagreements = await web.slow(load)
     except QualkitError as exc:  # e.g. fewer than two reviewers yet: say so on the page
         error = str(exc)
     return render(request, found, "agreement.html", columns=columns, table=table, by=by, error=error,
@@ -206,6 +234,7 @@ async def downloads_page(request: Request) -> Response:
 
 async def download(request: Request) -> Response:
     await signed_in(request, adjudicator=True)
+    web = web_of(request)
     what = request.path_params["what"]
     if what not in DOWNLOADS:
         raise HTTPException(404)
@@ -214,17 +243,25 @@ async def download(request: Request) -> Response:
     target = folder / what
 
     def write(project: Project) -> None:
+        # pseudonymised: written and leak-checked as `report --pseudonymise` writes them
+        shared = web.pseudonyms.export(project)
         if what == "report.docx":
-            project.report(target, consensus=consensus)
+            project.report(target, consensus=consensus, pseudonymise=shared)
         else:
-            project.export_codings(target, consensus=consensus)
+            project.export_codings(target, consensus=consensus, pseudonymise=shared)
 
     try:
-        await web_of(request).slow(write)
+        await web.slow(write)
+    except PseudonymLeakError:  # its message quotes the names found: not for the page
+        shutil.rmtree(folder, ignore_errors=True)
+        raise QualkitError(
+            f"The {what} was not written: a name of the pseudonym key survived pseudonymisation (in a reviewer's "
+            "name, a code key or an attribute name). Write it on the command line with --pseudonymise to see where."
+        ) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    stem = web_of(request).path.stem
+    stem = Path(web.shown_name).stem
     media = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document" if what.endswith(".docx")
              else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return FileResponse(target, media_type=media, filename=f"{stem}-{what}",
