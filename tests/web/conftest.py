@@ -57,10 +57,15 @@ def build_team(folder: Path) -> Team:
     with Project.init(path) as project:
         project.ingest([folder / "leader.txt", folder / "deputy.txt"])
         project.code(codebook_path=DATA / "mini_codebook.yaml")
-        for name, role in ROLES.items():
-            invitation = project.add_user(name, role=role)
-            project.change_password(invitation.account, current=invitation.password, new=PASSWORDS[name])
+        add_team_accounts(project)
     return Team(path, dict(PASSWORDS))
+
+
+def add_team_accounts(project) -> None:
+    """The team's accounts (ROLES), each with its password from PASSWORDS."""
+    for name, role in ROLES.items():
+        invitation = project.add_user(name, role=role)
+        project.change_password(invitation.account, current=invitation.password, new=PASSWORDS[name])
 
 
 @pytest.fixture(scope="session")

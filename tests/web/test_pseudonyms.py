@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DATA
-from tests.web.conftest import browser_sign_in, csrf_of, screenshot, sign_in
+from tests.web.conftest import PASSWORDS, add_team_accounts, browser_sign_in, csrf_of, screenshot, sign_in
 
 TRANSCRIPT = (
     "[00:00:01] Interviewer: Tell me about the NPQ at Brookfield.\n\n"
@@ -30,8 +30,6 @@ TRANSCRIPT = (
     "[00:00:35] Chloe Rutherford: Chloe's mentor trusts her. Northern Lights Learning Trust sends us to Kendal.\n"
 )
 OTHER = "[00:00:01] Interviewer: How do new teachers learn?\n\n[00:00:05] Deputy: Our ECTs have a mentor each.\n"
-PASSWORDS = {"alice": "alice's long password", "bob": "bob's long password", "sam": "sam's long password"}
-ROLES = {"alice": "reviewer", "bob": "reviewer", "sam": "adjudicator"}
 BY_HAND = {"Mrs Patel": "Mentor 1", "Kendal": "Town A", "Northern Lights Learning Trust": "Trust A"}
 NAME_WORDS = re.compile(r"Brookfield|Chloe|Rutherford|Patel|Kendal|Northern Lights", re.I)
 
@@ -57,9 +55,7 @@ def _build(folder: Path) -> Named:
         project.build_pseudonym_key(in_order=True)
         for name, pseudonym in BY_HAND.items():
             project.add_pseudonym(name, pseudonym)
-        for name, role in ROLES.items():
-            invitation = project.add_user(name, role=role)
-            project.change_password(invitation.account, current=invitation.password, new=PASSWORDS[name])
+        add_team_accounts(project)
         npq = next(row["id"] for row in project.suggestions()
                    if row["code"] == "offer.npq" and "Mrs Patel" in row["text"])
         project.decide("bob", reject=[npq], note="Chloe says Brookfield Primary paid, not the NPQ")
