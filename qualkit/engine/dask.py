@@ -56,18 +56,54 @@ class DaskEngine:
         assert self.client is not None, "the engine is closed"
         client = self.client
         in_flight = PAGES_PER_WORKER * max(1, sum(client.nthreads().values()))
-        pending: deque = deque()
+        pending: deque = deque()  # [page, contexts, future]
         try:
             for page, contexts in pages:
-                future = client.submit(propose_page, self._scattered, *parcel(self._setup, page, contexts), pure=False)
-                pending.append((page, future))
+                pending.append([page, contexts, self._submit(page, contexts)])
                 if len(pending) >= in_flight:
-                    yield self._collect(*pending.popleft())
+                    yield self._next(pending)
             while pending:
-                yield self._collect(*pending.popleft())
+                yield self._next(pending)
         finally:
             if pending and self.client is not None:
-                self.client.cancel([future for _, future in pending])
+                self.client.cancel([future for _, _, future in pending])
+
+    def _submit(self, page: Sequence[Segment], contexts: Any) -> Any:
+        assert self.client is not None, "the engine is closed"
+        return self.client.submit(propose_page, self._scattered, *parcel(self._setup, page, contexts), pure=False)
+
+    def _next(self, pending: deque) -> PageResult:
+        """The oldest page's result. A worker killed while it held the only copy of the scattered
+        setup makes the scheduler cancel every page that needs it, though the scheduler is alive:
+        the setup is scattered again and the pages still to come are resubmitted (a few times)."""
+        for attempt in range(SETUP_RETRIES + 1):
+            page, contexts, future = pending[0]
+            try:
+                result = self._collect(page, future)
+            except _Cancelled:
+                if attempt == SETUP_RETRIES or not self._scatter_again():
+                    raise EngineError(
+                        f"lost the Dask scheduler {self.scheduler or '(local cluster)'} mid-run; pages written so "
+                        "far are kept: rerun the same command to resume"
+                    ) from None
+                for entry in pending:
+                    entry[2] = self._submit(entry[0], entry[1])
+                continue
+            pending.popleft()
+            return result
+        raise AssertionError("unreachable")
+
+    def _scatter_again(self) -> bool:
+        """Scatter the setup to the workers there are now; False when the scheduler is gone."""
+        assert self.client is not None, "the engine is closed"
+        if self.client.status != "running":
+            return False
+        try:
+            self.client.wait_for_workers(1, timeout=RESCATTER_WAIT)
+            self._scattered = self.client.scatter(self._setup, broadcast=True, timeout=RESCATTER_WAIT)
+        except Exception:  # noqa: BLE001 - any failure here means the cluster is not there to code on
+            return False
+        return True
 
     def _collect(self, page: Sequence[Segment], future: Any) -> PageResult:
         from concurrent.futures import CancelledError
@@ -83,11 +119,12 @@ class DaskEngine:
                 "then rerun the same command to resume"
             ) from None
         except CancelledError:
-            raise EngineError(
-                f"lost the Dask scheduler {self.scheduler or '(local cluster)'} mid-run; pages written so far "
-                "are kept: rerun the same command to resume"
-            ) from None
+            raise _Cancelled from None
         return completed(result, page)
+
+
+class _Cancelled(Exception):
+    """Dask cancelled a page: its scheduler went, or the scattered setup was lost with a worker."""
 
 
 def _connect(scheduler: str | None, *, workers: int):
@@ -111,6 +148,10 @@ def _connect(scheduler: str | None, *, workers: int):
             "(e.g. tcp://10.0.0.5:8786) and that `dask scheduler` is running there, or leave out "
             "--scheduler to code on a local cluster"
         ) from None
+
+
+SETUP_RETRIES = 3  # scatter the setup again at most this many times in one run
+RESCATTER_WAIT = 15  # seconds for a worker and the new copy of the setup when scattering again
 
 
 def _wait_for_workers(client, scheduler: str | None) -> int:

@@ -106,3 +106,68 @@ def test_worker_killed_mid_run_still_completes(copies, cluster, client):
     assert (report.found, report.new) == (local.found, local.new)
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for whatever runs next
     assert victim not in client.run(os.getpid).values()
+
+
+class _FakeFuture:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        if isinstance(self.value, BaseException):
+            raise self.value
+        return self.value
+
+
+class _FakeClient:
+    """A client whose first scattered setup is lost with a worker: every page needing it is cancelled."""
+
+    def __init__(self, status: str = "running"):
+        self.status, self.scattered, self.submitted = status, 0, []
+
+    def nthreads(self):
+        return {"worker": 1}
+
+    def wait_for_workers(self, n, timeout):
+        pass
+
+    def scatter(self, setup, broadcast, timeout):
+        self.scattered += 1
+        return f"setup{self.scattered}"
+
+    def submit(self, function, scattered, page, pure):
+        from concurrent.futures import CancelledError
+
+        self.submitted.append((scattered, page))
+        return _FakeFuture(CancelledError() if scattered == "setup0" else f"coded {page}")
+
+    def cancel(self, futures):
+        pass
+
+
+def _fake_engine(monkeypatch, client):
+    pytest.importorskip("distributed")
+    import qualkit.engine.dask as engine_dask
+
+    monkeypatch.setattr(engine_dask, "parcel", lambda setup, page, contexts: (page,))
+    monkeypatch.setattr(engine_dask, "completed", lambda result, page: result)
+    engine = engine_dask.DaskEngine.__new__(engine_dask.DaskEngine)
+    engine.client, engine.cluster, engine.scheduler, engine._setup, engine._scattered = (
+        client, None, None, object(), "setup0")
+    return engine
+
+
+def test_a_lost_scattered_setup_is_scattered_again_and_the_pages_resubmitted(monkeypatch):
+    """CI saw a worker SIGKILLed while it held the only copy of the setup: the scheduler cancelled
+    every page that needed it and the run failed as if the scheduler were gone."""
+    client = _FakeClient()
+    engine = _fake_engine(monkeypatch, client)
+    pages = [(f"p{n}", None) for n in range(1, 5)]
+    assert list(engine.results(pages)) == ["coded p1", "coded p2", "coded p3", "coded p4"]
+    assert client.scattered == 1
+    assert [page for scattered, page in client.submitted if scattered == "setup1"] == ["p1", "p2", "p3", "p4"]
+
+
+def test_a_gone_scheduler_still_ends_the_run_in_one_error(monkeypatch):
+    engine = _fake_engine(monkeypatch, _FakeClient(status="closed"))
+    with pytest.raises(EngineError, match="lost the Dask scheduler"):
+        list(engine.results([("p1", None)]))
