@@ -41,8 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.reliability.conftest import (  # noqa: E402 - after the path is set
+    CODE_IN_PAGES,
     DECISIONS,
     KILLED,
+    SUGGESTIONS,
     build_templates,
     integrity,
     kill,
@@ -54,15 +56,7 @@ from tests.reliability.conftest import (  # noqa: E402 - after the path is set
     together,
 )
 
-SUGGESTIONS = "SELECT segment_id, code_key, source, score FROM suggestions ORDER BY segment_id, code_key, source"
 DECIDED = "SELECT suggestion_id, reviewer, verdict, COALESCE(note, ''), via FROM decisions ORDER BY id"
-CODE_IN_PAGES = """
-import sys
-from qualkit.project import Project
-with Project.open(sys.argv[1]) as project:
-    project.code(page_size=40)
-"""
-
 
 
 def progress(line: str) -> None:

@@ -317,7 +317,7 @@ def _analysis(ctx: click.Context, name: str, *, out: str | None, fmt: str, conse
 def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot: str | None, fmt: str,
                       consensus: str | None,
                       reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
-                key_file: str | None) -> None:
+                      key_file: str | None) -> None:
     """Segments, documents and cases per code, with each code's share of coded segments.
 
     \b
@@ -339,7 +339,7 @@ def analyse_frequency(ctx: click.Context, by: str | None, out: str | None, plot:
 def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot: str | None, fmt: str,
                          consensus: str | None,
                          reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
-                key_file: str | None) -> None:
+                         key_file: str | None) -> None:
     """How often two codes are applied together (on one segment, or within --window segments).
 
     \b
@@ -357,7 +357,7 @@ def analyse_cooccurrence(ctx: click.Context, window: int, out: str | None, plot:
 @click.pass_context
 def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt: str, consensus: str | None,
                       reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
-                key_file: str | None) -> None:
+                      key_file: str | None) -> None:
     """The framework matrix: cases x themes, with counts and representative quotes.
 
     \b
@@ -377,7 +377,7 @@ def analyse_framework(ctx: click.Context, out: str | None, plot: str | None, fmt
 @click.pass_context
 def analyse_compare(ctx: click.Context, by: str, out: str | None, plot: str | None, fmt: str, consensus: str | None,
                     reviewers: tuple[str, ...], include_pending: bool, where: tuple[str, ...], pseudonymise: bool,
-                key_file: str | None) -> None:
+                    key_file: str | None) -> None:
     """Each code's share of coded segments in each group: intended (policy) vs enacted (interviews).
 
     \b

@@ -25,6 +25,15 @@ from tests.conftest import CORPUS, ROOT
 
 CODEBOOK = ROOT / "codebooks" / "niot_coherent_offer.yaml"
 DECISIONS = CORPUS / "decisions.csv"
+SUGGESTIONS = "SELECT segment_id, code_key, source, score FROM suggestions ORDER BY segment_id, code_key, source"
+# `code` with pages of 40 segments (the CLI's pages hold 2,000: the demo corpus is one page)
+CODE_IN_PAGES = """
+import sys
+from qualkit.project import Project
+with Project.open(sys.argv[1]) as project:
+    report = project.code(page_size=40)
+print(f"run {report.run_id} resumed {report.resumed_from}")
+"""
 TIMEOUT = 300  # seconds a command may take on a loaded 2-core machine before the test calls it a hang
 KILLED = -signal.SIGKILL
 

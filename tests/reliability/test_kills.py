@@ -16,8 +16,10 @@ import pytest
 
 from qualkit.atomicfile import is_temporary
 from tests.reliability.conftest import (
+    CODE_IN_PAGES,
     DECISIONS,
     KILLED,
+    SUGGESTIONS,
     integrity,
     kill,
     python,
@@ -27,17 +29,7 @@ from tests.reliability.conftest import (
     start_python,
 )
 
-SUGGESTIONS = "SELECT segment_id, code_key, source, score FROM suggestions ORDER BY segment_id, code_key, source"
 DECISIONS_STORED = "SELECT suggestion_id, reviewer, verdict, note FROM decisions ORDER BY id"
-
-# `code` with pages of 40 segments (the CLI's pages hold 2,000: the demo corpus is one page)
-CODE_IN_PAGES = """
-import sys
-from qualkit.project import Project
-with Project.open(sys.argv[1]) as project:
-    report = project.code(page_size=40)
-print(f"run {report.run_id} resumed {report.resumed_from}")
-"""
 
 
 @pytest.mark.parametrize("point", ["code.page@3", "code.page.writing@3"], ids=["after-a-page", "inside-a-page"])
