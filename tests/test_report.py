@@ -3,13 +3,14 @@ is the one the analyses (`qualkit analyse ...`) compute."""
 
 import docx
 import pytest
-from docx.table import Table
 
 from qualkit import analysis as A
 from qualkit.cli import cli
 from qualkit.errors import AnalysisError, ExportError, NotFoundError
-from qualkit.export.docx_layout import ZERO_WIDTH_SPACE
 from tests.conftest import DATA
+from tests.docx_reading import cell_text as _text
+from tests.docx_reading import row_texts as _cells
+from tests.docx_reading import table_after as _table_after
 from tests.test_analysis import interview
 
 ANSWERS = ["Our NPQ gave staff more autonomy.", "The minibus broke down.", "Mentoring is weekly and the ECT likes it."]
@@ -31,29 +32,6 @@ def reported(project, tmp_path):
     project.decide("Ann Lee", accept=[r["id"] for r in rows if r["id"] != trust_b])
     project.decide("Bob McKay", accept=[r["id"] for r in rows if r["code"] == "offer.npq"])
     return project
-
-
-def _text(cell) -> str:
-    return cell.text.replace(ZERO_WIDTH_SPACE, "")
-
-
-def _cells(row):
-    seen, out = set(), []
-    for cell in row.cells:
-        if id(cell._tc) not in seen:
-            seen.add(id(cell._tc))
-            out.append(_text(cell))
-    return out
-
-
-def _table_after(document, heading: str) -> Table:
-    seen = False
-    for block in document.iter_inner_content():
-        if not isinstance(block, Table) and block.text == heading and block.style.name.startswith("Heading"):
-            seen = True
-        elif seen and isinstance(block, Table):
-            return block
-    raise AssertionError(heading)
 
 
 def test_report_every_figure_equals_the_analyses(reported, tmp_path):

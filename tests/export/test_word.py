@@ -25,6 +25,9 @@ from qualkit.export.report_data import (
     Totals,
 )
 from qualkit.export.word import PENDING_MARK, Listing, write_codebook_docx, write_report
+from tests.docx_reading import cell_text as _text
+from tests.docx_reading import distinct_cells as _cells
+from tests.docx_reading import table_after as _table_after
 
 CODES = (
     CodeInfo("offer", "The coherent offer", None, "input", "Professional development staff can take part in.",
@@ -137,37 +140,8 @@ def report(tmp_path_factory):
     return docx.Document(str(path))
 
 
-def _text(cell) -> str:
-    return cell.text.replace(ZERO_WIDTH_SPACE, "")
-
-
-def _cells(row):
-    """A row's cells, a merged cell once (python-docx repeats it for every column it spans)."""
-    seen, out = set(), []
-    for cell in row.cells:
-        if id(cell._tc) not in seen:
-            seen.add(id(cell._tc))
-            out.append(cell)
-    return out
-
-
 def _headings(document):
     return [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
-
-
-def _table_after(document, heading_text: str, *, last: bool = False) -> Table:
-    """The first table after the (first, or ``last``) heading with this text."""
-    found, seen = None, False
-    for block in document.iter_inner_content():
-        if not isinstance(block, Table) and block.text == heading_text and block.style.name.startswith("Heading"):
-            seen = True
-        elif seen and isinstance(block, Table):
-            found, seen = block, False
-            if not last:
-                return found
-    if found is None:
-        raise AssertionError(f"no table after {heading_text!r}")
-    return found
 
 
 def _listing(document) -> Table:
