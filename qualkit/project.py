@@ -1491,7 +1491,7 @@ class Project:
         """A passage-review item as a pseudonymised view shows it (for the web review): text,
         neighbours, speaker, document and case pseudonymised, every proposal's evidence offsets
         mapped into the pseudonymised text. The stored text is not touched."""
-        return (pseudonymise or self._cached_pseudonymisation(key_file)).passage_item(item)
+        return (pseudonymise or self.pseudonymised_view(key_file=key_file)).passage_item(item)
 
     def pseudonymised_text(self, document: str, start: int, end: int, *,
                            highlights: Sequence[tuple[int, int]] = (), key_file: str | os.PathLike | None = None,
@@ -1499,7 +1499,7 @@ class Project:
         """``document``'s text ``[start:end]`` pseudonymised (the whole document's view, cut at the
         mapped span), with ``highlights`` (document offsets) mapped to offsets into the result."""
         self.document_id(document)  # an unknown name is refused with a suggestion
-        return (pseudonymise or self._cached_pseudonymisation(key_file)).passage(document, start, end,
+        return (pseudonymise or self.pseudonymised_view(key_file=key_file)).passage(document, start, end,
                                                                                 highlights=highlights)
 
     def check_pseudonymised(self, paths: Sequence[str | os.PathLike], *,
@@ -1525,15 +1525,12 @@ class Project:
         """How a sheet exported pseudonymised shows this project, when its key is at hand: its
         document names mapped back to ours and its text as the key makes it (else as it is)."""
         from qualkit.errors import PseudonymisationError
-        from qualkit.pseudonymise import Pseudonymiser
-        from qualkit.pseudonymise.keeping import load_project_key
         from qualkit.review.sheetcheck import AS_IS, SheetView
 
         try:
-            key, _ = load_project_key(self.store)
+            pseudonymiser = self.pseudonymised_view().pseudonymiser
         except PseudonymisationError:
             return AS_IS
-        pseudonymiser = Pseudonymiser(key)
         names: dict[str, list[str]] = {}
         for name in self.store.documents.names():
             names.setdefault(pseudonymiser.value(name), []).append(name)
@@ -1541,22 +1538,18 @@ class Project:
                                          if len(found) == 1 and shown != found[0]},
                          text=pseudonymiser.value)
 
-    def _cached_pseudonymisation(self, key_file: str | os.PathLike | None) -> Pseudonymisation:
-        """One compiled key per key (a web server asks for many passages): rebuilt when the key changes."""
-        from qualkit.pseudonymise.keeping import load_project_key
-
-        key, _ = load_project_key(self.store, key_file)
-        if self._pseudonymisation is None or self._pseudonymisation.key != key:
-            self._pseudonymisation = self.pseudonymisation(key_file=key_file)
-        return self._pseudonymisation
-
     # -- pseudonymised web review (issue #22: `qualkit serve --pseudonymise`) -----------------------------------
 
     def pseudonymised_view(self, *, key_file: str | os.PathLike | None = None) -> Pseudonymisation:
         """The key compiled for views shown one at a time (the web server's pages ask for names,
         passages and the codebook on every request): the same object until the key changes, so each
         document is pseudonymised once. Exports take a fresh :meth:`pseudonymisation` instead."""
-        return self._cached_pseudonymisation(key_file)
+        from qualkit.pseudonymise.keeping import load_project_key
+
+        key, _ = load_project_key(self.store, key_file)
+        if self._pseudonymisation is None or self._pseudonymisation.key != key:
+            self._pseudonymisation = self.pseudonymisation(key_file=key_file)
+        return self._pseudonymisation
 
 
 def _role(role: Role | str) -> Role:
