@@ -95,8 +95,12 @@ def test_app_tampered_or_forged_session_cookies_are_refused(client):
     sign_in(client, "alice", PASSWORDS["alice"])
     cookie = client.cookies[SESSION_COOKIE]
     token, stamp, signature = cookie.split(".")
-    for forged in (f"{token}x.{stamp}.{signature}", f"{token}.{stamp}.{signature[:-2]}AA", "garbage",
-                   f"{token[:-1]}A.{stamp}.{signature}"):
+    def changed(text: str, tail: int) -> str:  # the last ``tail`` characters replaced by others
+        return text[:-tail] + "".join("B" if c == "A" else "A" for c in text[-tail:])
+
+    for forged in (f"{token}x.{stamp}.{signature}", f"{token}.{stamp}.{changed(signature, 2)}", "garbage",
+                   f"{changed(token, 1)}.{stamp}.{signature}"):
+        assert forged != cookie  # (the token once ended in "A" already, and "forging" it gave the cookie back)
         client.cookies.set(SESSION_COOKIE, forged)
         assert client.get("/password").status_code == 303, forged
 
