@@ -211,14 +211,6 @@ def variants() -> dict:
         "rule weight 3": dataclasses.replace(base, rule_weight=3.0),
         "C=1": dataclasses.replace(base, c=1.0),
         "rule weight 3, C=1": dataclasses.replace(base, rule_weight=3.0, c=1.0),
-        "prior": dataclasses.replace(base, prior=True, c=1.0),
-        "prior, C=3": dataclasses.replace(base, prior=True, c=3.0),
-        "prior, margin 0.5/sqrt(positives)": dataclasses.replace(base, prior=True, c=1.0, margin_noise=0.5),
-        "prior, no margin": dataclasses.replace(base, prior=True, c=1.0, margin_noise=0.0),
-        "prior, fitted from 2 labels of each class": dataclasses.replace(base, prior=True, c=1.0, min_positives=2,
-                                                                         min_negatives=2),
-        "prior, global cut-off, no margin": dataclasses.replace(base, prior=True, c=1.0, margin_noise=0.0,
-                                                                cutoffs=CutoffPolicy.GLOBAL),
     }
 
 

@@ -115,8 +115,6 @@ class ScorerOptions:
     shared_text_weight: float = 0.5  # pooled: the text block every code shares
     describe: bool = False  # read the standardised similarity to the code's description (+0.00–0.003 F1: noise, off)
     describe_weight: float = 1.0  # scale of the standardised description similarity
-    prior: bool = False  # start each code from the rules' track record (see _rule_prior) instead of from zero
-    prior_strength: float = 10.0  # prior: labels a code needs before its own no-span rate outweighs the pooled one
     min_positives: int = MIN_POSITIVES
     min_negatives: int = MIN_NEGATIVES
 
@@ -393,7 +391,6 @@ def _fit_linear(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[st
 
     out = {}
     width = text_matrix.shape[1]
-    priors = _rule_priors(data, train_rows, fitted, matches, options) if options.prior else {}
     for code in fitted:
         labels = data.labels[code]
         rows = [r for r in train_rows if r in labels]
@@ -403,116 +400,17 @@ def _fit_linear(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[st
         similar = _Similarity.over(text, described[code], options.describe_weight) if code in described else None
         similarity = similar.column(text) if similar else csr_matrix((len(rows), 1))
         x = hstack([text, rules * options.rule_weight, similarity], format="csr")
-        truth = np.array([labels[r] for r in rows])
-        if code in priors:
-            prior = priors[code]
-            coef, intercept = fit_with_offset(x, truth, prior.offsets(rule_counts([matches[r] for r in rows], code)),
-                                              c=options.c)
-        else:
-            model = _classifier(options).fit(x, truth)
-            coef, intercept = model.coef_[0], float(model.intercept_[0])
+        model = _classifier(options).fit(x, np.array([labels[r] for r in rows]))
+        coef = model.coef_[0]
         text_weights = coef[:width].copy()
-        rule_weights = coef[width:-1] * options.rule_weight
-        if code in priors:
-            rule_weights, intercept = priors[code].fold(rule_weights, intercept)
+        intercept = float(model.intercept_[0])
         if similar:  # the similarity is linear in the text: fold its weight into text weights and intercept
             folded, shift = similar.fold(float(coef[-1]))
             text_weights += folded
             intercept += shift
-        out[code] = _Linear(text_weights.astype("float32"), rule_weights.astype("float32"), patterns, intercept)
+        out[code] = _Linear(text_weights.astype("float32"), (coef[width:-1] * options.rule_weight).astype("float32"),
+                            patterns, intercept)
     return out
-
-
-@dataclass(frozen=True)
-class _RulePrior:
-    """What a code's rules have been worth so far, as log-odds of "coded" by distinct spans
-    matched: 0, 1, 2, 3 or more. The rows with spans are pooled over every code (measured on the
-    policy passages, one span is right 40% of the time, two 72%, three 89%, whatever the code);
-    the rate without a span is the code's own, shrunk toward the pooled one by
-    ``ScorerOptions.prior_strength`` pseudo-labels, since a rare code has few labels of its own.
-
-    The model then learns only how the text moves a segment away from that start: with few
-    labels it proposes much as the rules do, and it departs from them as labels accumulate. Being
-    a step function of the span counts the rule features already hold, it folds into their
-    weights and the intercept, so a stored model needs nothing more."""
-
-    log_odds: tuple[float, float, float, float]
-
-    def offsets(self, counts: Sequence[int]):
-        import numpy as np
-
-        table = np.asarray(self.log_odds)
-        return table[np.minimum(np.asarray(counts, dtype=np.int64), 3)]
-
-    def fold(self, rule_weights, intercept: float):
-        """Rule weights and intercept that include the prior: spans>=1, >=2 and >=3 are the
-        first three rule features (RULE_COUNT_FEATURES)."""
-        t0, t1, t2, t3 = self.log_odds
-        folded = rule_weights.copy()
-        folded[0] += t1 - t0
-        folded[1] += t2 - t1
-        folded[2] += t3 - t2
-        return folded, intercept + t0
-
-
-def _rule_priors(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[str],
-                 matches: Sequence[RuleMatches], options: ScorerOptions) -> dict[str, _RulePrior]:
-    import math
-
-    pooled_over = sorted(data.labels)  # every labelled code, not only those a model is fitted for
-    counts = {code: rule_counts(matches, code) for code in pooled_over}
-    positives = [0.0] * 4
-    totals = [0.0] * 4
-    own: dict[str, tuple[int, int]] = {}
-    for code in pooled_over:
-        labels = data.labels[code]
-        p0 = n0 = 0
-        for r in train_rows:
-            if r not in labels or data.groups[r] == EXAMPLES_GROUP:
-                continue  # the codebook's examples say nothing about how often the rules are right
-            bucket = min(counts[code][r], 3)
-            positives[bucket] += labels[r]
-            totals[bucket] += 1
-            if bucket == 0:
-                p0, n0 = p0 + labels[r], n0 + 1
-        own[code] = (p0, n0)
-    pooled = [(positives[b] + 0.5) / (totals[b] + 1.0) for b in range(4)]
-
-    def logit(p: float) -> float:
-        p = min(max(p, 1e-3), 1 - 1e-3)
-        return math.log(p / (1 - p))
-
-    out = {}
-    for code in codes:
-        p0, n0 = own[code]
-        no_span = (p0 + options.prior_strength * pooled[0]) / (n0 + options.prior_strength)
-        out[code] = _RulePrior((logit(no_span), logit(pooled[1]), logit(pooled[2]), logit(pooled[3])))
-    return out
-
-
-def fit_with_offset(x, y, offset, *, c: float, max_iter: int = 1000) -> tuple[Any, float]:
-    """L2-penalised logistic regression whose decision value starts from ``offset`` per row:
-    minimises Σ log(1 + exp(−ỹ(offset + x·w + b))) + ‖w‖² / 2c, intercept unpenalised (as
-    scikit-learn's lbfgs solver, which the tests check it against with a zero offset).
-    Returns (w, b)."""
-    import numpy as np
-    from scipy.optimize import minimize
-
-    y = np.asarray(y, dtype=float)
-    offset = np.asarray(offset, dtype=float)
-    width = x.shape[1]
-
-    def loss(params):
-        w, b = params[:width], params[width]
-        z = offset + x @ w + b
-        p = 0.5 * (1.0 + np.tanh(0.5 * z))  # the logistic function, without overflow
-        value = float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.dot(w, w) / c)
-        residual = p - y
-        return value, np.concatenate([x.T @ residual + w / c, [residual.sum()]])
-
-    found = minimize(loss, np.zeros(width + 1), jac=True, method="L-BFGS-B",
-                     options={"maxiter": max_iter, "gtol": 1e-6})
-    return found.x[:width], float(found.x[width])
 
 
 def _fit_pooled(data: TrainingSet, train_rows: Sequence[int], codes: Sequence[str], text_matrix,

@@ -174,38 +174,3 @@ def test_fit_scorer_with_descriptions_reads_the_similarity(training):
         ["the leadership qualification"], [""], [{}], sources={"npq": CodeSource.MODEL})
     score = {d.code: d.score for d in without[0]}["npq"]
     assert {d.code: d.score for d in with_it[0]}["npq"] != pytest.approx(score, abs=1e-3)
-
-
-def test_fit_with_offset_zero_offset_is_scikit_learns_l2_logistic_regression():
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
-
-    from qualkit.suggest.scorer import fit_with_offset
-
-    rng = np.random.default_rng(7)
-    x = csr_matrix(rng.normal(size=(120, 6)) * (rng.random((120, 6)) < 0.5))
-    y = (x @ np.array([1.5, -1.0, 0.5, 0.0, 2.0, -0.5]) + rng.normal(size=120) > 0).astype(int)
-    w, b = fit_with_offset(x, y, np.zeros(120), c=0.7)
-    reference = LogisticRegression(C=0.7, solver="lbfgs", tol=1e-10, max_iter=10_000).fit(x, y)
-    assert np.allclose(w, reference.coef_[0], atol=1e-4)
-    assert abs(b - reference.intercept_[0]) < 1e-4
-    # a constant offset is absorbed by the unpenalised intercept, and nothing else moves
-    w2, b2 = fit_with_offset(x, y, np.full(120, 1.25), c=0.7)
-    assert np.allclose(w2, w, atol=1e-4) and abs(b2 - (b - 1.25)) < 1e-4
-
-
-def test_rule_prior_folds_into_the_span_count_weights_and_intercept():
-    import numpy as np
-
-    from qualkit.suggest.features import RULE_COUNT_FEATURES, rule_matrix
-    from qualkit.suggest.scorer import _RulePrior
-
-    prior = _RulePrior((-2.0, -0.4, 0.9, 2.1))
-    matches = [{}, {"c": [(0, 3, "p")]}, {"c": [(0, 3, "p"), (5, 8, "p")]},
-               {"c": [(0, 3, "p"), (5, 8, "p"), (10, 12, "q")]}, {"c": [(i, i + 1, "p") for i in range(0, 20, 2)]}]
-    texts = ["a b c d e f g h i j k l m n o p q r s t"] * len(matches)
-    weights, intercept = prior.fold(np.zeros(len(RULE_COUNT_FEATURES)), 0.0)
-    folded = rule_matrix(matches, texts, "c", ()) @ weights + intercept
-    assert np.allclose(folded, prior.offsets([0, 1, 2, 3, 10]))
-    assert np.allclose(folded, [-2.0, -0.4, 0.9, 2.1, 2.1])
