@@ -178,10 +178,20 @@ def _record(store: Store, judged: Judgements, guid_of_document: Mapping[int, str
     return QualkitRecord(documents=documents, coders=coders)
 
 
+@dataclass(frozen=True)
+class QdpxWritten:
+    """What a .qdpx holds of the codings: REFI-QDA has one coding per coder, so a passage two
+    reviewers accepted is written twice; ``passages`` counts each coded span × code once."""
+
+    codings: int  # REFI codings written: one per reviewer who accepted the passage's code
+    passages: int  # distinct coded span × code (what the report and `export codings` count)
+    coders: int  # reviewers who own at least one coding
+
+
 def export_qdpx(store: Store, codebook: Codebook, path: str | os.PathLike, *, name: str,
                 consensus: Consensus = DEFAULT_CONSENSUS, judged: Judgements | None = None,
-                pseudonymise: Pseudonymisation | None = None) -> int:
-    """Write a .qdpx; returns the number of codings written. With ``pseudonymise`` the sources,
+                pseudonymise: Pseudonymisation | None = None) -> QdpxWritten:
+    """Write a .qdpx; returns what it holds of the codings. With ``pseudonymise`` the sources,
     codes, cases, notes and the qualkit record are pseudonymised with every position mapped, and
     the file is checked for names before it takes its place."""
     from qualkit.pseudonymise.sharing import staged_outputs
@@ -192,7 +202,11 @@ def export_qdpx(store: Store, codebook: Codebook, path: str | os.PathLike, *, na
         refi = pseudonymise.refi(refi)
     with staged_outputs(pseudonymise) as stage:
         write_qdpx(refi, stage(path))
-    return len(refi.codings)
+    return QdpxWritten(
+        codings=len(refi.codings),
+        passages=len({(c.source_guid, c.start, c.end, c.code_guid) for c in refi.codings}),
+        coders=len({c.user for c in refi.codings if c.user}),
+    )
 
 
 def export_qdc(codebook: Codebook, path: str | os.PathLike, *, pseudonymise: Pseudonymisation | None = None) -> int:

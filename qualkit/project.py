@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from qualkit.export.report_data import ReportData
     from qualkit.ingest.run import IngestReport
     from qualkit.interchange import ImportReport as QdpxImportReport
+    from qualkit.interchange import QdpxWritten
     from qualkit.memos import MemoIndex
     from qualkit.progress import Progress
     from qualkit.pseudonymise import (  # issue #22
@@ -901,8 +902,9 @@ class Project:
     # -- REFI-QDA ----------------------------------------------------------------------------
 
     def export_qdpx(self, path: str | os.PathLike, *, consensus: str | None = None,
-                    reviewers: Sequence[str] | None = None, pseudonymise: Pseudonymisation | None = None) -> int:
-        """Write a REFI-QDA project; returns the number of codings written. With ``pseudonymise``
+                    reviewers: Sequence[str] | None = None, pseudonymise: Pseudonymisation | None = None
+                    ) -> QdpxWritten:
+        """Write a REFI-QDA project; returns what it holds of the codings. With ``pseudonymise``
         sources, cases and notes are pseudonymised, every coding's position mapped to the same
         words, and the file checked."""
         from qualkit.interchange import export_qdpx

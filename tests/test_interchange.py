@@ -233,3 +233,17 @@ def test_exports_qdpx_and_qdc_get_the_same_mode_as_every_other_export(source_pro
     modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode)
              for name in ("p.qdpx", "c.qdc", "s.xlsx", "codebook.yaml", "r.docx")}
     assert set(modes.values()) == {0o666 & ~mask}, modes
+
+
+def test_export_qdpx_counts_each_coded_passage_once_and_a_coding_per_accepting_reviewer(source_project, tmp_path):
+    import re
+
+    out = tmp_path / "p.qdpx"
+    written = source_project.export_qdpx(out)
+    codings = source_project.codings()  # what `export codings` and the report count
+    # ann accepted every suggestion, bob only the NPQ one (and rejected trust: consensus any keeps it)
+    assert written.passages == len(codings) >= 2
+    assert written.codings == len(codings) + 1 and written.coders == 2
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    assert len(re.findall(r"<Coding\b", xml)) == written.codings

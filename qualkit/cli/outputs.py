@@ -108,10 +108,15 @@ def export_qdpx(ctx: click.Context, out: str, consensus: str | None, reviewers: 
     """
     with open_project(ctx) as project:
         shared = sharing(project, pseudonymise, key_file)
-        count = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None, pseudonymise=shared)
+        written = project.export_qdpx(out, consensus=consensus, reviewers=reviewers or None, pseudonymise=shared)
         memos = len(project.memos())
-    notes = f", and {memos} memo(s) as notes" if memos else ""
-    click.echo(f"Wrote {out}: documents, codebook, cases and {count} codings (consensus {consensus or 'any'}){notes}"
+    notes = f"; {memos} memo(s) as notes" if memos else ""
+    # REFI-QDA keeps one coding per coder: say both what was coded and how many records that made
+    per_coder = (f", written as {written.codings:,} REFI codings, one per reviewer who accepted each "
+                 f"({written.coders} reviewer{'s' if written.coders != 1 else ''})"
+                 if written.codings != written.passages else "")
+    click.echo(f"Wrote {out}: documents, codebook, cases and {written.passages:,} codings "
+               f"(segment x code, consensus {consensus or 'any'}){per_coder}{notes}"
                + (", pseudonymised." if shared else "."))
     report_sharing(shared)
 

@@ -39,8 +39,8 @@ def test_memo_export_and_import_qdpx_say_what_became_of_memos(runner, coded_db, 
         assert run(runner, coded_db, "memo", "add", "--author", "amira", *args).exit_code == 0
     out = tmp_path / "study.qdpx"
     exported = run(runner, coded_db, "export", "qdpx", str(out))
-    assert exported.output.strip() == (f"Wrote {out}: documents, codebook, cases and 0 codings (consensus any), "
-                                       "and 4 memo(s) as notes.")
+    assert exported.output.strip() == (f"Wrote {out}: documents, codebook, cases and 0 codings "
+                                       "(segment x code, consensus any); 4 memo(s) as notes.")
     copy = tmp_path / "copy.db"
     assert run(runner, copy, "init").exit_code == 0
     imported = run(runner, copy, "import", "qdpx", str(out))
