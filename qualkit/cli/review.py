@@ -74,10 +74,10 @@ def _ask_memo(item: ReviewItem | PassageItem, *, code: str | None,
         choices.append(("k", MemoAbout.CASE, f"case {item.case}"))
     click.echo("memo on: " + " · ".join(f"[{key}] {label}" for key, _, label in choices) + " (Enter: segment) > ",
                nl=False)
-    key = click.getchar()
+    key = click.getchar().strip("\r\n")[:1]  # "c\r" in one read is c; Enter alone is the segment
     click.echo(key)
     chosen = {choice: about for choice, about, _ in choices}
-    about = MemoAbout.SEGMENT if key in ("\r", "\n") else chosen.get(key)
+    about = MemoAbout.SEGMENT if not key else chosen.get(key)
     if about is MemoAbout.CODE and code is None and pick_code is not None:
         code = pick_code()
     if about is None or (about is MemoAbout.CODE and code is None):
@@ -151,7 +151,8 @@ _MARKS = {None: " ", Verdict.ACCEPT: "✓", Verdict.REJECT: "✗"}
 def _show_passage(session: PassageSession, item: PassageItem) -> None:
     done, remaining = session.progress()
     click.echo("")
-    click.echo(click.style(f"── {done} segments done · {remaining} to go for this filter ──", fg="cyan"))
+    segments = "segment" if done == 1 else "segments"
+    click.echo(click.style(f"── {done} {segments} done · {remaining} to go for this filter ──", fg="cyan"))
     where = " · ".join(
         part for part in (item.document, item.case, f"segment {item.ordinal}", item.speaker, clock(item.timestamp))
         if part
@@ -182,6 +183,16 @@ def _show_passage(session: PassageSession, item: PassageItem) -> None:
                nl=False)
 
 
+def _read_key() -> str:
+    """One keypress. A key followed by Enter arrives in one read when typed fast, pasted or sent by
+    a terminal multiplexer ("A\r"): the Enter is dropped, and a bare Enter is ignored rather than
+    reported as an unknown key. Escape sequences (arrow keys) stay whole, to be reported as such."""
+    while True:
+        key = click.getchar().strip("\r\n")
+        if key:
+            return key if key.startswith("\x1b") else key[0]
+
+
 def _pick(item: PassageItem, key: str) -> int | None:
     if key.isdigit() and 1 <= int(key) <= len(item.proposals):
         return item.proposals[int(key) - 1].suggestion_id
@@ -197,7 +208,7 @@ def _passage_loop(session: PassageSession) -> None:
             return
         item: PassageItem = found
         _show_passage(session, item)
-        key = click.getchar()
+        key = _read_key()
         click.echo(key)
         try:
             if key.isdigit():
@@ -205,7 +216,7 @@ def _passage_loop(session: PassageSession) -> None:
                     session.accept(item, chosen)
             elif key == "r":
                 click.echo("reject which? ", nl=False)
-                which = click.getchar()
+                which = _read_key()
                 click.echo(which)
                 if (chosen := _pick(item, which)) is not None:
                     session.reject(item, chosen)
@@ -284,7 +295,7 @@ def _review_loop(session: ReviewSession) -> None:
             click.echo("\nNothing left to review for this filter.")
             return
         _show_item(session, item)
-        key = click.getchar()
+        key = _read_key()
         click.echo(key)
         if key == "a":
             session.accept(item)
@@ -366,7 +377,8 @@ def review(ctx: click.Context, reviewer: str | None, codes: tuple[str, ...], doc
             click.echo(_PASSAGE_HELP)
             _passage_loop(passage)
             done, remaining = passage.progress()
-        click.echo(f"Decided {passage.decided_here} this session; {done} segments done and {remaining} to go for "
+        segments = "segment" if done == 1 else "segments"
+        click.echo(f"Decided {passage.decided_here} this session; {done} {segments} done and {remaining} to go for "
                    "this filter.")
         return
     with open_project(ctx) as project:

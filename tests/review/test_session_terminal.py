@@ -204,7 +204,7 @@ def test_passages_coded_fully_then_undo_brings_the_passage_back(db):
     child.expect(PROMPT)
     child.send("d")  # coded fully: the other code rejected, a coverage mark appended
     child.expect(PROMPT)
-    assert "1 segments done · 1 to go" in child.before and "segment 4" in child.before
+    assert "1 segment done · 1 to go" in child.before and "segment 4" in child.before
     child.send("u")
     child.expect(PROMPT)
     assert "withdrew the fully-coded mark" in child.before and "leader.txt · segment 1" in child.before
@@ -215,3 +215,20 @@ def test_passages_coded_fully_then_undo_brings_the_passage_back(db):
         verdicts = [(d.verdict.value, d.via) for d in project.store.decisions.log(reviewer="alice")]
     assert marks == [(True, "passage"), (False, "passage undo")]
     assert verdicts == [("accept", "passage"), ("reject", "passage")]
+
+
+def test_a_key_sent_with_enter_is_that_key_and_a_bare_enter_is_ignored(db):
+    child = spawn(db, "--passages")
+    child.send("\r")                     # a bare Enter: nothing happens, no "unknown key"
+    child.send("x\r")                    # a key and Enter in one read, as tmux or a fast typist sends them
+    child.expect("unknown key 'x';")
+    assert "\\r" not in child.before and "unknown key '\\r'" not in plain(child.before)
+    child.expect(PROMPT)
+    child.send("1\r")                    # accept the first proposal, Enter and all
+    child.expect(PROMPT)
+    assert "unknown key" not in child.before
+    child.send("q\r")
+    child.expect(pexpect.EOF)
+    assert "Decided 1 this session" in child.before
+    child.close()
+    assert child.exitstatus == 0
