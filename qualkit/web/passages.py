@@ -143,18 +143,20 @@ class Furniture:
     reviewers: frozenset[str] = frozenset()  # names of the accounts with the reviewer role
     memos: int = 0  # how many memos the project has (none: review pages need not look for them)
     names: ShownNames = ShownNames()  # document and case names as pages show them, and back
+    key: object | None = None  # the compiled pseudonym key it was made with (None: names as stored)
 
 
 def furniture(project: Project, state: dict[str, Any], *, pseudonyms: Pseudonyms = AS_STORED,
               now: float | None = None) -> Furniture:
     """The page furniture of a worker's project, read at most every FURNITURE_TTL seconds; with
-    ``pseudonyms`` on, codes and names as the key shows them."""
+    ``pseudonyms`` on, codes and names as the key shows them, read again at once when the key
+    changes (a name just added to it must not stay in the filter lists until the next reading)."""
     now = time.monotonic() if now is None else now
     kept = state.get("furniture")
-    if isinstance(kept, Furniture) and now - kept.read_at < FURNITURE_TTL:
+    shown = pseudonyms.of(project)  # the same object until the key changes (Project.pseudonymised_view)
+    if isinstance(kept, Furniture) and now - kept.read_at < FURNITURE_TTL and kept.key is shown:
         return kept
     _, codebook = project.codebook()
-    shown = pseudonyms.of(project)
     if shown is not None:  # code names, definitions and criteria may name a school or a town too
         codebook = shown.codebook(codebook)
     names = ShownNames.of([document.name for document in project.documents()],
@@ -173,6 +175,7 @@ def furniture(project: Project, state: dict[str, Any], *, pseudonyms: Pseudonyms
         reviewers=frozenset(account.name for account in project.users() if not account.role.can_adjudicate),
         memos=len(project.memo_index()),
         names=names,
+        key=shown,
     )
     state["furniture"] = made
     return made

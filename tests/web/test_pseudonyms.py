@@ -153,6 +153,17 @@ def test_pseudonyms_review_page_names_no_key_entry(client, plain, named):
     assert "<option>School B_Participant 1.txt</option>" in page and "<option>School B</option>" in page
 
 
+def test_pseudonyms_a_name_added_to_the_key_leaves_the_filter_lists_at_once(client, named):
+    from qualkit.project import Project
+
+    sign_in(client, "alice", PASSWORDS["alice"])
+    assert "<option>deputy.txt</option>" in client.get("/review").text  # not in the key yet
+    with Project.open(named.path) as project:  # as `qualkit pseudonymise key add` does, while the server runs
+        project.add_pseudonym("deputy", "Participant 9")
+    page = client.get("/review").text  # well within the filter lists' 15 s reading interval
+    assert "<option>deputy.txt</option>" not in page and "<option>Participant 9.txt</option>" in page
+
+
 def test_pseudonyms_a_decision_lands_on_the_suggestion_shown(client, named):
     from qualkit.project import Project
 
