@@ -204,11 +204,9 @@ def _ingest_file(store: Store, source: SourceFile, options: ReadOptions, unit: U
             if document.name in old and (old[document.name].kind, old[document.name].unit, old[document.name].sha256)
             == (document.kind, doc_unit, text_sha256(document.text))
         }
+        # with --replace, a file whose documents are all unchanged still goes through below: each is
+        # reported unchanged (not "already in the project") and its source, case and attributes refreshed
         outgoing = [version for name, version in old.items() if name not in unchanged]
-        if replace and not outgoing and len(unchanged) == len(documents):
-            state.duplicates.append((str(source.path), tuple(d.name for d in documents)))  # nothing new
-            state.names.extend(d.name for d in documents)
-            return
         usages = {version.id: store.documents.usage(version.id) for version in outgoing}
         busy = [usage for usage in usages.values() if usage.in_use]
         if busy and not force:

@@ -80,6 +80,11 @@ def test_ingest_replace_summary_names_what_was_replaced(runner, coded_db, tmp_pa
     cases = run(runner, coded_db, "documents", "--format", "csv").stdout.splitlines()
     assert cases[1].startswith("leader.txt,transcript,turn,Brookfield,")  # still in its case
 
+    again = run(runner, coded_db, "ingest", str(transcript), "--replace")  # the same file once more
+    assert again.exit_code == 0 and again.stderr == ""  # no "skipped ...: already ingested"
+    assert "Ingested 0 document(s)" in again.stdout and "Replaced: 0. Unchanged: 1. Already in the project: 0." \
+        in again.stdout
+
 
 def test_ingest_force_without_replace_is_a_usage_error(runner, coded_db, tmp_path):
     result = run(runner, coded_db, "ingest", str(tmp_path), "--force")
