@@ -588,6 +588,9 @@ def review_status(ctx: click.Context, fmt: str, unfound: bool) -> None:
     emit([{**row, "share_found": "" if row["share_found"] is None else f"{row['share_found']:.0%}"}
           for row in found_rows], fmt)
     total = sum(e.expected for e in estimates)
+    if estimates and not any(e.unreviewed for e in estimates):
+        click.echo(f"Every segment x code pair of the {len(estimates)} codes has been judged: none is left unfound.")
+        return
     click.echo(f"About {total:.0f} codings of {len(estimates)} codes probably remain unfound "
                f"({sum(e.low for e in estimates):.0f}-{sum(e.high for e in estimates):.0f}, adding each code's 90% "
                "interval); review in score order (`qualkit review --order score`) to find them soonest.")

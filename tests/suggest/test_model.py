@@ -280,3 +280,11 @@ def test_codebook_show_says_who_proposes_each_code(trained_project, runner):
     trust = next(line for line in after.splitlines() if "culture.trust" in line)
     assert "proposed by the model" in npq and "proposed by the rules" in trust
     assert "for 1 of 3 codes, where it beat the rules out of fold" in after
+
+
+def test_review_status_says_so_when_every_pair_has_been_judged(trained_project, runner):
+    estimates = [e for e in trained_project.unfound_codings() if e is not None]
+    assert estimates and not any(e.unreviewed for e in estimates)  # the fixture's reviewers judged everything
+    table = runner.invoke(cli, ["-p", str(trained_project.path), "review", "status"]).output
+    assert f"Every segment x code pair of the {len(estimates)} codes has been judged: none is left unfound." in table
+    assert "probably remain unfound" not in table
