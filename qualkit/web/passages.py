@@ -17,6 +17,7 @@ from qualkit.web.pseudonyms import AS_STORED, Pseudonyms, ShownNames
 if TYPE_CHECKING:
     from qualkit.codebook import Codebook
     from qualkit.project import Project
+    from qualkit.pseudonymise import Pseudonymisation
 
 #: How long the codebook and corpus lists pages show are kept before being read again (seconds): they
 #: change only when someone loads a codebook or ingests, and reading them costs more than a whole
@@ -143,7 +144,9 @@ class Furniture:
     reviewers: frozenset[str] = frozenset()  # names of the accounts with the reviewer role
     memos: int = 0  # how many memos the project has (none: review pages need not look for them)
     names: ShownNames = ShownNames()  # document and case names as pages show them, and back
-    key: object | None = None  # the compiled pseudonym key it was made with (None: names as stored)
+    # the compiled key it was made with, current for this request (None: names as stored); pages
+    # pseudonymise their passages with it rather than loading the key again
+    pseudonymised: Pseudonymisation | None = None
 
 
 def furniture(project: Project, state: dict[str, Any], *, pseudonyms: Pseudonyms = AS_STORED,
@@ -154,7 +157,7 @@ def furniture(project: Project, state: dict[str, Any], *, pseudonyms: Pseudonyms
     now = time.monotonic() if now is None else now
     kept = state.get("furniture")
     shown = pseudonyms.of(project)  # the same object until the key changes (Project.pseudonymised_view)
-    if isinstance(kept, Furniture) and now - kept.read_at < FURNITURE_TTL and kept.key is shown:
+    if isinstance(kept, Furniture) and now - kept.read_at < FURNITURE_TTL and kept.pseudonymised is shown:
         return kept
     _, codebook = project.codebook()
     if shown is not None:  # code names, definitions and criteria may name a school or a town too
@@ -175,7 +178,7 @@ def furniture(project: Project, state: dict[str, Any], *, pseudonyms: Pseudonyms
         reviewers=frozenset(account.name for account in project.users() if not account.role.can_adjudicate),
         memos=len(project.memo_index()),
         names=names,
-        key=shown,
+        pseudonymised=shown,
     )
     state["furniture"] = made
     return made

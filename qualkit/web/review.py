@@ -253,7 +253,7 @@ async def review_page(request: Request) -> Response:
         item = _on_screen(desk)
         done, to_go = desk.session.progress()
         return ReviewPage(
-            passage=_view(project, item, shown, me.name, web.pseudonyms.of(project)) if item else None,
+            passage=_view(project, item, shown, me.name, shown.pseudonymised) if item else None,
             done=done, to_go=to_go,
             decided_here=desk.session.decided_here, codes=shown.codable, furniture=shown,
         )

@@ -66,7 +66,7 @@ async def adjudication_page(request: Request) -> Response:
         scope = filters.in_project(shown.names)
         found = project.disputes(codes=scope.codes or None, documents=scope.documents or None,
                                  case=scope.case, settled=_SHOW[show])
-        pseudonymised = web.pseudonyms.of(project)
+        pseudonymised = shown.pseudonymised
         cards = []
         for dispute in found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
             s = dispute.suggestion
