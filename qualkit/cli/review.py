@@ -74,7 +74,7 @@ def _ask_memo(item: ReviewItem | PassageItem, *, code: str | None,
         choices.append(("k", MemoAbout.CASE, f"case {item.case}"))
     click.echo("memo on: " + " · ".join(f"[{key}] {label}" for key, _, label in choices) + " (Enter: segment) > ",
                nl=False)
-    key = click.getchar().strip("\r\n")[:1]  # "c\r" in one read is c; Enter alone is the segment
+    key = _key_of(click.getchar())  # Enter alone ("") is the segment
     click.echo(key)
     chosen = {choice: about for choice, about, _ in choices}
     about = MemoAbout.SEGMENT if not key else chosen.get(key)
@@ -183,14 +183,19 @@ def _show_passage(session: PassageSession, item: PassageItem) -> None:
                nl=False)
 
 
+def _key_of(read: str) -> str:
+    """The key in one read of the terminal. A key followed by Enter arrives in one read when typed
+    fast, pasted or sent by a terminal multiplexer ("A\r"): the Enter is dropped ("" for Enter
+    alone). Escape sequences (arrow keys) stay whole, to be reported as such."""
+    key = read.strip("\r\n")
+    return key if key.startswith("\x1b") else key[:1]
+
+
 def _read_key() -> str:
-    """One keypress. A key followed by Enter arrives in one read when typed fast, pasted or sent by
-    a terminal multiplexer ("A\r"): the Enter is dropped, and a bare Enter is ignored rather than
-    reported as an unknown key. Escape sequences (arrow keys) stay whole, to be reported as such."""
-    while True:
-        key = click.getchar().strip("\r\n")
-        if key:
-            return key if key.startswith("\x1b") else key[0]
+    """One keypress; a bare Enter is ignored rather than reported as an unknown key."""
+    while not (key := _key_of(click.getchar())):
+        pass
+    return key
 
 
 def _pick(item: PassageItem, key: str) -> int | None:
